@@ -1,0 +1,125 @@
+package sockets
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/pebbe/zmq4"
+)
+
+// DefaultMaxSockets is the socket limit of a Context that sets none. libzmq's
+// own default, 1,023, is too few for a process with thousands of socket
+// actors. Each socket also uses two file descriptors of its own.
+const DefaultMaxSockets = 65536
+
+// Context is a ZeroMQ context: the I/O threads and the inproc namespace that
+// its sockets share. Never zmq4's default context. Open, Term and the
+// getters are safe for concurrent use.
+type Context struct {
+	mu     sync.RWMutex // held for reading while a socket is created
+	z      *zmq4.Context
+	closed bool
+}
+
+// ContextOption configures a Context.
+type ContextOption func(*contextConfig) error
+
+type contextConfig struct {
+	ioThreads  int
+	maxSockets int
+}
+
+// WithIOThreads sets the number of ZeroMQ I/O threads (ZMQ_IO_THREADS); the
+// default is 1, enough for about a gigabyte per second.
+func WithIOThreads(n int) ContextOption {
+	return func(c *contextConfig) error {
+		if n < 0 {
+			return fmt.Errorf("%w: %d I/O threads", ErrBadOption, n)
+		}
+		c.ioThreads = n
+		return nil
+	}
+}
+
+// WithMaxSockets sets the most sockets open at once in the context
+// (ZMQ_MAX_SOCKETS); the default is DefaultMaxSockets.
+func WithMaxSockets(n int) ContextOption {
+	return func(c *contextConfig) error {
+		if n < 1 {
+			return fmt.Errorf("%w: max sockets %d", ErrBadOption, n)
+		}
+		c.maxSockets = n
+		return nil
+	}
+}
+
+// NewContext creates a ZeroMQ context.
+func NewContext(opts ...ContextOption) (*Context, error) {
+	cfg := contextConfig{ioThreads: 1, maxSockets: DefaultMaxSockets}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	z, err := zmq4.NewContext()
+	if err != nil {
+		return nil, zmqError("context", "", "", err)
+	}
+	if err := z.SetIoThreads(cfg.ioThreads); err != nil {
+		_ = z.Term()
+		return nil, zmqError("context", "", "", err)
+	}
+	if err := z.SetMaxSockets(cfg.maxSockets); err != nil {
+		_ = z.Term()
+		return nil, zmqError("context", "", "", err)
+	}
+	return &Context{z: z}, nil
+}
+
+// IOThreads returns the context's I/O thread count.
+func (c *Context) IOThreads() (int, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.closed {
+		return 0, opError("context", "", "", ErrTerminated, "")
+	}
+	return c.z.GetIoThreads()
+}
+
+// MaxSockets returns the context's socket limit.
+func (c *Context) MaxSockets() (int, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.closed {
+		return 0, opError("context", "", "", ErrTerminated, "")
+	}
+	return c.z.GetMaxSockets()
+}
+
+// newSocket creates a raw socket, or fails with ErrTerminated after Term.
+func (c *Context) newSocket(t Type) (*zmq4.Socket, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.closed {
+		return nil, ErrTerminated
+	}
+	return c.z.NewSocket(t.zmq())
+}
+
+// Term terminates the context. It blocks until every socket of the context
+// is closed and their lingering messages are sent or their linger expired
+// (zmq_ctx_term(3)); calls on sockets still open fail with ErrTerminated.
+// Term is idempotent.
+func (c *Context) Term() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.mu.Unlock()
+	if err := c.z.Term(); err != nil {
+		return zmqError("term", "", "", err)
+	}
+	return nil
+}

@@ -1,0 +1,215 @@
+package sockets
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+
+	"github.com/pebbe/zmq4"
+
+	"github.com/zmqactor/zmqactor/messages"
+)
+
+// Sentinel errors. Errors returned by this package wrap one of them, and the
+// zmq4.Errno behind them when there is one, so both errors.Is(err,
+// ErrBadEndpoint) and errors.Is(err, zmq4.EADDRINUSE) work.
+var (
+	// ErrUnknownType: the spec names no ZeroMQ socket type.
+	ErrUnknownType = errors.New("zmqactor: unknown socket type")
+	// ErrBadEndpoint: an endpoint is malformed, its transport unknown or its
+	// address unusable.
+	ErrBadEndpoint = errors.New("zmqactor: invalid endpoint")
+	// ErrAddressInUse: another socket already binds the endpoint.
+	ErrAddressInUse = errors.New("zmqactor: address in use")
+	// ErrEndpointNotFound: Unbind or Disconnect of an endpoint not in use.
+	ErrEndpointNotFound = errors.New("zmqactor: endpoint not found")
+	// ErrBadOption: an option value is out of range, or the option does not
+	// apply to the socket's type.
+	ErrBadOption = errors.New("zmqactor: invalid socket option")
+	// ErrUnsupported: the socket's type cannot do this, or not in its current
+	// state (a send on a PULL, a second send on a REQ before the reply).
+	ErrUnsupported = errors.New("zmqactor: operation not supported by socket")
+	// ErrBadMessage: a send without frames, or an unknown command.
+	ErrBadMessage = errors.New("zmqactor: invalid message")
+	// ErrTooLarge: a frame is larger than the socket's max_message_size.
+	ErrTooLarge = errors.New("zmqactor: message too large")
+	// ErrQueueFull: ZeroMQ is at its high-water mark and the send queue is
+	// at its limit; the message was not taken.
+	ErrQueueFull = errors.New("zmqactor: send queue full")
+	// ErrHostUnreachable: a ROUTER with router_mandatory has no peer with the
+	// message's routing id.
+	ErrHostUnreachable = errors.New("zmqactor: host unreachable")
+	// ErrClosed: the socket is closed.
+	ErrClosed = errors.New("zmqactor: socket closed")
+	// ErrTerminated: the ZeroMQ context is terminating.
+	ErrTerminated = errors.New("zmqactor: context terminated")
+	// ErrSocket: any other failure of a ZeroMQ call; the wrapped zmq4.Errno
+	// says which.
+	ErrSocket = errors.New("zmqactor: socket error")
+)
+
+// Error describes a failed operation on a socket. It wraps a sentinel of this
+// package and, when ZeroMQ reported it, the zmq4.Errno.
+type Error struct {
+	// Op is what failed: "open", "bind", "connect", "unbind", "disconnect",
+	// "send", "receive", "setsockopt", "close" or "command".
+	Op string
+	// Socket is the socket's name.
+	Socket string
+	// Endpoint is the endpoint involved, if any.
+	Endpoint string
+	// Err is the cause: a sentinel, joined with a zmq4.Errno when there is one.
+	Err error
+
+	text string // set when decoded from an Error event: the text as sent
+}
+
+func (e *Error) Error() string {
+	if e.text != "" {
+		return e.text
+	}
+	s := "zmqactor: " + e.Op
+	if e.Socket != "" {
+		s += " " + e.Socket
+	}
+	if e.Endpoint != "" {
+		s += " " + e.Endpoint
+	}
+	return s + ": " + trimPrefix(e.Err.Error())
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+func trimPrefix(s string) string {
+	const p = "zmqactor: "
+	if len(s) > len(p) && s[:len(p)] == p {
+		return s[len(p):]
+	}
+	return s
+}
+
+// opError builds an *Error for op from a sentinel and an optional detail.
+func opError(op, socket, endpoint string, sentinel error, detail string) *Error {
+	err := sentinel
+	if detail != "" {
+		err = fmt.Errorf("%w: %s", sentinel, detail)
+	}
+	return &Error{Op: op, Socket: socket, Endpoint: endpoint, Err: err}
+}
+
+// zmqError wraps an error returned by pebbe/zmq4 for op, classified by its
+// errno into one of the sentinels.
+func zmqError(op, socket, endpoint string, err error) *Error {
+	errno := zmq4.AsErrno(err)
+	sentinel := classify(op, errno)
+	if errno == 0 {
+		if errors.Is(err, zmq4.ErrorSocketClosed) {
+			sentinel = ErrClosed
+		}
+		return &Error{Op: op, Socket: socket, Endpoint: endpoint, Err: fmt.Errorf("%w: %w", sentinel, err)}
+	}
+	return &Error{Op: op, Socket: socket, Endpoint: endpoint, Err: fmt.Errorf("%w: %w", sentinel, errno)}
+}
+
+func classify(op string, errno zmq4.Errno) error {
+	switch errno {
+	case zmq4.ETERM:
+		return ErrTerminated
+	case zmq4.EADDRINUSE:
+		return ErrAddressInUse
+	case zmq4.EHOSTUNREACH:
+		return ErrHostUnreachable
+	case zmq4.EPROTONOSUPPORT, zmq4.ENOCOMPATPROTO, zmq4.EADDRNOTAVAIL, zmq4.Errno(syscall.ENODEV):
+		return ErrBadEndpoint
+	case zmq4.ENOTSOCK:
+		return ErrClosed
+	case zmq4.EFSM, zmq4.ENOTSUP:
+		return ErrUnsupported
+	case zmq4.Errno(syscall.ENOENT):
+		if op == "unbind" || op == "disconnect" {
+			return ErrEndpointNotFound
+		}
+	case zmq4.Errno(syscall.EINVAL):
+		switch op {
+		case "bind", "connect", "unbind", "disconnect":
+			return ErrBadEndpoint
+		case "setsockopt":
+			return ErrBadOption
+		}
+	}
+	return ErrSocket
+}
+
+// sentinels lists each sentinel with its wire code.
+func sentinels() []struct {
+	err  error
+	code messages.ErrorCode
+} {
+	return []struct {
+		err  error
+		code messages.ErrorCode
+	}{
+		{ErrUnknownType, messages.ErrorCode_ERROR_CODE_UNKNOWN_SOCKET_TYPE},
+		{ErrBadEndpoint, messages.ErrorCode_ERROR_CODE_INVALID_ENDPOINT},
+		{ErrAddressInUse, messages.ErrorCode_ERROR_CODE_ADDRESS_IN_USE},
+		{ErrEndpointNotFound, messages.ErrorCode_ERROR_CODE_ENDPOINT_NOT_FOUND},
+		{ErrBadOption, messages.ErrorCode_ERROR_CODE_INVALID_OPTION},
+		{ErrUnsupported, messages.ErrorCode_ERROR_CODE_UNSUPPORTED_OPERATION},
+		{ErrBadMessage, messages.ErrorCode_ERROR_CODE_INVALID_MESSAGE},
+		{ErrTooLarge, messages.ErrorCode_ERROR_CODE_MESSAGE_TOO_LARGE},
+		{ErrQueueFull, messages.ErrorCode_ERROR_CODE_SEND_QUEUE_FULL},
+		{ErrHostUnreachable, messages.ErrorCode_ERROR_CODE_HOST_UNREACHABLE},
+		{ErrClosed, messages.ErrorCode_ERROR_CODE_SOCKET_CLOSED},
+		{ErrTerminated, messages.ErrorCode_ERROR_CODE_TERMINATED},
+		{ErrSocket, messages.ErrorCode_ERROR_CODE_SOCKET_FAILED},
+	}
+}
+
+// ErrorToProto turns err into the Error event that carries it to another
+// actor, possibly on another node. socket names the socket when err does not.
+func ErrorToProto(socket string, err error) *messages.Error {
+	out := &messages.Error{Socket: socket, Message: err.Error(), Code: messages.ErrorCode_ERROR_CODE_SOCKET_FAILED}
+	for _, c := range sentinels() {
+		if errors.Is(err, c.err) {
+			out.Code = c.code
+			break
+		}
+	}
+	var errno zmq4.Errno
+	if errors.As(err, &errno) {
+		out.Errno = int32(errno)
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		out.Operation, out.Endpoint = e.Op, e.Endpoint
+		if e.Socket != "" {
+			out.Socket = e.Socket
+		}
+	}
+	return out
+}
+
+// ErrorFromProto turns an Error event back into an error that wraps the
+// sentinel of its code and its zmq4.Errno, so errors.Is works on both.
+func ErrorFromProto(m *messages.Error) error {
+	if m == nil {
+		return nil
+	}
+	sentinel := ErrSocket
+	for _, c := range sentinels() {
+		if c.code == m.GetCode() {
+			sentinel = c.err
+			break
+		}
+	}
+	cause := sentinel
+	if m.GetErrno() != 0 {
+		cause = fmt.Errorf("%w: %w", sentinel, zmq4.Errno(m.GetErrno()))
+	}
+	text := m.GetMessage()
+	if text == "" {
+		text = cause.Error()
+	}
+	return &Error{Op: m.GetOperation(), Socket: m.GetSocket(), Endpoint: m.GetEndpoint(), Err: cause, text: text}
+}

@@ -1,0 +1,171 @@
+package sockets
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+// owner runs a Socket the way a socket actor does: every call on one
+// goroutine, signals arriving as messages in a mailbox (here a channel).
+type owner struct {
+	t        *testing.T
+	mailbox  *mailbox
+	received chan [][]byte
+	reports  chan error
+	sock     *Socket
+	done     chan struct{}
+}
+
+func newOwner(t *testing.T) *owner {
+	t.Helper()
+	o := &owner{
+		t:        t,
+		mailbox:  newMailbox(),
+		received: make(chan [][]byte, 1<<16),
+		reports:  make(chan error, 64),
+		done:     make(chan struct{}),
+	}
+	go func() {
+		defer close(o.done)
+		for {
+			f, ok := o.mailbox.pop()
+			if !ok {
+				return
+			}
+			f()
+		}
+	}()
+	return o
+}
+
+func (o *owner) hooks() Hooks {
+	return Hooks{
+		Signal: func(sig *Signal) {
+			o.mailbox.push(func() {
+				if err := o.sock.Handle(sig); err != nil {
+					o.reports <- err
+				}
+			})
+		},
+		Deliver: func(frames [][]byte) { o.received <- frames },
+		Report:  func(err error) { o.reports <- err },
+	}
+}
+
+// do runs f on the owner goroutine and waits for it.
+func (o *owner) do(f func()) {
+	o.t.Helper()
+	ran := make(chan struct{})
+	o.mailbox.push(func() { f(); close(ran) })
+	select {
+	case <-ran:
+	case <-time.After(10 * time.Second):
+		o.t.Fatal("owner did not run the call within 10s")
+	}
+}
+
+func (o *owner) open(ctx *Context, spec Spec) {
+	o.t.Helper()
+	var err error
+	o.do(func() { o.sock, err = Open(ctx, spec, o.hooks()) })
+	if err != nil {
+		o.t.Fatalf("open %v: %v", spec.Type, err)
+	}
+}
+
+func (o *owner) close() {
+	o.t.Helper()
+	o.do(func() {
+		if o.sock != nil {
+			if _, err := o.sock.Close(nil); err != nil {
+				o.t.Errorf("close: %v", err)
+			}
+		}
+	})
+	o.mailbox.close()
+	<-o.done
+}
+
+// mailbox is an unbounded FIFO of calls, like an actor's mailbox: pushing
+// never blocks, so a Socket may signal its own owner from inside a call.
+type mailbox struct {
+	mu     sync.Mutex
+	items  []func()
+	wake   chan struct{}
+	closed bool
+}
+
+func newMailbox() *mailbox { return &mailbox{wake: make(chan struct{}, 1)} }
+
+func (m *mailbox) push(f func()) {
+	m.mu.Lock()
+	m.items = append(m.items, f)
+	m.mu.Unlock()
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (m *mailbox) close() {
+	m.mu.Lock()
+	m.closed = true
+	m.mu.Unlock()
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (m *mailbox) pop() (func(), bool) {
+	for {
+		m.mu.Lock()
+		if len(m.items) > 0 {
+			f := m.items[0]
+			m.items[0] = nil
+			m.items = m.items[1:]
+			m.mu.Unlock()
+			return f, true
+		}
+		closed := m.closed
+		m.mu.Unlock()
+		if closed {
+			return nil, false
+		}
+		<-m.wake
+	}
+}
+
+func TestPushPullSmoke(t *testing.T) {
+	ctx, err := NewContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Term()
+	const n = 100000
+	pull, push := newOwner(t), newOwner(t)
+	pull.open(ctx, Spec{Type: Pull, Binds: []string{"tcp://127.0.0.1:*"}})
+	var ep string
+	pull.do(func() { ep = pull.sock.Bound()[0] })
+	push.open(ctx, Spec{Type: Push, Connects: []string{ep}, SendQueueLimit: n})
+	go func() {
+		for i := 0; i < n; i++ {
+			push.mailbox.push(func() {
+				if _, err := push.sock.Send([][]byte{[]byte("hello")}); err != nil {
+					t.Errorf("send: %v", err)
+				}
+			})
+		}
+	}()
+	deadline := time.After(20 * time.Second)
+	for i := 0; i < n; i++ {
+		select {
+		case <-pull.received:
+		case <-deadline:
+			t.Fatalf("got %d of %d", i, n)
+		}
+	}
+	push.close()
+	pull.close()
+}

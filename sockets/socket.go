@@ -1,0 +1,563 @@
+package sockets
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/pebbe/zmq4"
+)
+
+// DefaultLinger is the linger of a socket whose spec sets none: how long
+// ZeroMQ keeps trying to deliver messages already handed to it after close.
+// libzmq's own default, forever, would let a shutdown hang on an absent peer.
+const DefaultLinger = time.Second
+
+// DefaultBatch is the most messages Handle receives before it lets the owner
+// do other work; it then asks for another turn with a Signal.
+const DefaultBatch = 256
+
+// maxStuckFlushes bounds the flushes in one turn that send nothing although
+// ZMQ_EVENTS shows POLLOUT (see service).
+const maxStuckFlushes = 2
+
+// Hooks are how a Socket reaches its owner.
+type Hooks struct {
+	// Signal asks the owner to call Handle(sig) soon, on its own goroutine.
+	// It is called from the waiter goroutine and from the owner's own calls
+	// into the Socket, so it must not block and must not call the Socket. A
+	// socket actor sends the signal to itself as a message. Required.
+	Signal func(sig *Signal)
+	// Deliver receives each message that Handle received, in order. Required
+	// for types that receive.
+	Deliver func(frames [][]byte)
+	// Report receives failures found by Handle that are not fatal to the
+	// socket, such as a queued message that ZeroMQ refused for good. Optional.
+	Report func(err error)
+}
+
+// Signal is a request from a Socket to be handled. A socket actor receives it
+// as a message and passes it to Handle; a Signal of another (older) Socket is
+// ignored, so signals left in a mailbox across a restart are harmless.
+type Signal struct {
+	s    *Socket
+	kind signalKind
+}
+
+type signalKind uint8
+
+const (
+	signalFired   signalKind = iota // the waiter saw ZMQ_FD readable
+	signalMore                      // a batch filled up: more may be waiting
+	signalRecheck                   // sends happened: POLLIN may be true with no edge
+)
+
+func (k signalKind) String() string {
+	switch k {
+	case signalFired:
+		return "fired"
+	case signalMore:
+		return "more"
+	}
+	return "recheck"
+}
+
+// String describes the signal, for logs.
+func (sig *Signal) String() string { return "zmq readiness " + sig.kind.String() }
+
+// Socket owns one ZeroMQ socket and its readiness waiter.
+//
+// A Socket is not safe for concurrent use: every method is called from one
+// goroutine at a time, the owner's (a socket actor's Receive). Only the
+// waiter's goroutine runs beside it, and it never calls into ZeroMQ.
+type Socket struct {
+	name  string
+	typ   Type
+	zs    *zmq4.Socket
+	hooks Hooks
+	w     *waiter
+	batch int
+
+	// armed: the waiter holds an arm; more/recheck: that signal is on its way.
+	armed, morePending, recheckPending bool
+	sig                                [3]Signal
+
+	queue      sendQueue
+	limit      int
+	maxMsgSize int64
+
+	bound, connected []string
+	closed           bool
+	stats            Stats
+}
+
+// Stats counts a socket's traffic since it was opened.
+type Stats struct {
+	// Received and Sent count whole messages.
+	Received, Sent uint64
+	// Queued counts sends that met the high-water mark and waited in the
+	// send queue; Refused counts sends refused because the queue was full.
+	Queued, Refused uint64
+	// Wakeups counts calls of Handle; Rechecks counts those caused by sends.
+	Wakeups, Rechecks uint64
+}
+
+// Open creates a socket of spec.Type on ctx, applies the spec's options, binds
+// and connects, and starts its readiness waiter. On error nothing is left
+// open. The first Handle, which drains whatever arrived before the owner was
+// ready, is requested through hooks.Signal before Open returns.
+func Open(ctx *Context, spec Spec, hooks Hooks) (*Socket, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	if ctx == nil {
+		return nil, opError("open", spec.Name, "", ErrTerminated, "no ZeroMQ context")
+	}
+	if hooks.Signal == nil || (spec.Type.CanReceive() && hooks.Deliver == nil) {
+		return nil, fmt.Errorf("zmqactor: open %s: Hooks.Signal and, for a receiving type, Hooks.Deliver are required", spec.Name)
+	}
+	zs, err := ctx.newSocket(spec.Type)
+	if err != nil {
+		return nil, zmqError("open", spec.Name, "", err)
+	}
+	s := &Socket{
+		name:       spec.Name,
+		typ:        spec.Type,
+		zs:         zs,
+		hooks:      hooks,
+		batch:      DefaultBatch,
+		limit:      spec.queueLimit(),
+		maxMsgSize: -1,
+	}
+	for i := range s.sig {
+		s.sig[i] = Signal{s: s, kind: signalKind(i)}
+	}
+	fail := func(err error) (*Socket, error) {
+		_ = zs.SetLinger(0)
+		_ = zs.Close()
+		return nil, err
+	}
+	if err := zs.SetLinger(DefaultLinger); err != nil {
+		return fail(zmqError("setsockopt", s.name, "", err))
+	}
+	for _, o := range spec.Options {
+		if err := s.SetOption(o); err != nil {
+			return fail(err)
+		}
+	}
+	for _, e := range spec.Binds {
+		if _, err := s.Bind(e); err != nil {
+			return fail(err)
+		}
+	}
+	for _, e := range spec.Connects {
+		if err := s.Connect(e); err != nil {
+			return fail(err)
+		}
+	}
+	fd, err := zs.GetFd()
+	if err != nil {
+		return fail(zmqError("open", s.name, "", err))
+	}
+	s.w, err = newWaiter(fd, func() { hooks.Signal(&s.sig[signalFired]) })
+	if err != nil {
+		return fail(opError("open", s.name, "", ErrSocket, err.Error()))
+	}
+	// Rule 1 at start: a socket connected over inproc before its owner was
+	// ready may hold messages and no signal, so drain once before arming.
+	s.requestMore()
+	return s, nil
+}
+
+// Name returns the socket's name from its spec.
+func (s *Socket) Name() string { return s.name }
+
+// Type returns the socket's type.
+func (s *Socket) Type() Type { return s.typ }
+
+// Bound returns the resolved endpoints bound so far, in order.
+func (s *Socket) Bound() []string { return append([]string(nil), s.bound...) }
+
+// Connected returns the endpoints connected so far, in order.
+func (s *Socket) Connected() []string { return append([]string(nil), s.connected...) }
+
+// Stats returns the socket's counters.
+func (s *Socket) Stats() Stats { return s.stats }
+
+// Queued returns the number of messages waiting in the send queue.
+func (s *Socket) Queued() int { return s.queue.len() }
+
+// Bind binds endpoint and returns it resolved: "tcp://127.0.0.1:*" comes back
+// with the port the system chose.
+func (s *Socket) Bind(endpoint string) (string, error) {
+	if s.closed {
+		return "", opError("bind", s.name, endpoint, ErrClosed, "")
+	}
+	if err := CheckEndpoint(endpoint); err != nil {
+		return "", &Error{Op: "bind", Socket: s.name, Endpoint: endpoint, Err: err}
+	}
+	if err := s.zs.Bind(endpoint); err != nil {
+		return "", zmqError("bind", s.name, endpoint, err)
+	}
+	resolved, err := s.zs.GetLastEndpoint()
+	if err != nil || resolved == "" {
+		resolved = endpoint
+	}
+	s.bound = append(s.bound, resolved)
+	return resolved, nil
+}
+
+// Connect connects to endpoint. ZeroMQ connects, and reconnects, in the
+// background: success means the endpoint is valid, not that a peer is there.
+func (s *Socket) Connect(endpoint string) error {
+	if s.closed {
+		return opError("connect", s.name, endpoint, ErrClosed, "")
+	}
+	if err := CheckEndpoint(endpoint); err != nil {
+		return &Error{Op: "connect", Socket: s.name, Endpoint: endpoint, Err: err}
+	}
+	if err := s.zs.Connect(endpoint); err != nil {
+		return zmqError("connect", s.name, endpoint, err)
+	}
+	s.connected = append(s.connected, endpoint)
+	return nil
+}
+
+// Unbind stops listening on endpoint, a resolved endpoint from Bind.
+func (s *Socket) Unbind(endpoint string) error {
+	if s.closed {
+		return opError("unbind", s.name, endpoint, ErrClosed, "")
+	}
+	if err := s.zs.Unbind(endpoint); err != nil {
+		return zmqError("unbind", s.name, endpoint, err)
+	}
+	s.bound = remove(s.bound, endpoint)
+	return nil
+}
+
+// Disconnect drops the connection to endpoint, as given to Connect.
+func (s *Socket) Disconnect(endpoint string) error {
+	if s.closed {
+		return opError("disconnect", s.name, endpoint, ErrClosed, "")
+	}
+	if err := s.zs.Disconnect(endpoint); err != nil {
+		return zmqError("disconnect", s.name, endpoint, err)
+	}
+	s.connected = remove(s.connected, endpoint)
+	return nil
+}
+
+func remove(list []string, e string) []string {
+	for i, x := range list {
+		if x == e {
+			return append(list[:i:i], list[i+1:]...)
+		}
+	}
+	return list
+}
+
+// SetOption checks and applies o.
+func (s *Socket) SetOption(o Option) error {
+	if s.closed {
+		return opError("setsockopt", s.name, "", ErrClosed, "")
+	}
+	if err := CheckOption(s.typ, o); err != nil {
+		return &Error{Op: "setsockopt", Socket: s.name, Err: err}
+	}
+	if err := apply(s.zs, o); err != nil {
+		e := zmqError("setsockopt", s.name, "", err)
+		e.Err = fmt.Errorf("%s: %w", OptionName(o), e.Err)
+		return e
+	}
+	if m, ok := o.GetOption().(interface{ GetMaxMessageSize() int64 }); ok {
+		s.maxMsgSize = m.GetMaxMessageSize()
+	}
+	return nil
+}
+
+// Send sends one multipart message without blocking. When ZeroMQ is at its
+// high-water mark (EAGAIN) the message waits in the send queue, in order
+// with later sends, and queued is true; Handle sends it when ZeroMQ takes
+// it. Past the queue's limit Send fails with ErrQueueFull and the message is
+// not taken. The frames are kept, not copied, until sent: do not modify them.
+func (s *Socket) Send(frames [][]byte) (queued bool, err error) {
+	if err := s.checkSend(frames); err != nil {
+		return false, err
+	}
+	if s.queue.len() > 0 { // keep order behind what already waits
+		if s.queue.len() >= s.limit {
+			s.stats.Refused++
+			return false, opError("send", s.name, "", ErrQueueFull, fmt.Sprintf("%d messages wait for the high-water mark to clear", s.queue.len()))
+		}
+		s.queue.push(frames)
+		s.stats.Queued++
+		return true, nil
+	}
+	// Rule 3: a send may process ZeroMQ's commands and clear ZMQ_FD while
+	// the waiter is parked; one re-check after a burst of sends finds it.
+	s.requestRecheck()
+	switch err := s.sendNow(frames); {
+	case err == nil:
+		s.stats.Sent++
+		return false, nil
+	case isAgain(err):
+		s.queue.push(frames)
+		s.stats.Queued++
+		return true, nil
+	default:
+		return false, zmqError("send", s.name, "", err)
+	}
+}
+
+func (s *Socket) checkSend(frames [][]byte) error {
+	if s.closed {
+		return opError("send", s.name, "", ErrClosed, "")
+	}
+	if !s.typ.CanSend() {
+		return opError("send", s.name, "", ErrUnsupported, fmt.Sprintf("a %v socket does not send", s.typ))
+	}
+	if len(frames) == 0 {
+		return opError("send", s.name, "", ErrBadMessage, "a message has at least one frame")
+	}
+	if s.maxMsgSize >= 0 {
+		for i, f := range frames {
+			if int64(len(f)) > s.maxMsgSize {
+				return opError("send", s.name, "", ErrTooLarge, fmt.Sprintf("frame %d has %d bytes, max_message_size is %d", i, len(f), s.maxMsgSize))
+			}
+		}
+	}
+	return nil
+}
+
+// sendNow hands one message to ZeroMQ without blocking. ZeroMQ takes the
+// frames of a message all or none at the first frame, so EAGAIN can only
+// come first.
+func (s *Socket) sendNow(frames [][]byte) error {
+	last := len(frames) - 1
+	for i, f := range frames {
+		flags := zmq4.DONTWAIT
+		if i < last {
+			flags |= zmq4.SNDMORE
+		}
+		if _, err := s.zs.SendBytes(f, flags); err != nil {
+			if i > 0 {
+				return fmt.Errorf("message cut after %d of %d frames: %w", i, len(frames), err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// Handle does the socket's pending work for sig: it receives up to a batch
+// of messages and passes them to Hooks.Deliver, sends what waits in the send
+// queue, and then either arms the waiter (ZeroMQ said there is nothing to
+// do) or asks for another turn. Signals of another Socket, or after Close,
+// are ignored. A non-nil error means the socket is unusable (for example
+// ErrTerminated); the owner should close it.
+func (s *Socket) Handle(sig *Signal) error {
+	if sig == nil || sig.s != s || s.closed {
+		return nil
+	}
+	switch sig.kind {
+	case signalFired:
+		s.armed = false
+	case signalMore:
+		s.morePending = false
+	case signalRecheck:
+		s.recheckPending = false
+		s.stats.Rechecks++
+	}
+	s.stats.Wakeups++
+	return s.service()
+}
+
+func (s *Socket) service() error {
+	budget := s.batch
+	canRecv := s.typ.CanReceive()
+	stuck := 0 // flushes in a row that sent nothing although POLLOUT was set
+	for {
+		// idle: the last call told us ZeroMQ has nothing more for us, and
+		// processed its command mailbox on the way, so ZMQ_FD is current.
+		idle := false
+		if canRecv {
+			for budget > 0 {
+				frames, err := s.recv()
+				if err == nil {
+					s.stats.Received++
+					s.hooks.Deliver(frames)
+					budget--
+					continue
+				}
+				if isAgain(err) {
+					idle = true
+					break
+				}
+				if errors.Is(err, zmq4.EFSM) {
+					break // a REQ that must send first: nothing to receive now
+				}
+				return zmqError("receive", s.name, "", err)
+			}
+			if budget == 0 {
+				s.requestMore()
+				return nil
+			}
+		}
+		progress := false
+		if s.queue.len() > 0 {
+			var err error
+			if progress, err = s.flush(); err != nil {
+				return err
+			}
+			idle = false // the sends may have cleared ZMQ_FD (rule 3)
+		}
+		if idle {
+			break
+		}
+		ev, err := s.zs.GetEvents()
+		if err != nil {
+			return zmqError("receive", s.name, "", err)
+		}
+		if canRecv && ev&zmq4.POLLIN != 0 {
+			continue
+		}
+		// GetEvents may itself have taken the command that made the socket
+		// writable, leaving no edge on ZMQ_FD, so POLLOUT must be acted on
+		// here. A ROUTER with router_mandatory shows POLLOUT when any peer
+		// can take a message, not necessarily the one the queue waits for:
+		// stop after a few tries without progress and wait for the waiter.
+		if s.queue.len() > 0 && ev&zmq4.POLLOUT != 0 {
+			if progress {
+				stuck = 0
+				continue
+			}
+			if stuck < maxStuckFlushes {
+				stuck++
+				continue
+			}
+		}
+		break
+	}
+	// Rule 1: arm only now that ZeroMQ said there is nothing to do.
+	if !s.armed {
+		s.armed = true
+		s.w.arm()
+	}
+	return nil
+}
+
+// recv receives one whole multipart message without blocking.
+func (s *Socket) recv() ([][]byte, error) {
+	b, err := s.zs.RecvBytes(zmq4.DONTWAIT)
+	if err != nil {
+		return nil, err
+	}
+	frames := [][]byte{b}
+	for {
+		more, err := s.zs.GetRcvmore()
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return frames, nil
+		}
+		if b, err = s.zs.RecvBytes(zmq4.DONTWAIT); err != nil {
+			return nil, err
+		}
+		frames = append(frames, b)
+	}
+}
+
+// flush sends queued messages until the queue is empty or ZeroMQ says
+// EAGAIN. A message ZeroMQ refuses for good is dropped and reported through
+// Hooks.Report; an error that makes the socket unusable is returned.
+func (s *Socket) flush() (progress bool, err error) {
+	for s.queue.len() > 0 {
+		err := s.sendNow(s.queue.front())
+		if err == nil {
+			s.queue.pop()
+			s.stats.Sent++
+			progress = true
+			continue
+		}
+		if isAgain(err) {
+			return progress, nil
+		}
+		e := zmqError("send", s.name, "", err)
+		if errors.Is(e, ErrTerminated) || errors.Is(e, ErrClosed) {
+			return progress, e
+		}
+		s.queue.pop()
+		if s.hooks.Report != nil {
+			s.hooks.Report(e)
+		}
+	}
+	return progress, nil
+}
+
+func (s *Socket) requestMore() {
+	if !s.morePending {
+		s.morePending = true
+		s.hooks.Signal(&s.sig[signalMore])
+	}
+}
+
+func (s *Socket) requestRecheck() {
+	if !s.recheckPending {
+		s.recheckPending = true
+		s.hooks.Signal(&s.sig[signalRecheck])
+	}
+}
+
+// Close closes the socket. It first offers ZeroMQ what waits in the send
+// queue, once and without blocking, and returns how many messages it did not
+// take (unsent). It then stops the waiter and waits for it, and only then
+// closes the ZeroMQ socket, with linger if given, else with the linger set by
+// options (DefaultLinger if none). Close is idempotent.
+func (s *Socket) Close(linger *time.Duration) (unsent int, err error) {
+	if s.closed {
+		return 0, nil
+	}
+	if s.queue.len() > 0 {
+		_, _ = s.flush()
+	}
+	unsent = s.queue.len()
+	s.queue = sendQueue{}
+	s.closed = true
+	s.w.close()
+	if linger != nil {
+		if e := s.zs.SetLinger(*linger); e != nil {
+			err = zmqError("close", s.name, "", e)
+		}
+	}
+	if e := s.zs.Close(); e != nil && err == nil {
+		err = zmqError("close", s.name, "", e)
+	}
+	return unsent, err
+}
+
+// sendQueue is a FIFO of messages waiting for the high-water mark to clear.
+type sendQueue struct {
+	items [][][]byte
+	head  int
+}
+
+func (q *sendQueue) len() int             { return len(q.items) - q.head }
+func (q *sendQueue) front() [][]byte      { return q.items[q.head] }
+func (q *sendQueue) push(frames [][]byte) { q.items = append(q.items, frames) }
+
+func (q *sendQueue) pop() {
+	q.items[q.head] = nil
+	q.head++
+	if q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0
+	} else if q.head >= 1024 && q.head*2 >= len(q.items) {
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
+	}
+}
+
+// isAgain reports whether ZeroMQ said "not now" (EAGAIN).
+func isAgain(err error) bool { return errors.Is(err, zmq4.Errno(syscall.EAGAIN)) }
