@@ -1,0 +1,135 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/extensions"
+
+	"github.com/zmqactor/zmqactor/sockets"
+)
+
+var extensionID = extensions.NextExtensionID() //nolint:gochecknoglobals // protoactor's extension registry needs one id per extension type
+
+// Context is the ZeroMQ context of one actor system, registered as a
+// protoactor extension: every socket actor of the system uses it, so inproc
+// endpoints work between all of them. Create it with NewContext, find it
+// again with FromSystem, and end it with Shutdown: protoactor's
+// ActorSystem.Shutdown stops neither actors nor extensions.
+//
+// A Context is safe for concurrent use.
+type Context struct {
+	system *actor.ActorSystem
+	zctx   *sockets.Context
+
+	mu       sync.Mutex
+	closing  bool
+	live     map[string]chan struct{} // socket actor id -> closed when it has stopped
+	termOnce sync.Once
+	termErr  error
+}
+
+// ExtensionID implements protoactor's extensions.Extension.
+func (c *Context) ExtensionID() extensions.ExtensionID { return extensionID }
+
+// Option configures a Context.
+type Option = sockets.ContextOption
+
+// WithIOThreads sets the ZeroMQ I/O thread count (default 1).
+func WithIOThreads(n int) Option { return sockets.WithIOThreads(n) }
+
+// WithMaxSockets sets the most sockets open at once (default
+// sockets.DefaultMaxSockets, 65,536; libzmq's own default is 1,023).
+func WithMaxSockets(n int) Option { return sockets.WithMaxSockets(n) }
+
+// NewContext creates the ZeroMQ context of system and registers it as an
+// extension. A system has at most one: a second call fails.
+func NewContext(system *actor.ActorSystem, opts ...Option) (*Context, error) {
+	if system == nil {
+		return nil, fmt.Errorf("zmqactor: NewContext: nil actor system")
+	}
+	if _, ok := FromSystem(system); ok {
+		return nil, fmt.Errorf("zmqactor: actor system %s already has a ZeroMQ context", system.ID)
+	}
+	zctx, err := sockets.NewContext(opts...)
+	if err != nil {
+		return nil, err
+	}
+	c := &Context{system: system, zctx: zctx, live: map[string]chan struct{}{}}
+	system.Extensions.Register(c)
+	return c, nil
+}
+
+// FromSystem returns the Context registered on system, if any.
+func FromSystem(system *actor.ActorSystem) (*Context, bool) {
+	c, ok := system.Extensions.Get(extensionID).(*Context)
+	return c, ok && c != nil
+}
+
+// System returns the actor system the context belongs to.
+func (c *Context) System() *actor.ActorSystem { return c.system }
+
+// IOThreads returns the ZeroMQ I/O thread count.
+func (c *Context) IOThreads() (int, error) { return c.zctx.IOThreads() }
+
+// MaxSockets returns the ZeroMQ socket limit.
+func (c *Context) MaxSockets() (int, error) { return c.zctx.MaxSockets() }
+
+// Len returns the number of socket actors alive.
+func (c *Context) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.live)
+}
+
+// register records a socket actor; it fails once Shutdown has begun.
+func (c *Context) register(id string) (chan struct{}, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return nil, fmt.Errorf("%w: the ZeroMQ context is shut down", ErrTerminated)
+	}
+	done := make(chan struct{})
+	c.live[id] = done
+	return done, nil
+}
+
+func (c *Context) unregister(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if done, ok := c.live[id]; ok {
+		close(done)
+		delete(c.live, id)
+	}
+}
+
+// Shutdown stops every socket actor of the context, after the commands
+// already in its mailbox, waits for them to close their sockets, and then
+// terminates the ZeroMQ context, which waits at most the sockets' linger for
+// messages already handed to ZeroMQ (sockets.DefaultLinger unless set). New
+// spawns fail with ErrTerminated from the start of Shutdown. If ctx ends
+// first, Shutdown returns its error and leaves the context open, because
+// terminating it with sockets open would block. Shutdown is idempotent.
+func (c *Context) Shutdown(ctx context.Context) error {
+	c.mu.Lock()
+	c.closing = true
+	waits := make(map[string]chan struct{}, len(c.live))
+	for id, done := range c.live {
+		waits[id] = done
+	}
+	c.mu.Unlock()
+	for id := range waits {
+		c.system.Root.Poison(actor.NewPID(c.system.Address(), id))
+	}
+	for id, done := range waits {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return fmt.Errorf("zmqactor: shutdown: socket actor %s still running: %w", id, ctx.Err())
+		}
+	}
+	c.termOnce.Do(func() { c.termErr = c.zctx.Term() })
+	return c.termErr
+}

@@ -1,0 +1,28 @@
+package actors
+
+import (
+	"errors"
+
+	"github.com/zmqactor/zmqactor/sockets"
+)
+
+// Errors of this package. Errors that come from a socket wrap the sentinels
+// of package sockets (re-exported here) and the zmq4.Errno behind them.
+var (
+	// ErrNoOwner: a socket type that receives was spawned without an owner
+	// to deliver its messages to.
+	ErrNoOwner = errors.New("zmqactor: socket that receives needs an owner")
+	// ErrTimeout: the socket actor did not answer before the deadline.
+	ErrTimeout = errors.New("zmqactor: no answer from socket actor before the deadline")
+	// ErrUnexpectedReply: the socket actor answered with a message of the
+	// wrong type.
+	ErrUnexpectedReply = errors.New("zmqactor: unexpected reply from socket actor")
+
+	ErrClosed      = sockets.ErrClosed      // the socket is closed
+	ErrTerminated  = sockets.ErrTerminated  // the context is shut down
+	ErrBadEndpoint = sockets.ErrBadEndpoint // an endpoint is invalid
+	ErrBadOption   = sockets.ErrBadOption   // an option value is invalid
+	ErrUnsupported = sockets.ErrUnsupported // the socket type cannot do it
+	ErrQueueFull   = sockets.ErrQueueFull   // the send queue is at its limit
+	ErrTooLarge    = sockets.ErrTooLarge    // a frame exceeds max_message_size
+)

@@ -1,0 +1,233 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/zmqactor/zmqactor/messages"
+	"github.com/zmqactor/zmqactor/sockets"
+)
+
+// DefaultTimeout bounds a request to a socket actor whose ctx has no
+// deadline.
+const DefaultTimeout = 10 * time.Second
+
+// Socket is a handle on a socket actor, returned by Context.Spawn. Its
+// methods send the protobuf commands of messages to the actor: the typed
+// ones (Bind, Connect, ...) wait for the answer through protoactor's
+// RequestFuture, Send does not wait. Any actor may instead send the
+// commands to PID() itself. A Socket is safe for concurrent use; the
+// commands are carried out in the order the actor receives them.
+type Socket struct {
+	zc      *Context
+	pid     *actor.PID
+	started *messages.Started
+}
+
+// PID returns the socket actor's process id.
+func (s *Socket) PID() *actor.PID { return s.pid }
+
+// Name returns the socket's name.
+func (s *Socket) Name() string { return s.started.GetSocket() }
+
+// Type returns the socket's type.
+func (s *Socket) Type() sockets.Type { return sockets.Type(s.started.GetType()) }
+
+// Bound returns the resolved endpoints the spec bound at start, such as
+// "tcp://127.0.0.1:40411" for "tcp://127.0.0.1:*".
+func (s *Socket) Bound() []string { return append([]string(nil), s.started.GetBound()...) }
+
+// Endpoint returns the first resolved endpoint the spec bound, or "".
+func (s *Socket) Endpoint() string {
+	if b := s.started.GetBound(); len(b) > 0 {
+		return b[0]
+	}
+	return ""
+}
+
+// Done is closed once the socket actor has stopped and its socket is closed.
+func (s *Socket) Done() <-chan struct{} {
+	s.zc.mu.Lock()
+	defer s.zc.mu.Unlock()
+	if done, ok := s.zc.live[s.pid.Id]; ok {
+		return done
+	}
+	closed := make(chan struct{})
+	close(closed)
+	return closed
+}
+
+func (s *Socket) stopped() bool {
+	select {
+	case <-s.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+// Send sends one multipart message without waiting: the frames go to the
+// socket actor as a messages.Send command. It fails with ErrClosed once the
+// socket is closed, and with a clear error for no frames; any later failure
+// (send queue full, ...) reaches the owner as a messages.Error event. The
+// frames are not copied: do not modify them after Send.
+func (s *Socket) Send(frames ...[]byte) error {
+	if len(frames) == 0 {
+		return &sockets.Error{Op: "send", Socket: s.Name(), Err: fmt.Errorf("%w: a message has at least one frame", sockets.ErrBadMessage)}
+	}
+	if s.stopped() {
+		return &sockets.Error{Op: "send", Socket: s.Name(), Err: ErrClosed}
+	}
+	s.zc.system.Root.Send(s.pid, &messages.Send{Frames: frames})
+	return nil
+}
+
+// SendWait sends one multipart message and waits until ZeroMQ took it or it
+// waits in the send queue (queued true). It returns the send's error, such as
+// ErrQueueFull, ErrTooLarge or ErrUnsupported.
+func (s *Socket) SendWait(ctx context.Context, frames ...[]byte) (queued bool, err error) {
+	var sent *messages.Sent
+	if err := s.request(ctx, "send", &messages.Send{Frames: frames}, &sent); err != nil {
+		return false, err
+	}
+	return sent.GetQueued(), nil
+}
+
+// Bind binds endpoint and returns it resolved.
+func (s *Socket) Bind(ctx context.Context, endpoint string) (string, error) {
+	var b *messages.Bound
+	if err := s.request(ctx, "bind", &messages.Bind{Endpoint: endpoint}, &b); err != nil {
+		return "", err
+	}
+	return b.GetResolvedEndpoint(), nil
+}
+
+// Connect connects to endpoint; ZeroMQ connects in the background.
+func (s *Socket) Connect(ctx context.Context, endpoint string) error {
+	var c *messages.Connected
+	return s.request(ctx, "connect", &messages.Connect{Endpoint: endpoint}, &c)
+}
+
+// Unbind stops listening on a resolved endpoint.
+func (s *Socket) Unbind(ctx context.Context, endpoint string) error {
+	var u *messages.Unbound
+	return s.request(ctx, "unbind", &messages.Unbind{Endpoint: endpoint}, &u)
+}
+
+// Disconnect drops the connection to endpoint.
+func (s *Socket) Disconnect(ctx context.Context, endpoint string) error {
+	var d *messages.Disconnected
+	return s.request(ctx, "disconnect", &messages.Disconnect{Endpoint: endpoint}, &d)
+}
+
+// SetOption applies one option, such as sockets.Subscribe(prefix), and keeps
+// it for restarts.
+func (s *Socket) SetOption(ctx context.Context, o sockets.Option) error {
+	var set *messages.OptionSet
+	return s.request(ctx, "setsockopt", &messages.SetOption{Option: o}, &set)
+}
+
+// Close closes the socket after the commands sent before, waits until the
+// actor has stopped, and returns how many queued messages were left unsent.
+// Closing a closed socket returns ErrClosed.
+func (s *Socket) Close(ctx context.Context) (unsent int, err error) {
+	return s.close(ctx, nil)
+}
+
+// CloseLinger is Close with a linger for this close: how long ZeroMQ keeps
+// trying to deliver messages already handed to it.
+func (s *Socket) CloseLinger(ctx context.Context, linger time.Duration) (unsent int, err error) {
+	return s.close(ctx, durationpb.New(linger))
+}
+
+func (s *Socket) close(ctx context.Context, linger *durationpb.Duration) (int, error) {
+	var closed *messages.Closed
+	if err := s.request(ctx, "close", &messages.Close{Linger: linger}, &closed); err != nil {
+		return 0, err
+	}
+	select {
+	case <-s.Done():
+	case <-ctx.Done():
+		return int(closed.GetUnsent()), ctx.Err()
+	}
+	return int(closed.GetUnsent()), sockets.ErrorFromProto(closed.GetError())
+}
+
+// request sends cmd with RequestFuture and stores the answer in out, a
+// pointer to a pointer of the expected answer type; an Error answer becomes
+// the returned error.
+func (s *Socket) request(ctx context.Context, op string, cmd any, out any) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.stopped() {
+		return &sockets.Error{Op: op, Socket: s.Name(), Err: ErrClosed}
+	}
+	timeout := DefaultTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = time.Until(dl)
+		if timeout <= 0 {
+			return context.DeadlineExceeded
+		}
+	}
+	res, err := s.zc.system.Root.RequestFuture(s.pid, cmd, timeout).Result()
+	switch {
+	case errors.Is(err, actor.ErrDeadLetter):
+		return &sockets.Error{Op: op, Socket: s.Name(), Err: ErrClosed}
+	case errors.Is(err, actor.ErrTimeout):
+		return &sockets.Error{Op: op, Socket: s.Name(), Err: ErrTimeout}
+	case err != nil:
+		return err
+	}
+	if e, ok := res.(*messages.Error); ok {
+		return sockets.ErrorFromProto(e)
+	}
+	return assign(out, res, op)
+}
+
+// assign stores res in *out if the types match.
+func assign(out, res any, op string) error {
+	switch p := out.(type) {
+	case **messages.Sent:
+		if v, ok := res.(*messages.Sent); ok {
+			*p = v
+			return nil
+		}
+	case **messages.Bound:
+		if v, ok := res.(*messages.Bound); ok {
+			*p = v
+			return nil
+		}
+	case **messages.Connected:
+		if v, ok := res.(*messages.Connected); ok {
+			*p = v
+			return nil
+		}
+	case **messages.Unbound:
+		if v, ok := res.(*messages.Unbound); ok {
+			*p = v
+			return nil
+		}
+	case **messages.Disconnected:
+		if v, ok := res.(*messages.Disconnected); ok {
+			*p = v
+			return nil
+		}
+	case **messages.OptionSet:
+		if v, ok := res.(*messages.OptionSet); ok {
+			*p = v
+			return nil
+		}
+	case **messages.Closed:
+		if v, ok := res.(*messages.Closed); ok {
+			*p = v
+			return nil
+		}
+	}
+	return fmt.Errorf("%w to %s: %T", ErrUnexpectedReply, op, res)
+}

@@ -1,0 +1,145 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/zmqactor/zmqactor/sockets"
+)
+
+// SpawnOption configures a socket actor.
+type SpawnOption func(*spawnConfig) error
+
+type spawnConfig struct {
+	owner *actor.PID
+	name  string
+	props []actor.PropsOption
+}
+
+// WithOwner sets the actor that receives the socket's messages (Received)
+// and events (Started, Closed, and Error for commands sent without a
+// sender). Required for types that receive, when spawned from the root;
+// a socket actor spawned as a child defaults to its parent.
+func WithOwner(pid *actor.PID) SpawnOption {
+	return func(c *spawnConfig) error {
+		if pid == nil {
+			return fmt.Errorf("zmqactor: WithOwner: nil PID")
+		}
+		c.owner = pid
+		return nil
+	}
+}
+
+// WithName names the socket actor (protoactor's SpawnNamed) and, unless the
+// spec names it, the socket. Names are unique in an actor system.
+func WithName(name string) SpawnOption {
+	return func(c *spawnConfig) error {
+		if name == "" {
+			return fmt.Errorf("zmqactor: WithName: empty name")
+		}
+		c.name = name
+		return nil
+	}
+}
+
+// WithProps adds protoactor props options, such as a supervisor strategy or
+// a mailbox, to the socket actor.
+func WithProps(opts ...actor.PropsOption) SpawnOption {
+	return func(c *spawnConfig) error {
+		c.props = append(c.props, opts...)
+		return nil
+	}
+}
+
+func (c *Context) config(spec sockets.Spec, opts []SpawnOption) (spawnConfig, sockets.Spec, error) {
+	var cfg spawnConfig
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return cfg, spec, err
+		}
+	}
+	spec = spec.Clone()
+	if spec.Name == "" {
+		spec.Name = cfg.name
+	}
+	if err := spec.Validate(); err != nil {
+		return cfg, spec, err
+	}
+	return cfg, spec, nil
+}
+
+// Props returns the props of a socket actor for spec, for spawning it as a
+// child of another actor (ctx.Spawn(props)). The child's events go to the
+// owner from WithOwner, else to its parent. The spec is validated now.
+func (c *Context) Props(spec sockets.Spec, opts ...SpawnOption) (*actor.Props, error) {
+	cfg, spec, err := c.config(spec, opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.props(spec, cfg, nil), nil
+}
+
+func (c *Context) props(spec sockets.Spec, cfg spawnConfig, started chan<- startResult) *actor.Props {
+	state := &socketState{spec: spec, owner: cfg.owner, started: started}
+	producer := func() actor.Actor { return &socketActor{zc: c, state: state} }
+	opts := append([]actor.PropsOption{actor.WithOnInit(func(ctx actor.Context) {
+		if state.owner == nil {
+			state.owner = ctx.Parent()
+		}
+	})}, cfg.props...)
+	return actor.PropsFromProducer(producer, append(opts, actor.WithSpawnFunc(c.spawnFunc))...)
+}
+
+// spawnFunc registers every socket actor with the context, so Shutdown finds
+// it, and refuses spawns after Shutdown.
+func (c *Context) spawnFunc(system *actor.ActorSystem, id string, props *actor.Props, parent actor.SpawnerContext) (*actor.PID, error) {
+	if _, err := c.register(id); err != nil {
+		return nil, err
+	}
+	pid, err := actor.DefaultSpawner(system, id, props, parent)
+	if err != nil {
+		c.unregister(id)
+	}
+	return pid, err
+}
+
+// Spawn starts a socket actor for spec from the root context and waits until
+// its socket is open, with its options set and its binds and connects done.
+// It returns a handle on the socket actor, or the error that kept the socket
+// from opening (bad spec, bad endpoint, address in use, ...), in which case
+// no actor is left running. ctx bounds the wait.
+func (c *Context) Spawn(ctx context.Context, spec sockets.Spec, opts ...SpawnOption) (*Socket, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cfg, spec, err := c.config(spec, opts)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.owner == nil && spec.Type.CanReceive() {
+		return nil, fmt.Errorf("%w: %v socket %q", ErrNoOwner, spec.Type, spec.Name)
+	}
+	started := make(chan startResult, 1)
+	props := c.props(spec, cfg, started)
+	var pid *actor.PID
+	if cfg.name != "" {
+		pid, err = c.system.Root.SpawnNamed(props, cfg.name)
+	} else {
+		pid, err = c.system.Root.SpawnNamed(props, "zmq-"+spec.Type.String()+c.system.ProcessRegistry.NextId())
+	}
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case r := <-started:
+		if r.err != nil {
+			return nil, r.err
+		}
+		return &Socket{zc: c, pid: pid, started: r.event}, nil
+	case <-ctx.Done():
+		c.system.Root.Stop(pid)
+		return nil, fmt.Errorf("zmqactor: spawn %v socket: %w", spec.Type, ctx.Err())
+	}
+}

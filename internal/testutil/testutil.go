@@ -1,0 +1,107 @@
+// Package testutil holds helpers shared by the tests of zmqactor: a quiet
+// actor system with its ZeroMQ context, and waits with deadlines on inbox
+// messages instead of sleeps.
+package testutil
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/zmqactor/zmqactor/actors"
+)
+
+// Wait is the default deadline for one expected event.
+const Wait = 20 * time.Second
+
+// QuietLogger is a protoactor logger factory that discards its output.
+func QuietLogger(*actor.ActorSystem) *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// NewSystem returns an actor system with a ZeroMQ context, shut down when
+// the test ends.
+func NewSystem(t testing.TB, opts ...actors.Option) (*actor.ActorSystem, *actors.Context) {
+	t.Helper()
+	system := actor.NewActorSystem(actor.WithLoggerFactory(QuietLogger))
+	z, err := actors.NewContext(system, opts...)
+	if err != nil {
+		t.Fatalf("NewContext: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), Wait)
+		defer cancel()
+		if err := z.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		system.Shutdown()
+	})
+	return system, z
+}
+
+// Ctx returns a context that ends after Wait or with the test.
+func Ctx(t testing.TB) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), Wait)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Next returns the next message of inbox, failing the test after d.
+func Next(t testing.TB, inbox *actors.Inbox, d time.Duration) any {
+	t.Helper()
+	select {
+	case m := <-inbox.C():
+		return m
+	case <-time.After(d):
+		t.Fatalf("no message within %v", d)
+		return nil
+	}
+}
+
+// Expect returns the next message of inbox of type T, skipping others, and
+// fails the test after d.
+func Expect[T any](t testing.TB, inbox *actors.Inbox, d time.Duration) T {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case m := <-inbox.C():
+			if v, ok := m.(T); ok {
+				return v
+			}
+		case <-deadline:
+			var zero T
+			t.Fatalf("no %T within %v", zero, d)
+			return zero
+		}
+	}
+}
+
+// Python returns the python3 that has pyzmq, installing python3-zmq with
+// apt-get when it is missing (as `make deps` does).
+func Python(t testing.TB) string {
+	t.Helper()
+	py := os.Getenv("PYTHON")
+	if py == "" {
+		py = "/usr/bin/python3"
+	}
+	if err := exec.Command(py, "-c", "import zmq").Run(); err == nil {
+		return py
+	}
+	install := exec.Command("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-zmq")
+	if out, err := install.CombinedOutput(); err != nil {
+		t.Fatalf("pyzmq is missing and apt-get install python3-zmq failed: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(py, "-c", "import zmq").CombinedOutput(); err != nil {
+		t.Fatalf("%s cannot import zmq after installing python3-zmq: %v\n%s", py, err, strings.TrimSpace(string(out)))
+	}
+	return py
+}
