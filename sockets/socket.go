@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/pebbe/zmq4"
+
+	"github.com/zmqactor/zmqactor/messages"
 )
 
 // DefaultLinger is the linger of a socket whose spec sets none: how long
@@ -270,8 +272,8 @@ func (s *Socket) SetOption(o Option) error {
 		e.Err = fmt.Errorf("%s: %w", OptionName(o), e.Err)
 		return e
 	}
-	if m, ok := o.GetOption().(interface{ GetMaxMessageSize() int64 }); ok {
-		s.maxMsgSize = m.GetMaxMessageSize()
+	if m, ok := o.GetOption().(*messages.SocketOption_MaxMessageSize); ok {
+		s.maxMsgSize = m.MaxMessageSize
 	}
 	return nil
 }

@@ -1,0 +1,77 @@
+// Package sockets owns raw ZeroMQ sockets: one Socket wraps one pebbe/zmq4
+// socket and is the only code that touches it. It is the only package of
+// zmqactor that imports zmq4; it knows nothing of actors.
+//
+// A Spec says how to build a socket (type, options, binds, connects); Open
+// builds it on a Context, and the owner then drives it with Send, Bind,
+// Connect, SetOption, Close and Handle:
+//
+//	ctx, _ := sockets.NewContext()
+//	s, err := sockets.Open(ctx, sockets.Spec{
+//		Type:  sockets.Pull,
+//		Binds: []string{"tcp://127.0.0.1:*"},
+//	}, sockets.Hooks{
+//		Signal:  func(sig *sockets.Signal) { mailbox <- sig }, // any goroutine
+//		Deliver: func(frames [][]byte) { ... },              // owner goroutine
+//	})
+//	// owner loop: for sig := range mailbox { s.Handle(sig) }
+//
+// # Concurrency
+//
+// A ZeroMQ socket is not thread-safe, so a Socket is not either: every method
+// is called by its owner, one call at a time (a socket actor calls them from
+// Receive). The only other goroutine is the Socket's readiness waiter, which
+// never calls into ZeroMQ. Context is safe for concurrent use.
+//
+// # Readiness
+//
+// Readiness comes from ZMQ_FD, an eventfd that libzmq signals when a command
+// reaches the socket's mailbox and clears inside any call on the socket. The
+// waiter parks on a duplicate of it in Go's netpoller (one goroutine, no OS
+// thread, no timer) and, when it fires, asks the owner for a turn through
+// Hooks.Signal; Handle then receives up to DefaultBatch messages, sends what
+// waits in the send queue, and re-arms. Four rules keep the edge-triggered
+// loop from losing a wake-up, each with a test:
+//
+//  1. Arm only after ZeroMQ said there is nothing to do: a receive returned
+//     EAGAIN, or ZMQ_EVENTS showed no POLLIN (and no POLLOUT while messages
+//     wait). Open asks for one turn before the first arm, because a socket
+//     connected over inproc may hold messages and no signal.
+//  2. The waiter checks the fd's level before it parks: RawConn.Read forgets
+//     an edge that came before it.
+//  3. After sends, re-check before going idle: a send may take the command
+//     that made the socket readable and clear ZMQ_FD while the waiter is
+//     parked. The first send of a burst queues one re-check signal.
+//  4. Act on the POLLOUT that ZMQ_EVENTS itself reports: reading ZMQ_EVENTS
+//     may take the activate-write command and leave no edge, so a flush that
+//     failed with EAGAIN is retried when POLLOUT shows (a stalled PUSH was
+//     observed without this). A ROUTER with router_mandatory shows POLLOUT
+//     when any peer can take a message, so it is retried only a few times
+//     without progress before the waiter takes over.
+//
+// ZMQ_EVENTS costs a system call, so it is read once per turn, not per
+// message; receives and sends use DONTWAIT.
+//
+// # Send queue
+//
+// When ZeroMQ refuses a send at the high-water mark (EAGAIN) the message
+// waits in a bounded queue (Spec.SendQueueLimit, DefaultSendQueueLimit) and is
+// sent in order when the socket becomes writable. Past the bound Send fails
+// with ErrQueueFull: nothing is dropped silently. PUB sockets never refuse:
+// they drop at the high-water mark, as ZeroMQ documents. Close offers the
+// queue to ZeroMQ once more and reports how many messages stayed unsent.
+//
+// # Errors
+//
+// Errors are *Error values wrapping a sentinel (ErrBadEndpoint, ErrQueueFull,
+// ...) and, when ZeroMQ reported it, the zmq4.Errno, so errors.Is works on
+// both. ErrorToProto and ErrorFromProto carry them across actors and nodes as
+// messages.Error.
+//
+// # Restarts
+//
+// A Socket does not survive its owner; the owner keeps the Spec and the
+// commands applied since, and opens a new Socket from them. Close stops and
+// waits for the waiter before it closes the ZeroMQ socket, so the two never
+// race, and Signals left over from a closed Socket are ignored by a new one.
+package sockets
