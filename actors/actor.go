@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,6 +10,15 @@ import (
 
 	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
+)
+
+// Reopen after a restart: libzmq closes a socket's listeners in its I/O
+// thread after zmq_close returns, so binding the same port again may briefly
+// fail with EADDRINUSE. The socket actor retries with these delays, doubling,
+// before it gives up.
+const (
+	reopenFirstDelay = 5 * time.Millisecond
+	reopenTries      = 10 // about 5 s in all
 )
 
 // socketActor owns one ZeroMQ socket. Every call on the socket happens in
@@ -20,17 +30,30 @@ type socketActor struct {
 	self  *actor.PID
 	root  *actor.RootContext
 	ended bool // Closed was sent
+
+	// While the socket is being reopened after a restart, commands wait
+	// here, in order, with their senders.
+	opening bool
+	tries   int
+	retry   *time.Timer
+	pending []pendingCommand
 }
+
+type pendingCommand struct {
+	msg    any
+	sender *actor.PID
+}
+
+// reopen is the socket actor's own timer message: try to open again.
+type reopen struct{ a *socketActor }
 
 // socketState is what a restarted socket actor needs: the spec with every
 // bind, connect and option applied since, and who to tell.
 type socketState struct {
-	spec     sockets.Spec
-	owner    *actor.PID
-	started  chan<- startResult // first start only, nil afterwards
-	starts   uint32
-	done     chan struct{} // from the Context registry
-	register bool
+	spec    sockets.Spec
+	owner   *actor.PID
+	started chan<- startResult // first start only, nil afterwards
+	starts  uint32
 }
 
 type startResult struct {
@@ -41,69 +64,134 @@ type startResult struct {
 func (a *socketActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *sockets.Signal:
-		if a.sock == nil {
-			return
+		if a.sock != nil {
+			if err := a.sock.Handle(m); err != nil {
+				a.fail(ctx, err)
+			}
 		}
-		if err := a.sock.Handle(m); err != nil {
-			a.fail(ctx, err)
-		}
-	case *messages.Send:
-		a.send(ctx, m)
 	case *actor.Started:
-		a.start(ctx)
-	case *messages.Bind:
-		a.bind(ctx, m)
-	case *messages.Connect:
-		a.connect(ctx, m)
-	case *messages.Unbind:
-		a.unbind(ctx, m)
-	case *messages.Disconnect:
-		a.disconnect(ctx, m)
-	case *messages.SetOption:
-		a.setOption(ctx, m)
-	case *messages.Close:
-		a.close(ctx, m)
+		a.self, a.root = ctx.Self(), ctx.ActorSystem().Root
+		if a.state.spec.Name == "" {
+			a.state.spec.Name = a.self.Id
+		}
+		a.opening = true
+		a.open(ctx)
+	case reopen:
+		if m.a == a && a.opening {
+			a.open(ctx)
+		}
 	case *actor.Stopping:
-		a.closeSocket(ctx, nil, "actor stopped", nil)
+		a.stopRetry(ctx)
+		a.closeSocket(ctx, nil, nil, "actor stopped", nil)
 	case *actor.Restarting:
-		a.closeSocket(ctx, nil, "", nil)
+		a.stopRetry(ctx)
+		a.closeSocket(ctx, nil, nil, "", nil)
 	case *actor.Stopped:
 		a.zc.unregister(ctx.Self().Id)
 	case actor.SystemMessage, actor.AutoReceiveMessage:
 	default:
-		a.answerErr(ctx, sockets.ErrorToProto(a.state.spec.Name, &sockets.Error{
-			Op: "command", Socket: a.state.spec.Name,
-			Err: fmt.Errorf("%w: a socket actor does not understand %T", sockets.ErrBadMessage, m),
-		}))
+		if a.opening {
+			a.pending = append(a.pending, pendingCommand{msg: m, sender: ctx.Sender()})
+			return
+		}
+		a.command(ctx, m, ctx.Sender())
 	}
 }
 
-func (a *socketActor) start(ctx actor.Context) {
-	st := a.state
-	a.self, a.root = ctx.Self(), ctx.ActorSystem().Root
-	if st.spec.Name == "" {
-		st.spec.Name = a.self.Id
+// command carries out one command; answers go to sender when it is set.
+func (a *socketActor) command(ctx actor.Context, msg any, sender *actor.PID) {
+	name := a.state.spec.Name
+	if a.sock == nil {
+		a.answerErr(ctx, sender, &sockets.Error{Op: "command", Socket: name, Err: sockets.ErrClosed})
+		return
 	}
+	var answer any
+	var err error
+	switch m := msg.(type) {
+	case *messages.Send:
+		var queued bool
+		if queued, err = a.sock.Send(m.GetFrames()); err == nil && sender != nil {
+			answer = &messages.Sent{Socket: name, Queued: queued}
+		}
+	case *messages.Bind:
+		var resolved string
+		if resolved, err = a.sock.Bind(m.GetEndpoint()); err == nil {
+			a.state.spec.Binds = append(a.state.spec.Binds, resolved)
+			answer = &messages.Bound{Socket: name, Endpoint: m.GetEndpoint(), ResolvedEndpoint: resolved}
+		}
+	case *messages.Connect:
+		if err = a.sock.Connect(m.GetEndpoint()); err == nil {
+			a.state.spec.Connects = append(a.state.spec.Connects, m.GetEndpoint())
+			answer = &messages.Connected{Socket: name, Endpoint: m.GetEndpoint()}
+		}
+	case *messages.Unbind:
+		if err = a.sock.Unbind(m.GetEndpoint()); err == nil {
+			a.state.spec.Binds = without(a.state.spec.Binds, m.GetEndpoint())
+			answer = &messages.Unbound{Socket: name, Endpoint: m.GetEndpoint()}
+		}
+	case *messages.Disconnect:
+		if err = a.sock.Disconnect(m.GetEndpoint()); err == nil {
+			a.state.spec.Connects = without(a.state.spec.Connects, m.GetEndpoint())
+			answer = &messages.Disconnected{Socket: name, Endpoint: m.GetEndpoint()}
+		}
+	case *messages.SetOption:
+		if err = a.sock.SetOption(m.GetOption()); err == nil {
+			a.state.spec.Options = append(a.state.spec.Options, m.GetOption())
+			answer = &messages.OptionSet{Socket: name, Option: m.GetOption()}
+		}
+	case *messages.Close:
+		a.closeSocket(ctx, sender, m.GetLinger(), "close command", nil)
+		ctx.Stop(a.self)
+		return
+	default:
+		err = &sockets.Error{Op: "command", Socket: name,
+			Err: fmt.Errorf("%w: a socket actor does not understand %T", sockets.ErrBadMessage, m)}
+	}
+	if err != nil {
+		a.answerErr(ctx, sender, err)
+		return
+	}
+	if answer != nil && sender != nil {
+		ctx.Send(sender, answer)
+	}
+}
+
+// open opens the socket from the spec. After a restart an EADDRINUSE is
+// retried with a backoff while commands wait; any other failure, or the
+// first start's, ends the actor with Closed.
+func (a *socketActor) open(ctx actor.Context) {
+	st := a.state
 	name := st.spec.Name
 	hooks := sockets.Hooks{
 		Signal: func(sig *sockets.Signal) { a.root.Send(a.self, sig) },
 		Report: func(err error) { a.event(sockets.ErrorToProto(name, err)) },
 	}
-	if st.owner != nil {
-		owner := st.owner
+	if owner := st.owner; owner != nil {
 		hooks.Deliver = func(frames [][]byte) {
 			a.root.RequestWithCustomSender(owner, &messages.Received{Socket: name, Frames: frames}, a.self)
 		}
 	}
 	sock, err := sockets.Open(a.zc.zctx, st.spec, hooks)
 	if err != nil {
+		if st.starts > 0 && errors.Is(err, sockets.ErrAddressInUse) && a.tries < reopenTries {
+			delay := reopenFirstDelay << a.tries
+			a.tries++
+			self, root, msg := a.self, a.root, reopen{a: a}
+			a.retry = time.AfterFunc(delay, func() { root.Send(self, msg) })
+			return
+		}
+		a.opening = false
 		a.startDone(nil, err)
 		a.ended = true
 		a.event(&messages.Closed{Socket: name, Reason: "open failed", Error: sockets.ErrorToProto(name, err)})
+		for _, p := range a.pending {
+			a.answerErr(ctx, p.sender, &sockets.Error{Op: "command", Socket: name, Err: sockets.ErrClosed})
+		}
+		a.pending = nil
 		ctx.Stop(a.self)
 		return
 	}
-	a.sock = sock
+	a.sock, a.opening, a.tries = sock, false, 0
 	// Rebind what was resolved, so peers find a restarted socket where it was.
 	st.spec.Binds = sock.Bound()
 	ev := &messages.Started{
@@ -116,6 +204,27 @@ func (a *socketActor) start(ctx actor.Context) {
 	st.starts++
 	a.event(ev)
 	a.startDone(ev, nil)
+	pending := a.pending
+	a.pending = nil
+	for _, p := range pending {
+		a.command(ctx, p.msg, p.sender)
+	}
+}
+
+func (a *socketActor) stopRetry(ctx actor.Context) {
+	if a.retry != nil {
+		a.retry.Stop()
+		a.retry = nil
+	}
+	if !a.opening {
+		return
+	}
+	// Commands that waited for a reopen that will not come are answered.
+	a.opening = false
+	for _, p := range a.pending {
+		a.answerErr(ctx, p.sender, &sockets.Error{Op: "command", Socket: a.state.spec.Name, Err: sockets.ErrClosed})
+	}
+	a.pending = nil
 }
 
 func (a *socketActor) startDone(ev *messages.Started, err error) {
@@ -132,92 +241,15 @@ func (a *socketActor) event(msg any) {
 	}
 }
 
-// answer responds to the sender of the current command, if it has one.
-func (a *socketActor) answer(ctx actor.Context, msg any) {
-	if ctx.Sender() != nil {
-		ctx.Respond(msg)
-	}
-}
-
-// answerErr responds to the sender, or tells the owner when there is none:
-// a failure is never dropped.
-func (a *socketActor) answerErr(ctx actor.Context, e *messages.Error) {
-	if ctx.Sender() != nil {
-		ctx.Respond(e)
+// answerErr sends err as an Error to sender, or to the owner when there is
+// no sender: a failure is never dropped.
+func (a *socketActor) answerErr(ctx actor.Context, sender *actor.PID, err error) {
+	e := sockets.ErrorToProto(a.state.spec.Name, err)
+	if sender != nil {
+		ctx.Send(sender, e)
 		return
 	}
 	a.event(e)
-}
-
-func (a *socketActor) closedErr(ctx actor.Context, op string) bool {
-	if a.sock != nil {
-		return false
-	}
-	a.answerErr(ctx, sockets.ErrorToProto(a.state.spec.Name, &sockets.Error{Op: op, Socket: a.state.spec.Name, Err: sockets.ErrClosed}))
-	return true
-}
-
-func (a *socketActor) send(ctx actor.Context, m *messages.Send) {
-	if a.closedErr(ctx, "send") {
-		return
-	}
-	queued, err := a.sock.Send(m.GetFrames())
-	if err != nil {
-		a.answerErr(ctx, sockets.ErrorToProto(a.state.spec.Name, err))
-		return
-	}
-	if ctx.Sender() != nil {
-		ctx.Respond(&messages.Sent{Socket: a.state.spec.Name, Queued: queued})
-	}
-}
-
-func (a *socketActor) bind(ctx actor.Context, m *messages.Bind) {
-	if a.closedErr(ctx, "bind") {
-		return
-	}
-	resolved, err := a.sock.Bind(m.GetEndpoint())
-	if err != nil {
-		a.answerErr(ctx, sockets.ErrorToProto(a.state.spec.Name, err))
-		return
-	}
-	a.state.spec.Binds = append(a.state.spec.Binds, resolved)
-	a.answer(ctx, &messages.Bound{Socket: a.state.spec.Name, Endpoint: m.GetEndpoint(), ResolvedEndpoint: resolved})
-}
-
-func (a *socketActor) connect(ctx actor.Context, m *messages.Connect) {
-	if a.closedErr(ctx, "connect") {
-		return
-	}
-	if err := a.sock.Connect(m.GetEndpoint()); err != nil {
-		a.answerErr(ctx, sockets.ErrorToProto(a.state.spec.Name, err))
-		return
-	}
-	a.state.spec.Connects = append(a.state.spec.Connects, m.GetEndpoint())
-	a.answer(ctx, &messages.Connected{Socket: a.state.spec.Name, Endpoint: m.GetEndpoint()})
-}
-
-func (a *socketActor) unbind(ctx actor.Context, m *messages.Unbind) {
-	if a.closedErr(ctx, "unbind") {
-		return
-	}
-	if err := a.sock.Unbind(m.GetEndpoint()); err != nil {
-		a.answerErr(ctx, sockets.ErrorToProto(a.state.spec.Name, err))
-		return
-	}
-	a.state.spec.Binds = without(a.state.spec.Binds, m.GetEndpoint())
-	a.answer(ctx, &messages.Unbound{Socket: a.state.spec.Name, Endpoint: m.GetEndpoint()})
-}
-
-func (a *socketActor) disconnect(ctx actor.Context, m *messages.Disconnect) {
-	if a.closedErr(ctx, "disconnect") {
-		return
-	}
-	if err := a.sock.Disconnect(m.GetEndpoint()); err != nil {
-		a.answerErr(ctx, sockets.ErrorToProto(a.state.spec.Name, err))
-		return
-	}
-	a.state.spec.Connects = without(a.state.spec.Connects, m.GetEndpoint())
-	a.answer(ctx, &messages.Disconnected{Socket: a.state.spec.Name, Endpoint: m.GetEndpoint()})
 }
 
 func without(list []string, e string) []string {
@@ -229,35 +261,15 @@ func without(list []string, e string) []string {
 	return list
 }
 
-func (a *socketActor) setOption(ctx actor.Context, m *messages.SetOption) {
-	if a.closedErr(ctx, "setsockopt") {
-		return
-	}
-	if err := a.sock.SetOption(m.GetOption()); err != nil {
-		a.answerErr(ctx, sockets.ErrorToProto(a.state.spec.Name, err))
-		return
-	}
-	a.state.spec.Options = append(a.state.spec.Options, m.GetOption())
-	a.answer(ctx, &messages.OptionSet{Socket: a.state.spec.Name, Option: m.GetOption()})
-}
-
-func (a *socketActor) close(ctx actor.Context, m *messages.Close) {
-	if a.closedErr(ctx, "close") {
-		return
-	}
-	a.closeSocket(ctx, m.GetLinger(), "close command", nil)
-	ctx.Stop(a.self)
-}
-
 // fail closes a socket that ZeroMQ made unusable and stops the actor.
 func (a *socketActor) fail(ctx actor.Context, err error) {
-	a.closeSocket(ctx, nil, "socket failed", err)
+	a.closeSocket(ctx, nil, nil, "socket failed", err)
 	ctx.Stop(a.self)
 }
 
-// closeSocket closes the socket; with a reason it also sends Closed, to the
-// owner and to the sender of a Close command.
-func (a *socketActor) closeSocket(ctx actor.Context, linger *durationpb.Duration, reason string, cause error) {
+// closeSocket closes the socket; with a reason it also sends Closed to the
+// owner, and to sender (the sender of a Close command) if it is another actor.
+func (a *socketActor) closeSocket(ctx actor.Context, sender *actor.PID, linger *durationpb.Duration, reason string, cause error) {
 	if a.sock == nil {
 		return
 	}
@@ -275,8 +287,8 @@ func (a *socketActor) closeSocket(ctx actor.Context, linger *durationpb.Duration
 	if cause != nil {
 		closed.Error = sockets.ErrorToProto(name, cause)
 	}
-	if _, isClose := ctx.Message().(*messages.Close); isClose && ctx.Sender() != nil && !ctx.Sender().Equal(a.state.owner) {
-		ctx.Respond(closed)
+	if sender != nil && !sender.Equal(a.state.owner) {
+		ctx.Send(sender, closed)
 	}
 	a.event(closed)
 }

@@ -91,6 +91,9 @@ func (c *Context) register(id string) (chan struct{}, error) {
 	if c.closing {
 		return nil, fmt.Errorf("%w: the ZeroMQ context is shut down", ErrTerminated)
 	}
+	if _, taken := c.live[id]; taken {
+		return nil, actor.ErrNameExists
+	}
 	done := make(chan struct{})
 	c.live[id] = done
 	return done, nil

@@ -1,0 +1,85 @@
+package actors_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/zmqactor/zmqactor/actors"
+	"github.com/zmqactor/zmqactor/internal/testutil"
+	"github.com/zmqactor/zmqactor/messages"
+	"github.com/zmqactor/zmqactor/sockets"
+)
+
+// errBoom is the failure a test middleware injects into a socket actor.
+var errBoom = errors.New("boom")
+
+type boom struct{}
+
+// failOnBoom is a receiver middleware that makes the actor fail, as
+// protoactor expects (a panic inside Receive), when it receives boom.
+func failOnBoom(next actor.ReceiverFunc) actor.ReceiverFunc {
+	return func(ctx actor.ReceiverContext, env *actor.MessageEnvelope) {
+		if _, ok := env.Message.(boom); ok {
+			panic(errBoom)
+		}
+		next(ctx, env)
+	}
+}
+
+// TestRestartRebuildsSocket fails a bound PULL socket actor and checks that
+// protoactor's restart brings it back on the same resolved endpoint with the
+// options and binds it had, and that traffic goes on.
+func TestRestartRebuildsSocket(t *testing.T) {
+	system, z := testutil.NewSystem(t)
+	inbox := actors.NewInbox(system, 64)
+	defer inbox.Close()
+	ctx := testutil.Ctx(t)
+	pull, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
+		actors.WithOwner(inbox.PID()), actors.WithProps(actor.WithReceiverMiddleware(failOnBoom)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := testutil.Expect[*messages.Started](t, inbox, testutil.Wait)
+	extra, err := pull.Bind(ctx, "inproc://restart-extra")
+	if err != nil {
+		t.Fatal(err)
+	}
+	push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: []string{pull.Endpoint()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := 1; round <= 3; round++ {
+		system.Root.Send(pull.PID(), boom{})
+		// A command sent while the actor restarts is carried out after it.
+		during := fmt.Sprintf("inproc://restart-during-%d", round)
+		if got, err := pull.Bind(ctx, during); err != nil || got != during {
+			t.Fatalf("restart %d: bind during restart = %q, %v", round, got, err)
+		}
+		again := testutil.Expect[*messages.Started](t, inbox, testutil.Wait)
+		if again.Restarts != uint32(round) {
+			t.Fatalf("restart %d: Started.Restarts = %d", round, again.Restarts)
+		}
+		want := append(append([]string{}, first.Bound...), extra)
+		for r := 1; r < round; r++ {
+			want = append(want, fmt.Sprintf("inproc://restart-during-%d", r))
+		}
+		if fmt.Sprint(again.Bound) != fmt.Sprint(want) {
+			t.Fatalf("restart %d: bound %v, want %v", round, again.Bound, want)
+		}
+		msg := []byte{byte(round)}
+		if err := push.Send(msg); err != nil {
+			t.Fatal(err)
+		}
+		got := testutil.Expect[*messages.Received](t, inbox, testutil.Wait)
+		if !bytes.Equal(got.Frames[0], msg) {
+			t.Fatalf("restart %d: got %q", round, got.Frames)
+		}
+	}
+	if z.Len() != 2 {
+		t.Fatalf("%d socket actors registered, want 2", z.Len())
+	}
+}
