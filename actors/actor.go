@@ -139,6 +139,10 @@ func (a *socketActor) command(ctx actor.Context, msg any, sender *actor.PID) {
 			a.state.spec.Options = append(a.state.spec.Options, m.GetOption())
 			answer = &messages.OptionSet{Socket: name, Option: m.GetOption()}
 		}
+	case *messages.GetStats:
+		st := a.sock.Stats()
+		answer = &messages.Stats{Socket: name, Received: st.Received, Sent: st.Sent, Queued: st.Queued,
+			Refused: st.Refused, SendQueueLength: uint32(a.sock.Queued()), Wakeups: st.Wakeups, Rechecks: st.Rechecks}
 	case *messages.Close:
 		a.closeSocket(ctx, sender, m.GetLinger(), "close command", nil)
 		ctx.Stop(a.self)

@@ -132,6 +132,37 @@ func (s *Socket) SetOption(ctx context.Context, o sockets.Option) error {
 	return s.request(ctx, "setsockopt", &messages.SetOption{Option: o}, &set)
 }
 
+// Stats returns the socket's counters.
+func (s *Socket) Stats(ctx context.Context) (*messages.Stats, error) {
+	var st *messages.Stats
+	if err := s.request(ctx, "stats", &messages.GetStats{}, &st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// Flush waits until the socket's send queue is empty, that is until ZeroMQ
+// took every message sent before, or ctx ends. It asks for Stats every
+// interval. Use it before Close when messages may wait for a peer.
+func (s *Socket) Flush(ctx context.Context, interval time.Duration) error {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		st, err := s.Stats(ctx)
+		if err != nil {
+			return err
+		}
+		if st.GetSendQueueLength() == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("zmqactor: flush %s: %d messages still queued: %w", s.Name(), st.GetSendQueueLength(), ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
 // Close closes the socket after the commands sent before, waits until the
 // actor has stopped, and returns how many queued messages were left unsent.
 // Closing a closed socket returns ErrClosed.
@@ -220,6 +251,11 @@ func assign(out, res any, op string) error {
 		}
 	case **messages.OptionSet:
 		if v, ok := res.(*messages.OptionSet); ok {
+			*p = v
+			return nil
+		}
+	case **messages.Stats:
+		if v, ok := res.(*messages.Stats); ok {
 			*p = v
 			return nil
 		}

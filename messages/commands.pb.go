@@ -358,6 +358,43 @@ func (x *Close) GetLinger() *durationpb.Duration {
 	return nil
 }
 
+// GetStats asks for the socket's counters. The answer is Stats.
+type GetStats struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetStats) Reset() {
+	*x = GetStats{}
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetStats) ProtoMessage() {}
+
+func (x *GetStats) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetStats.ProtoReflect.Descriptor instead.
+func (*GetStats) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{7}
+}
+
 var File_zmqactor_v1_commands_proto protoreflect.FileDescriptor
 
 const file_zmqactor_v1_commands_proto_rawDesc = "" +
@@ -377,7 +414,9 @@ const file_zmqactor_v1_commands_proto_rawDesc = "" +
 	"\tSetOption\x121\n" +
 	"\x06option\x18\x01 \x01(\v2\x19.zmqactor.v1.SocketOptionR\x06option\":\n" +
 	"\x05Close\x121\n" +
-	"\x06linger\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x06lingerB\x94\x01\n" +
+	"\x06linger\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x06linger\"\n" +
+	"\n" +
+	"\bGetStatsB\x94\x01\n" +
 	"\x0fcom.zmqactor.v1B\rCommandsProtoP\x01Z%github.com/zmqactor/zmqactor/messages\xa2\x02\x03ZXX\xaa\x02\vZmqactor.V1\xca\x02\vZmqactor\\V1\xe2\x02\x17Zmqactor\\V1\\GPBMetadata\xea\x02\fZmqactor::V1b\x06proto3"
 
 var (
@@ -392,7 +431,7 @@ func file_zmqactor_v1_commands_proto_rawDescGZIP() []byte {
 	return file_zmqactor_v1_commands_proto_rawDescData
 }
 
-var file_zmqactor_v1_commands_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_zmqactor_v1_commands_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_zmqactor_v1_commands_proto_goTypes = []any{
 	(*Bind)(nil),                // 0: zmqactor.v1.Bind
 	(*Connect)(nil),             // 1: zmqactor.v1.Connect
@@ -401,12 +440,13 @@ var file_zmqactor_v1_commands_proto_goTypes = []any{
 	(*Send)(nil),                // 4: zmqactor.v1.Send
 	(*SetOption)(nil),           // 5: zmqactor.v1.SetOption
 	(*Close)(nil),               // 6: zmqactor.v1.Close
-	(*SocketOption)(nil),        // 7: zmqactor.v1.SocketOption
-	(*durationpb.Duration)(nil), // 8: google.protobuf.Duration
+	(*GetStats)(nil),            // 7: zmqactor.v1.GetStats
+	(*SocketOption)(nil),        // 8: zmqactor.v1.SocketOption
+	(*durationpb.Duration)(nil), // 9: google.protobuf.Duration
 }
 var file_zmqactor_v1_commands_proto_depIdxs = []int32{
-	7, // 0: zmqactor.v1.SetOption.option:type_name -> zmqactor.v1.SocketOption
-	8, // 1: zmqactor.v1.Close.linger:type_name -> google.protobuf.Duration
+	8, // 0: zmqactor.v1.SetOption.option:type_name -> zmqactor.v1.SocketOption
+	9, // 1: zmqactor.v1.Close.linger:type_name -> google.protobuf.Duration
 	2, // [2:2] is the sub-list for method output_type
 	2, // [2:2] is the sub-list for method input_type
 	2, // [2:2] is the sub-list for extension type_name
@@ -426,7 +466,7 @@ func file_zmqactor_v1_commands_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zmqactor_v1_commands_proto_rawDesc), len(file_zmqactor_v1_commands_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -776,6 +776,117 @@ func (x *Closed) GetError() *Error {
 	return nil
 }
 
+// Stats answers GetStats: the socket's counters since it was last opened (a
+// restart starts them again).
+type Stats struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// socket is the socket's name.
+	Socket string `protobuf:"bytes,1,opt,name=socket,proto3" json:"socket,omitempty"`
+	// received counts whole messages received.
+	Received uint64 `protobuf:"varint,2,opt,name=received,proto3" json:"received,omitempty"`
+	// sent counts whole messages handed to ZeroMQ.
+	Sent uint64 `protobuf:"varint,3,opt,name=sent,proto3" json:"sent,omitempty"`
+	// queued counts sends that met the high-water mark and waited in the send
+	// queue.
+	Queued uint64 `protobuf:"varint,4,opt,name=queued,proto3" json:"queued,omitempty"`
+	// refused counts sends refused because the send queue was full.
+	Refused uint64 `protobuf:"varint,5,opt,name=refused,proto3" json:"refused,omitempty"`
+	// send_queue_length is the number of messages waiting in the send queue now.
+	SendQueueLength uint32 `protobuf:"varint,6,opt,name=send_queue_length,json=sendQueueLength,proto3" json:"send_queue_length,omitempty"`
+	// wakeups counts the turns the socket actor took to receive and flush.
+	Wakeups uint64 `protobuf:"varint,7,opt,name=wakeups,proto3" json:"wakeups,omitempty"`
+	// rechecks counts the turns taken to re-check readiness after sends.
+	Rechecks      uint64 `protobuf:"varint,8,opt,name=rechecks,proto3" json:"rechecks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Stats) Reset() {
+	*x = Stats{}
+	mi := &file_zmqactor_v1_events_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Stats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Stats) ProtoMessage() {}
+
+func (x *Stats) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_events_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Stats.ProtoReflect.Descriptor instead.
+func (*Stats) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Stats) GetSocket() string {
+	if x != nil {
+		return x.Socket
+	}
+	return ""
+}
+
+func (x *Stats) GetReceived() uint64 {
+	if x != nil {
+		return x.Received
+	}
+	return 0
+}
+
+func (x *Stats) GetSent() uint64 {
+	if x != nil {
+		return x.Sent
+	}
+	return 0
+}
+
+func (x *Stats) GetQueued() uint64 {
+	if x != nil {
+		return x.Queued
+	}
+	return 0
+}
+
+func (x *Stats) GetRefused() uint64 {
+	if x != nil {
+		return x.Refused
+	}
+	return 0
+}
+
+func (x *Stats) GetSendQueueLength() uint32 {
+	if x != nil {
+		return x.SendQueueLength
+	}
+	return 0
+}
+
+func (x *Stats) GetWakeups() uint64 {
+	if x != nil {
+		return x.Wakeups
+	}
+	return 0
+}
+
+func (x *Stats) GetRechecks() uint64 {
+	if x != nil {
+		return x.Rechecks
+	}
+	return 0
+}
+
 var File_zmqactor_v1_events_proto protoreflect.FileDescriptor
 
 const file_zmqactor_v1_events_proto_rawDesc = "" +
@@ -820,7 +931,16 @@ const file_zmqactor_v1_events_proto_rawDesc = "" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x16\n" +
 	"\x06unsent\x18\x03 \x01(\rR\x06unsent\x12(\n" +
-	"\x05error\x18\x04 \x01(\v2\x12.zmqactor.v1.ErrorR\x05error*\xcd\x03\n" +
+	"\x05error\x18\x04 \x01(\v2\x12.zmqactor.v1.ErrorR\x05error\"\xe3\x01\n" +
+	"\x05Stats\x12\x16\n" +
+	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x1a\n" +
+	"\breceived\x18\x02 \x01(\x04R\breceived\x12\x12\n" +
+	"\x04sent\x18\x03 \x01(\x04R\x04sent\x12\x16\n" +
+	"\x06queued\x18\x04 \x01(\x04R\x06queued\x12\x18\n" +
+	"\arefused\x18\x05 \x01(\x04R\arefused\x12*\n" +
+	"\x11send_queue_length\x18\x06 \x01(\rR\x0fsendQueueLength\x12\x18\n" +
+	"\awakeups\x18\a \x01(\x04R\awakeups\x12\x1a\n" +
+	"\brechecks\x18\b \x01(\x04R\brechecks*\xcd\x03\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eERROR_CODE_UNKNOWN_SOCKET_TYPE\x10\x01\x12\x1f\n" +
@@ -852,7 +972,7 @@ func file_zmqactor_v1_events_proto_rawDescGZIP() []byte {
 }
 
 var file_zmqactor_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_zmqactor_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_zmqactor_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_zmqactor_v1_events_proto_goTypes = []any{
 	(ErrorCode)(0),       // 0: zmqactor.v1.ErrorCode
 	(*Started)(nil),      // 1: zmqactor.v1.Started
@@ -865,12 +985,13 @@ var file_zmqactor_v1_events_proto_goTypes = []any{
 	(*OptionSet)(nil),    // 8: zmqactor.v1.OptionSet
 	(*Error)(nil),        // 9: zmqactor.v1.Error
 	(*Closed)(nil),       // 10: zmqactor.v1.Closed
-	(SocketType)(0),      // 11: zmqactor.v1.SocketType
-	(*SocketOption)(nil), // 12: zmqactor.v1.SocketOption
+	(*Stats)(nil),        // 11: zmqactor.v1.Stats
+	(SocketType)(0),      // 12: zmqactor.v1.SocketType
+	(*SocketOption)(nil), // 13: zmqactor.v1.SocketOption
 }
 var file_zmqactor_v1_events_proto_depIdxs = []int32{
-	11, // 0: zmqactor.v1.Started.type:type_name -> zmqactor.v1.SocketType
-	12, // 1: zmqactor.v1.OptionSet.option:type_name -> zmqactor.v1.SocketOption
+	12, // 0: zmqactor.v1.Started.type:type_name -> zmqactor.v1.SocketType
+	13, // 1: zmqactor.v1.OptionSet.option:type_name -> zmqactor.v1.SocketOption
 	0,  // 2: zmqactor.v1.Error.code:type_name -> zmqactor.v1.ErrorCode
 	9,  // 3: zmqactor.v1.Closed.error:type_name -> zmqactor.v1.Error
 	4,  // [4:4] is the sub-list for method output_type
@@ -892,7 +1013,7 @@ func file_zmqactor_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zmqactor_v1_events_proto_rawDesc), len(file_zmqactor_v1_events_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
