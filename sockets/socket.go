@@ -199,7 +199,9 @@ func (s *Socket) Bind(endpoint string) (string, error) {
 	if err := CheckEndpoint(endpoint); err != nil {
 		return "", &Error{Op: "bind", Socket: s.name, Endpoint: endpoint, Err: err}
 	}
-	if err := s.zs.Bind(endpoint); err != nil {
+	err := s.zs.Bind(endpoint)
+	s.commandsProcessed()
+	if err != nil {
 		return "", zmqError("bind", s.name, endpoint, err)
 	}
 	resolved, err := s.zs.GetLastEndpoint()
@@ -219,7 +221,9 @@ func (s *Socket) Connect(endpoint string) error {
 	if err := CheckEndpoint(endpoint); err != nil {
 		return &Error{Op: "connect", Socket: s.name, Endpoint: endpoint, Err: err}
 	}
-	if err := s.zs.Connect(endpoint); err != nil {
+	err := s.zs.Connect(endpoint)
+	s.commandsProcessed()
+	if err != nil {
 		return zmqError("connect", s.name, endpoint, err)
 	}
 	s.connected = append(s.connected, endpoint)
@@ -231,7 +235,9 @@ func (s *Socket) Unbind(endpoint string) error {
 	if s.closed {
 		return opError("unbind", s.name, endpoint, ErrClosed, "")
 	}
-	if err := s.zs.Unbind(endpoint); err != nil {
+	err := s.zs.Unbind(endpoint)
+	s.commandsProcessed()
+	if err != nil {
 		return zmqError("unbind", s.name, endpoint, err)
 	}
 	s.bound = remove(s.bound, endpoint)
@@ -243,11 +249,26 @@ func (s *Socket) Disconnect(endpoint string) error {
 	if s.closed {
 		return opError("disconnect", s.name, endpoint, ErrClosed, "")
 	}
-	if err := s.zs.Disconnect(endpoint); err != nil {
+	err := s.zs.Disconnect(endpoint)
+	s.commandsProcessed()
+	if err != nil {
 		return zmqError("disconnect", s.name, endpoint, err)
 	}
 	s.connected = remove(s.connected, endpoint)
 	return nil
+}
+
+// commandsProcessed follows a ZeroMQ call that processes the socket's
+// command mailbox (zmq_bind, zmq_connect, zmq_unbind and zmq_disconnect do,
+// whether they succeed or not). Like a send (rule 3), such a call can take
+// the signal on ZMQ_FD while the waiter is parked: the attachment of an
+// inproc pipe, for one, whose messages then arrive with no signal at all.
+// One re-check finds what it left. During Open there is no waiter yet, and
+// Open asks for a first turn anyway.
+func (s *Socket) commandsProcessed() {
+	if s.w != nil {
+		s.requestRecheck()
+	}
 }
 
 func remove(list []string, e string) []string {
@@ -286,6 +307,10 @@ func (s *Socket) SetOption(o Option) error {
 func (s *Socket) Send(frames [][]byte) (queued bool, err error) {
 	if err := s.checkSend(frames); err != nil {
 		return false, err
+	}
+	if s.typ == Req && s.queue.len() > 0 {
+		// ZeroMQ would refuse it with EFSM only once the first is sent.
+		return false, opError("send", s.name, "", ErrUnsupported, "a REQ socket sends one request at a time, and one waits in the send queue")
 	}
 	if s.queue.len() > 0 { // keep order behind what already waits
 		if s.queue.len() >= s.limit {
