@@ -11,7 +11,9 @@
 //	push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push,
 //		Connects: pull.Bound()})
 //	err = push.Send([]byte("hello"))
-//	msg := (<-inbox.C()).(*messages.Received)
+//	for m := range inbox.C() { // Started comes first, then Received
+//		if r, ok := m.(*messages.Received); ok { ... }
+//	}
 //
 // # Messages
 //
