@@ -80,6 +80,9 @@ func (s *Socket) Send(frames ...[]byte) error {
 	if len(frames) == 0 {
 		return &sockets.Error{Op: "send", Socket: s.Name(), Err: fmt.Errorf("%w: a message has at least one frame", sockets.ErrBadMessage)}
 	}
+	if !s.Type().CanSend() {
+		return &sockets.Error{Op: "send", Socket: s.Name(), Err: fmt.Errorf("%w: a %v socket does not send", ErrUnsupported, s.Type())}
+	}
 	if s.stopped() {
 		return &sockets.Error{Op: "send", Socket: s.Name(), Err: ErrClosed}
 	}
