@@ -105,7 +105,9 @@ func TestNoLostWakeupPureReceiver(t *testing.T) {
 					t.Fatal(err)
 				}
 				errc := make(chan error, 1)
-				go func() { errc <- bursts(wakeupMessages, uint64(i), func(seq uint64) error { return push.Send(seqFrame(seq)) }) }()
+				go func() {
+					errc <- bursts(wakeupMessages, uint64(i), func(seq uint64) error { return push.Send(seqFrame(seq)) })
+				}()
 				receiveAll(t, inbox, wakeupMessages, "")
 				if err := <-errc; err != nil {
 					t.Fatal(err)
