@@ -168,7 +168,9 @@ func (s *Socket) Flush(ctx context.Context, interval time.Duration) error {
 
 // Close closes the socket after the commands sent before, waits until the
 // actor has stopped, and returns how many queued messages were left unsent.
-// Closing a closed socket returns ErrClosed.
+// Closing a closed socket returns ErrClosed. ZeroMQ releases a bound tcp
+// port in its I/O thread shortly after: binding the same port again at once
+// may fail with ErrAddressInUse (a restarted socket actor retries).
 func (s *Socket) Close(ctx context.Context) (unsent int, err error) {
 	return s.close(ctx, nil)
 }
