@@ -30,7 +30,7 @@
 // waiter parks on a duplicate of it in Go's netpoller (one goroutine, no OS
 // thread, no timer) and, when it fires, asks the owner for a turn through
 // Hooks.Signal; Handle then receives up to DefaultBatch messages, sends what
-// waits in the send queue, and re-arms. Four rules keep the edge-triggered
+// waits in the send queue, and re-arms. Five rules keep the edge-triggered
 // loop from losing a wake-up, each with a test:
 //
 //  1. Arm only after ZeroMQ said there is nothing to do: a receive returned
@@ -48,6 +48,9 @@
 //     observed without this). A ROUTER with router_mandatory shows POLLOUT
 //     when any peer can take a message, so it is retried only a few times
 //     without progress before the waiter takes over.
+//  5. Re-check after Bind, Connect, Unbind and Disconnect too: they also
+//     process the command mailbox, and an inproc pipe attached that way
+//     delivers its messages with no signal.
 //
 // ZMQ_EVENTS costs a system call, so it is read once per turn, not per
 // message; receives and sends use DONTWAIT.
