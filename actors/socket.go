@@ -94,54 +94,44 @@ func (s *Socket) Send(frames ...[]byte) error {
 // waits in the send queue (queued true). It returns the send's error, such as
 // ErrQueueFull, ErrTooLarge or ErrUnsupported.
 func (s *Socket) SendWait(ctx context.Context, frames ...[]byte) (queued bool, err error) {
-	var sent *messages.Sent
-	if err := s.request(ctx, "send", &messages.Send{Frames: frames}, &sent); err != nil {
-		return false, err
-	}
-	return sent.GetQueued(), nil
+	sent, err := ask[*messages.Sent](ctx, s, "send", &messages.Send{Frames: frames})
+	return sent.GetQueued(), err
 }
 
 // Bind binds endpoint and returns it resolved.
 func (s *Socket) Bind(ctx context.Context, endpoint string) (string, error) {
-	var b *messages.Bound
-	if err := s.request(ctx, "bind", &messages.Bind{Endpoint: endpoint}, &b); err != nil {
-		return "", err
-	}
-	return b.GetResolvedEndpoint(), nil
+	b, err := ask[*messages.Bound](ctx, s, "bind", &messages.Bind{Endpoint: endpoint})
+	return b.GetResolvedEndpoint(), err
 }
 
 // Connect connects to endpoint; ZeroMQ connects in the background.
 func (s *Socket) Connect(ctx context.Context, endpoint string) error {
-	var c *messages.Connected
-	return s.request(ctx, "connect", &messages.Connect{Endpoint: endpoint}, &c)
+	_, err := ask[*messages.Connected](ctx, s, "connect", &messages.Connect{Endpoint: endpoint})
+	return err
 }
 
 // Unbind stops listening on a resolved endpoint.
 func (s *Socket) Unbind(ctx context.Context, endpoint string) error {
-	var u *messages.Unbound
-	return s.request(ctx, "unbind", &messages.Unbind{Endpoint: endpoint}, &u)
+	_, err := ask[*messages.Unbound](ctx, s, "unbind", &messages.Unbind{Endpoint: endpoint})
+	return err
 }
 
 // Disconnect drops the connection to endpoint.
 func (s *Socket) Disconnect(ctx context.Context, endpoint string) error {
-	var d *messages.Disconnected
-	return s.request(ctx, "disconnect", &messages.Disconnect{Endpoint: endpoint}, &d)
+	_, err := ask[*messages.Disconnected](ctx, s, "disconnect", &messages.Disconnect{Endpoint: endpoint})
+	return err
 }
 
 // SetOption applies one option, such as sockets.Subscribe(prefix), and keeps
 // it for restarts.
 func (s *Socket) SetOption(ctx context.Context, o sockets.Option) error {
-	var set *messages.OptionSet
-	return s.request(ctx, "setsockopt", &messages.SetOption{Option: o}, &set)
+	_, err := ask[*messages.OptionSet](ctx, s, "setsockopt", &messages.SetOption{Option: o})
+	return err
 }
 
 // Stats returns the socket's counters.
 func (s *Socket) Stats(ctx context.Context) (*messages.Stats, error) {
-	var st *messages.Stats
-	if err := s.request(ctx, "stats", &messages.GetStats{}, &st); err != nil {
-		return nil, err
-	}
-	return st, nil
+	return ask[*messages.Stats](ctx, s, "stats", &messages.GetStats{})
 }
 
 // Flush waits until the socket's send queue is empty, that is until ZeroMQ
@@ -182,8 +172,8 @@ func (s *Socket) CloseLinger(ctx context.Context, linger time.Duration) (unsent 
 }
 
 func (s *Socket) close(ctx context.Context, linger *durationpb.Duration) (int, error) {
-	var closed *messages.Closed
-	if err := s.request(ctx, "close", &messages.Close{Linger: linger}, &closed); err != nil {
+	closed, err := ask[*messages.Closed](ctx, s, "close", &messages.Close{Linger: linger})
+	if err != nil {
 		return 0, err
 	}
 	select {
@@ -194,81 +184,38 @@ func (s *Socket) close(ctx context.Context, linger *durationpb.Duration) (int, e
 	return int(closed.GetUnsent()), sockets.ErrorFromProto(closed.GetError())
 }
 
-// request sends cmd with RequestFuture and stores the answer in out, a
-// pointer to a pointer of the expected answer type; an Error answer becomes
-// the returned error.
-func (s *Socket) request(ctx context.Context, op string, cmd any, out any) error {
+// ask sends cmd to the socket actor with RequestFuture and returns its
+// answer of type T; an Error answer becomes the returned error.
+func ask[T any](ctx context.Context, s *Socket, op string, cmd any) (T, error) {
+	var zero T
 	if err := ctx.Err(); err != nil {
-		return err
+		return zero, err
 	}
 	if s.stopped() {
-		return &sockets.Error{Op: op, Socket: s.Name(), Err: ErrClosed}
+		return zero, &sockets.Error{Op: op, Socket: s.Name(), Err: ErrClosed}
 	}
 	timeout := DefaultTimeout
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = time.Until(dl)
 		if timeout <= 0 {
-			return context.DeadlineExceeded
+			return zero, context.DeadlineExceeded
 		}
 	}
 	res, err := s.zc.system.Root.RequestFuture(s.pid, cmd, timeout).Result()
 	switch {
 	case errors.Is(err, actor.ErrDeadLetter):
-		return &sockets.Error{Op: op, Socket: s.Name(), Err: ErrClosed}
+		return zero, &sockets.Error{Op: op, Socket: s.Name(), Err: ErrClosed}
 	case errors.Is(err, actor.ErrTimeout):
-		return &sockets.Error{Op: op, Socket: s.Name(), Err: ErrTimeout}
+		return zero, &sockets.Error{Op: op, Socket: s.Name(), Err: ErrTimeout}
 	case err != nil:
-		return err
+		return zero, err
 	}
 	if e, ok := res.(*messages.Error); ok {
-		return sockets.ErrorFromProto(e)
+		return zero, sockets.ErrorFromProto(e)
 	}
-	return assign(out, res, op)
-}
-
-// assign stores res in *out if the types match.
-func assign(out, res any, op string) error {
-	switch p := out.(type) {
-	case **messages.Sent:
-		if v, ok := res.(*messages.Sent); ok {
-			*p = v
-			return nil
-		}
-	case **messages.Bound:
-		if v, ok := res.(*messages.Bound); ok {
-			*p = v
-			return nil
-		}
-	case **messages.Connected:
-		if v, ok := res.(*messages.Connected); ok {
-			*p = v
-			return nil
-		}
-	case **messages.Unbound:
-		if v, ok := res.(*messages.Unbound); ok {
-			*p = v
-			return nil
-		}
-	case **messages.Disconnected:
-		if v, ok := res.(*messages.Disconnected); ok {
-			*p = v
-			return nil
-		}
-	case **messages.OptionSet:
-		if v, ok := res.(*messages.OptionSet); ok {
-			*p = v
-			return nil
-		}
-	case **messages.Stats:
-		if v, ok := res.(*messages.Stats); ok {
-			*p = v
-			return nil
-		}
-	case **messages.Closed:
-		if v, ok := res.(*messages.Closed); ok {
-			*p = v
-			return nil
-		}
+	answer, ok := res.(T)
+	if !ok {
+		return zero, fmt.Errorf("%w to %s: %T", ErrUnexpectedReply, op, res)
 	}
-	return fmt.Errorf("%w to %s: %T", ErrUnexpectedReply, op, res)
+	return answer, nil
 }
