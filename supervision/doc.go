@@ -1,15 +1,27 @@
-// Package supervision will hold the restart policy for socket actors:
-// deciders that tell which ZeroMQ failures restart a socket (a handler
-// panic, EFSM, a socket made unusable), which stop it for good (ETERM, a
-// deliberate close) and which escalate; one-for-one and all-for-one
-// strategies with restart limits and exponential backoff with jitter; and
-// service trees that start sockets and their handler actors under one
-// supervisor.
+// Package supervision holds the restart policy for socket actors.
 //
-// What it builds on is in package actors: a socket actor keeps its spec and
-// every command applied since outside the actor instance, so that a new
-// instance made by a protoactor restart rebuilds the same socket, with the
-// same resolved endpoints, and reports Started again with its restart
-// count. The deciders, strategies, fault injection and the tests that
-// restart sockets many times are the work of this package and not done yet.
+// Decide is the decider: a socket actor whose failure a new socket cannot
+// mend (the ZeroMQ context is terminating, or the socket was closed on
+// purpose) stops; any other failure restarts it. OneForOne and AllForOne
+// are protoactor supervisor strategies with a restart limit within a window
+// and a real exponential backoff with jitter and a cap, all set with
+// time.Duration options:
+//
+//	strategy, err := supervision.AllForOne( // a broker's frontend and backend
+//		supervision.WithMaxRestarts(5),
+//		supervision.WithWindow(time.Minute),
+//		supervision.WithBackoff(10*time.Millisecond, 2*time.Second),
+//	)
+//	parent := actor.PropsFromProducer(newBroker, actor.WithSupervisor(strategy))
+//
+// The parent spawns its socket actors as children (actors.Context.Props).
+// A restarted socket actor rebuilds its socket from the spec and every
+// command applied since, on the same resolved endpoints, and sends Started
+// again with its restart count; past the limit it stops and sends Closed.
+// During the backoff its mailbox is suspended: commands wait and are carried
+// out after the restart.
+//
+// Not here yet (issue 6): restart events carrying the attempt and reason,
+// the owner told why the limit stopped a socket, service trees, fault
+// injection commands, and the many-restart leak and chaos tests.
 package supervision

@@ -1,0 +1,162 @@
+package supervision_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/zmqactor/zmqactor/actors"
+	"github.com/zmqactor/zmqactor/internal/testutil"
+	"github.com/zmqactor/zmqactor/messages"
+	"github.com/zmqactor/zmqactor/sockets"
+	"github.com/zmqactor/zmqactor/supervision"
+)
+
+func TestDecide(t *testing.T) {
+	tests := []struct {
+		reason any
+		want   actor.Directive
+	}{
+		{fmt.Errorf("receive: %w", sockets.ErrTerminated), actor.StopDirective},
+		{&sockets.Error{Op: "send", Err: sockets.ErrClosed}, actor.StopDirective},
+		{fmt.Errorf("bind: %w", sockets.ErrAddressInUse), actor.RestartDirective},
+		{sockets.ErrUnsupported, actor.RestartDirective},
+		{"a panic with a string", actor.RestartDirective},
+	}
+	for _, tt := range tests {
+		if got := supervision.Decide(tt.reason); got != tt.want {
+			t.Errorf("Decide(%v) = %v, want %v", tt.reason, got, tt.want)
+		}
+	}
+}
+
+func TestBackoffDelay(t *testing.T) {
+	s, err := supervision.OneForOne(supervision.WithBackoff(10*time.Millisecond, 80*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, want := range map[int]time.Duration{1: 10 * time.Millisecond, 2: 20 * time.Millisecond,
+		3: 40 * time.Millisecond, 4: 80 * time.Millisecond, 9: 80 * time.Millisecond} {
+		if got := s.Delay(n); got != want {
+			t.Errorf("Delay(%d) = %v, want %v", n, got, want)
+		}
+	}
+	for _, o := range []supervision.Option{supervision.WithMaxRestarts(-1), supervision.WithWindow(0),
+		supervision.WithBackoff(time.Second, time.Millisecond), supervision.WithJitter(1.5), supervision.WithDecider(nil)} {
+		if _, err := supervision.AllForOne(o); !errors.Is(err, supervision.ErrBadPolicy) {
+			t.Errorf("bad option accepted: %v", err)
+		}
+	}
+}
+
+type boom struct{}
+
+func failOnBoom(next actor.ReceiverFunc) actor.ReceiverFunc {
+	return func(ctx actor.ReceiverContext, env *actor.MessageEnvelope) {
+		if _, ok := env.Message.(boom); ok {
+			panic(errors.New("boom"))
+		}
+		next(ctx, env)
+	}
+}
+
+// supervise starts a parent actor under strategy with one PULL socket actor
+// child per name, each reporting to inbox, and returns the children.
+func supervise(t *testing.T, strategy actor.SupervisorStrategy, names ...string) (*actor.RootContext, *actors.Inbox, map[string]*actor.PID) {
+	t.Helper()
+	system, z := testutil.NewSystem(t)
+	inbox := actors.NewInbox(system, 64)
+	t.Cleanup(inbox.Close)
+	children := make(chan map[string]*actor.PID, 1)
+	parent := actor.PropsFromFunc(func(ctx actor.Context) {
+		if _, ok := ctx.Message().(*actor.Started); !ok {
+			return
+		}
+		pids := map[string]*actor.PID{}
+		for _, name := range names {
+			props, err := z.Props(sockets.Spec{Name: name, Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
+				actors.WithOwner(inbox.PID()), actors.WithProps(actor.WithReceiverMiddleware(failOnBoom)))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			pids[name] = ctx.Spawn(props)
+		}
+		children <- pids
+	}, actor.WithSupervisor(strategy))
+	system.Root.Spawn(parent)
+	pids := <-children
+	for range names {
+		testutil.Expect[*messages.Started](t, inbox, testutil.Wait)
+	}
+	return system.Root, inbox, pids
+}
+
+// TestRestartLimit: two restarts are allowed, the third failure within the
+// window stops the socket actor for good, and it closes its socket.
+func TestRestartLimit(t *testing.T) {
+	s, err := supervision.OneForOne(supervision.WithMaxRestarts(2), supervision.WithBackoff(time.Millisecond, 4*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, inbox, pids := supervise(t, s, "a")
+	for want := uint32(1); want <= 2; want++ {
+		root.Send(pids["a"], boom{})
+		if st := testutil.Expect[*messages.Started](t, inbox, testutil.Wait); st.Restarts != want {
+			t.Fatalf("Started.Restarts = %d, want %d", st.Restarts, want)
+		}
+	}
+	root.Send(pids["a"], boom{})
+	if closed := testutil.Expect[*messages.Closed](t, inbox, testutil.Wait); closed.Socket != "a" {
+		t.Fatalf("Closed from %q", closed.Socket)
+	}
+}
+
+// TestAllForOne: one failing child restarts its sibling too; one-for-one
+// restarts only the child that failed.
+func TestAllForOne(t *testing.T) {
+	for _, all := range []bool{true, false} {
+		t.Run(fmt.Sprintf("all=%v", all), func(t *testing.T) {
+			newStrategy := supervision.OneForOne
+			if all {
+				newStrategy = supervision.AllForOne
+			}
+			s, err := newStrategy(supervision.WithBackoff(time.Millisecond, time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			root, inbox, pids := supervise(t, s, "backend", "frontend")
+			root.Send(pids["backend"], boom{})
+			restarted := map[string]bool{}
+			want := 1
+			if all {
+				want = 2
+			}
+			for len(restarted) < want {
+				st := testutil.Expect[*messages.Started](t, inbox, testutil.Wait)
+				restarted[st.Socket] = true
+			}
+			// Anything the frontend sent before answering a request is in the
+			// inbox before a marker sent after the answer.
+			if _, err := root.RequestFuture(pids["frontend"], &messages.GetStats{}, testutil.Wait).Result(); err != nil {
+				t.Fatal(err)
+			}
+			root.Send(inbox.PID(), "marker")
+			for {
+				m := testutil.Next(t, inbox, testutil.Wait)
+				if m == "marker" {
+					break
+				}
+				if st, ok := m.(*messages.Started); ok {
+					restarted[st.Socket] = true
+				}
+			}
+			if restarted["frontend"] != all || !restarted["backend"] {
+				t.Fatalf("all-for-one %v restarted %v", all, restarted)
+			}
+		})
+	}
+}
