@@ -140,6 +140,20 @@ func (s *Strategy) Delay(n int) time.Duration {
 	return min(d, s.cfg.max)
 }
 
+// restartsExceeded counts this failure and reports whether it is one more
+// than the restarts allowed within the window.
+func (s *Strategy) restartsExceeded(rs *actor.RestartStatistics) bool {
+	if rs.NumberOfFailures(s.cfg.window) == 0 {
+		rs.Reset()
+	}
+	rs.Fail()
+	if rs.NumberOfFailures(s.cfg.window) > s.cfg.maxRestarts {
+		rs.Reset()
+		return true
+	}
+	return false
+}
+
 func (s *Strategy) jittered(d time.Duration) time.Duration {
 	if s.cfg.jitter == 0 || d == 0 {
 		return d
@@ -155,7 +169,14 @@ func (s *Strategy) HandleFailure(system *actor.ActorSystem, supervisor actor.Sup
 	if s.allForOne {
 		targets = supervisor.Children()
 	}
-	switch directive := s.cfg.decide(reason); directive {
+	directive := s.cfg.decide(reason)
+	if directive == actor.RestartDirective && s.restartsExceeded(rs) {
+		directive = actor.StopDirective
+	}
+	// Every decision can be observed on the system's event stream, as with
+	// protoactor's own strategies.
+	system.EventStream.Publish(&actor.SupervisorEvent{Child: child, Reason: reason, Directive: directive})
+	switch directive {
 	case actor.ResumeDirective:
 		supervisor.ResumeChildren(child)
 	case actor.StopDirective:
@@ -163,17 +184,7 @@ func (s *Strategy) HandleFailure(system *actor.ActorSystem, supervisor actor.Sup
 	case actor.EscalateDirective:
 		supervisor.EscalateFailure(reason, message)
 	default:
-		if rs.NumberOfFailures(s.cfg.window) == 0 {
-			rs.Reset()
-		}
-		rs.Fail()
-		n := rs.NumberOfFailures(s.cfg.window)
-		if n > s.cfg.maxRestarts {
-			rs.Reset()
-			supervisor.StopChildren(targets...)
-			return
-		}
-		delay := s.jittered(s.Delay(n))
+		delay := s.jittered(s.Delay(rs.NumberOfFailures(s.cfg.window)))
 		if delay <= 0 {
 			supervisor.RestartChildren(targets...)
 			return

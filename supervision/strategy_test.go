@@ -3,6 +3,7 @@ package supervision_test
 import (
 	"errors"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -158,5 +159,60 @@ func TestAllForOne(t *testing.T) {
 				t.Fatalf("all-for-one %v restarted %v", all, restarted)
 			}
 		})
+	}
+}
+
+// TestManyRestarts restarts one socket actor 1,000 times: it comes back
+// each time, a message still crosses it, and no file descriptor is left
+// behind (TestMain checks goroutines). Each decision is published on the
+// event stream.
+func TestManyRestarts(t *testing.T) {
+	const restarts = 1000
+	s, err := supervision.OneForOne(supervision.WithMaxRestarts(restarts), supervision.WithWindow(time.Hour),
+		supervision.WithBackoff(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, inbox, pids := supervise(t, s, "a")
+	events := make(chan *actor.SupervisorEvent, restarts)
+	sub := root.ActorSystem().EventStream.Subscribe(func(evt any) {
+		if e, ok := evt.(*actor.SupervisorEvent); ok {
+			events <- e
+		}
+	})
+	defer root.ActorSystem().EventStream.Unsubscribe(sub)
+	fds := func() int {
+		entries, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(entries)
+	}
+	before := fds()
+	var endpoint string
+	for i := uint32(1); i <= restarts; i++ {
+		root.Send(pids["a"], boom{})
+		st := testutil.Expect[*messages.Started](t, inbox, testutil.Wait)
+		if st.Restarts != i {
+			t.Fatalf("Started.Restarts = %d, want %d", st.Restarts, i)
+		}
+		endpoint = st.Bound[0]
+	}
+	if after := fds(); after != before {
+		t.Fatalf("fds: %d before, %d after %d restarts", before, after, restarts)
+	}
+	if len(events) != restarts {
+		t.Fatalf("%d supervisor events, want %d", len(events), restarts)
+	}
+	z, _ := actors.FromSystem(root.ActorSystem())
+	push, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Type: sockets.Push, Connects: []string{endpoint}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := push.Send([]byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	if r := testutil.Expect[*messages.Received](t, inbox, testutil.Wait); string(r.Frames[0]) != "after" {
+		t.Fatalf("got %q", r.Frames)
 	}
 }
