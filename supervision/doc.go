@@ -21,7 +21,10 @@
 // During the backoff its mailbox is suspended: commands wait and are carried
 // out after the restart.
 //
-// Not here yet (issue 6): restart events carrying the attempt and reason,
-// the owner told why the limit stopped a socket, service trees, fault
-// injection commands, and the many-restart leak and chaos tests.
+// Each decision is published on the actor system's event stream as an
+// *actor.SupervisorEvent (child, reason, directive).
+//
+// Not here yet (issue 6): restart events to the socket's owner carrying the
+// attempt and reason, the owner told why the limit stopped a socket, service
+// trees, fault injection commands, and the chaos test.
 package supervision
