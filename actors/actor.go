@@ -54,7 +54,14 @@ type socketState struct {
 	owner   *actor.PID
 	started chan<- startResult // first start only, nil afterwards
 	starts  uint32
+	faults  bool   // InjectFault is allowed
+	failure string // why the last instance failed, for the next Started
 }
+
+// InjectedFault is the error a socket actor fails with on InjectFault.
+type InjectedFault struct{ Reason string }
+
+func (f *InjectedFault) Error() string { return "zmqactor: injected fault: " + f.Reason }
 
 type startResult struct {
 	event *messages.Started
@@ -62,6 +69,14 @@ type startResult struct {
 }
 
 func (a *socketActor) Receive(ctx actor.Context) {
+	// A failure is protoactor's panic; note its reason for the next Started
+	// and let it go on to the supervisor.
+	defer func() {
+		if r := recover(); r != nil {
+			a.state.failure = fmt.Sprint(r)
+			panic(r)
+		}
+	}()
 	switch m := ctx.Message().(type) {
 	case *sockets.Signal:
 		if a.sock != nil {
@@ -143,6 +158,13 @@ func (a *socketActor) command(ctx actor.Context, msg any, sender *actor.PID) {
 		st := a.sock.Stats()
 		answer = &messages.Stats{Socket: name, Received: st.Received, Sent: st.Sent, Queued: st.Queued,
 			Refused: st.Refused, SendQueueLength: uint32(a.sock.Queued()), Wakeups: st.Wakeups, Rechecks: st.Rechecks}
+	case *messages.InjectFault:
+		if !a.state.faults {
+			err = &sockets.Error{Op: "command", Socket: name,
+				Err: fmt.Errorf("%w: fault injection is not enabled for this socket actor", sockets.ErrUnsupported)}
+			break
+		}
+		panic(&InjectedFault{Reason: m.GetReason()})
 	case *messages.Close:
 		a.closeSocket(ctx, sender, m.GetLinger(), "close command", nil)
 		ctx.Stop(a.self)
@@ -204,6 +226,9 @@ func (a *socketActor) open(ctx actor.Context) {
 		Bound:     sock.Bound(),
 		Connected: sock.Connected(),
 		Restarts:  st.starts,
+	}
+	if st.starts > 0 {
+		ev.RestartReason, st.failure = st.failure, ""
 	}
 	st.starts++
 	a.event(ev)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,5 +97,34 @@ func TestRestartRebuildsSocket(t *testing.T) {
 	}
 	if z.Len() != 2 {
 		t.Fatalf("%d socket actors registered, want 2", z.Len())
+	}
+}
+
+// TestInjectFault: a socket actor spawned with fault injection fails on
+// InjectFault and reports the reason when it is back; one without refuses.
+func TestInjectFault(t *testing.T) {
+	system, z := testutil.NewSystem(t)
+	inbox := actors.NewInbox(system, 64)
+	defer inbox.Close()
+	ctx := testutil.Ctx(t)
+	pull, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"inproc://fault"}},
+		actors.WithOwner(inbox.PID()), actors.WithFaultInjection())
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.Expect[*messages.Started](t, inbox, testutil.Wait)
+	system.Root.Send(pull.PID(), &messages.InjectFault{Reason: "chaos monkey"})
+	st := testutil.Expect[*messages.Started](t, inbox, testutil.Wait)
+	if st.Restarts != 1 || !strings.Contains(st.RestartReason, "chaos monkey") {
+		t.Fatalf("after the fault: %v", st)
+	}
+
+	plain, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := system.Root.RequestFuture(plain.PID(), &messages.InjectFault{Reason: "no"}, testutil.Wait).Result()
+	if e, ok := res.(*messages.Error); err != nil || !ok || e.Code != messages.ErrorCode_ERROR_CODE_UNSUPPORTED_OPERATION {
+		t.Fatalf("InjectFault without the option: %v, %v", res, err)
 	}
 }

@@ -13,9 +13,10 @@ import (
 type SpawnOption func(*spawnConfig) error
 
 type spawnConfig struct {
-	owner *actor.PID
-	name  string
-	props []actor.PropsOption
+	owner  *actor.PID
+	name   string
+	props  []actor.PropsOption
+	faults bool
 }
 
 // WithOwner sets the actor that receives the socket's messages (Received)
@@ -40,6 +41,16 @@ func WithName(name string) SpawnOption {
 			return fmt.Errorf("zmqactor: WithName: empty name")
 		}
 		c.name = name
+		return nil
+	}
+}
+
+// WithFaultInjection lets the socket actor accept messages.InjectFault, which
+// makes it fail on purpose, for tests and demos of supervision. Without it
+// the command is refused with ErrUnsupported.
+func WithFaultInjection() SpawnOption {
+	return func(c *spawnConfig) error {
+		c.faults = true
 		return nil
 	}
 }
@@ -82,7 +93,7 @@ func (c *Context) Props(spec sockets.Spec, opts ...SpawnOption) (*actor.Props, e
 }
 
 func (c *Context) props(spec sockets.Spec, cfg spawnConfig, started chan<- startResult) *actor.Props {
-	state := &socketState{spec: spec, owner: cfg.owner, started: started}
+	state := &socketState{spec: spec, owner: cfg.owner, started: started, faults: cfg.faults}
 	producer := func() actor.Actor { return &socketActor{zc: c, state: state} }
 	opts := append([]actor.PropsOption{actor.WithOnInit(func(ctx actor.Context) {
 		if state.owner == nil {

@@ -395,6 +395,55 @@ func (*GetStats) Descriptor() ([]byte, []int) {
 	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{7}
 }
 
+// InjectFault makes the socket actor fail, as a fatal ZeroMQ error would, so
+// that tests and demos can exercise supervision. A socket actor accepts it
+// only when spawned with fault injection allowed; otherwise the answer is
+// an Error with ERROR_CODE_UNSUPPORTED_OPERATION.
+type InjectFault struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// reason is the failure's text, reported again in the next Started.
+	Reason        string `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InjectFault) Reset() {
+	*x = InjectFault{}
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InjectFault) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InjectFault) ProtoMessage() {}
+
+func (x *InjectFault) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InjectFault.ProtoReflect.Descriptor instead.
+func (*InjectFault) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *InjectFault) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_zmqactor_v1_commands_proto protoreflect.FileDescriptor
 
 const file_zmqactor_v1_commands_proto_rawDesc = "" +
@@ -416,7 +465,9 @@ const file_zmqactor_v1_commands_proto_rawDesc = "" +
 	"\x05Close\x121\n" +
 	"\x06linger\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x06linger\"\n" +
 	"\n" +
-	"\bGetStatsB\x94\x01\n" +
+	"\bGetStats\"%\n" +
+	"\vInjectFault\x12\x16\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reasonB\x94\x01\n" +
 	"\x0fcom.zmqactor.v1B\rCommandsProtoP\x01Z%github.com/zmqactor/zmqactor/messages\xa2\x02\x03ZXX\xaa\x02\vZmqactor.V1\xca\x02\vZmqactor\\V1\xe2\x02\x17Zmqactor\\V1\\GPBMetadata\xea\x02\fZmqactor::V1b\x06proto3"
 
 var (
@@ -431,7 +482,7 @@ func file_zmqactor_v1_commands_proto_rawDescGZIP() []byte {
 	return file_zmqactor_v1_commands_proto_rawDescData
 }
 
-var file_zmqactor_v1_commands_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_zmqactor_v1_commands_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_zmqactor_v1_commands_proto_goTypes = []any{
 	(*Bind)(nil),                // 0: zmqactor.v1.Bind
 	(*Connect)(nil),             // 1: zmqactor.v1.Connect
@@ -441,17 +492,18 @@ var file_zmqactor_v1_commands_proto_goTypes = []any{
 	(*SetOption)(nil),           // 5: zmqactor.v1.SetOption
 	(*Close)(nil),               // 6: zmqactor.v1.Close
 	(*GetStats)(nil),            // 7: zmqactor.v1.GetStats
-	(*SocketOption)(nil),        // 8: zmqactor.v1.SocketOption
-	(*durationpb.Duration)(nil), // 9: google.protobuf.Duration
+	(*InjectFault)(nil),         // 8: zmqactor.v1.InjectFault
+	(*SocketOption)(nil),        // 9: zmqactor.v1.SocketOption
+	(*durationpb.Duration)(nil), // 10: google.protobuf.Duration
 }
 var file_zmqactor_v1_commands_proto_depIdxs = []int32{
-	8, // 0: zmqactor.v1.SetOption.option:type_name -> zmqactor.v1.SocketOption
-	9, // 1: zmqactor.v1.Close.linger:type_name -> google.protobuf.Duration
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	9,  // 0: zmqactor.v1.SetOption.option:type_name -> zmqactor.v1.SocketOption
+	10, // 1: zmqactor.v1.Close.linger:type_name -> google.protobuf.Duration
+	2,  // [2:2] is the sub-list for method output_type
+	2,  // [2:2] is the sub-list for method input_type
+	2,  // [2:2] is the sub-list for extension type_name
+	2,  // [2:2] is the sub-list for extension extendee
+	0,  // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_zmqactor_v1_commands_proto_init() }
@@ -466,7 +518,7 @@ func file_zmqactor_v1_commands_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zmqactor_v1_commands_proto_rawDesc), len(file_zmqactor_v1_commands_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -139,7 +139,11 @@ type Started struct {
 	// connected are the endpoints the socket connects to, in spec order.
 	Connected []string `protobuf:"bytes,4,rep,name=connected,proto3" json:"connected,omitempty"`
 	// restarts counts the restarts of this socket actor before this start.
-	Restarts      uint32 `protobuf:"varint,5,opt,name=restarts,proto3" json:"restarts,omitempty"`
+	Restarts uint32 `protobuf:"varint,5,opt,name=restarts,proto3" json:"restarts,omitempty"`
+	// restart_reason is the failure that caused this restart, when the socket
+	// actor saw it (a failure inside its own message handling); empty on the
+	// first start.
+	RestartReason string `protobuf:"bytes,6,opt,name=restart_reason,json=restartReason,proto3" json:"restart_reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -207,6 +211,13 @@ func (x *Started) GetRestarts() uint32 {
 		return x.Restarts
 	}
 	return 0
+}
+
+func (x *Started) GetRestartReason() string {
+	if x != nil {
+		return x.RestartReason
+	}
+	return ""
 }
 
 // Received is one multipart message that arrived on the socket, delivered to
@@ -891,13 +902,14 @@ var File_zmqactor_v1_events_proto protoreflect.FileDescriptor
 
 const file_zmqactor_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x18zmqactor/v1/events.proto\x12\vzmqactor.v1\x1a\x18zmqactor/v1/socket.proto\"\x9e\x01\n" +
+	"\x18zmqactor/v1/events.proto\x12\vzmqactor.v1\x1a\x18zmqactor/v1/socket.proto\"\xc5\x01\n" +
 	"\aStarted\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12+\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x17.zmqactor.v1.SocketTypeR\x04type\x12\x14\n" +
 	"\x05bound\x18\x03 \x03(\tR\x05bound\x12\x1c\n" +
 	"\tconnected\x18\x04 \x03(\tR\tconnected\x12\x1a\n" +
-	"\brestarts\x18\x05 \x01(\rR\brestarts\":\n" +
+	"\brestarts\x18\x05 \x01(\rR\brestarts\x12%\n" +
+	"\x0erestart_reason\x18\x06 \x01(\tR\rrestartReason\":\n" +
 	"\bReceived\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x16\n" +
 	"\x06frames\x18\x02 \x03(\fR\x06frames\"h\n" +
