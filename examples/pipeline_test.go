@@ -219,7 +219,7 @@ func TestDemo(t *testing.T) {
 	defer cancel()
 	out := start(t, ctx, filepath.Join(dir, "demo")).exit()
 	for _, want := range []string{"all 1000 messages arrived", "rally over after 5 rounds", "ErrBadEndpoint: true",
-		"ErrUnsupported: true", "ErrClosed: true", "shutdown complete"} {
+		"ErrUnsupported: true", "ErrClosed: true", "restarted (attempt 1", "shutdown complete"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}

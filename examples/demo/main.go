@@ -15,6 +15,7 @@ import (
 	"github.com/zmqactor/zmqactor/examples/internal/cli"
 	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
+	"github.com/zmqactor/zmqactor/supervision"
 )
 
 // consumer owns a PULL socket actor (its child) and counts what arrives.
@@ -140,5 +141,78 @@ func main() {
 	fmt.Printf("closed push (%d unsent)\n", unsent)
 	err = push.Send([]byte("too late"))
 	fmt.Printf("send after close:          %v (ErrClosed: %v)\n", err, errors.Is(err, actors.ErrClosed))
+
+	fmt.Println("\n== 4. A supervised socket actor fails and comes back while traffic goes on")
+	restartDemo(ctx, p)
+
 	fmt.Printf("\nsocket actors still running: %d\n", p.Z.Len())
+}
+
+// counter owns a supervised PULL socket actor and reports each Received and
+// Started to the demo through channels.
+type counter struct {
+	props    *actor.Props
+	received chan<- struct{}
+	started  chan<- socketStarted
+}
+
+// socketStarted is a Started event with the socket actor that sent it.
+type socketStarted struct {
+	*messages.Started
+	pid *actor.PID
+}
+
+func (c *counter) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		ctx.Spawn(c.props)
+	case *messages.Started:
+		c.started <- socketStarted{m, ctx.Sender()}
+	case *messages.Received:
+		c.received <- struct{}{}
+	}
+}
+
+func restartDemo(ctx context.Context, p *cli.Program) {
+	strategy, err := supervision.OneForOne(supervision.WithMaxRestarts(3),
+		supervision.WithBackoff(50*time.Millisecond, time.Second))
+	p.Check(err)
+	props, err := p.Z.Props(sockets.Spec{Name: "supervised-pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
+		actors.WithFaultInjection())
+	p.Check(err)
+	received, started := make(chan struct{}, 4096), make(chan socketStarted, 4)
+	p.System.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
+		return &counter{props: props, received: received, started: started}
+	}, actor.WithSupervisor(strategy)))
+	first := <-started
+	fmt.Printf("supervised-pull: started on %s\n", first.Bound[0])
+	push, err := p.Z.Spawn(ctx, sockets.Spec{Name: "feeder", Type: sockets.Push, Connects: first.Bound})
+	p.Check(err)
+
+	// send sends n messages and counts how many arrive within a second of
+	// the last one arriving.
+	send := func(n int) (arrived int) {
+		for i := range n {
+			p.Check(push.Send([]byte(fmt.Sprint(i))))
+		}
+		for {
+			select {
+			case <-received:
+				arrived++
+			case <-time.After(time.Second):
+				return arrived
+			case <-ctx.Done():
+				return arrived
+			}
+		}
+	}
+	before := send(1000)
+	fmt.Printf("before the failure: 1000 sent, %d received\n", before)
+
+	p.System.Root.Send(first.pid, &messages.InjectFault{Reason: "demo: pulled the plug"})
+	again := <-started
+	fmt.Printf("supervised-pull: restarted (attempt %d, reason %q), listening again on %s\n",
+		again.Restarts, again.RestartReason, again.Bound[0])
+	after := send(1000)
+	fmt.Printf("after the restart:  1000 sent, %d received (messages inside the failed socket's queues or on its old connection are lost)\n", after)
 }
