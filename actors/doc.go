@@ -26,7 +26,8 @@
 // socket is open, a Received per inbound multipart message, Error events and
 // finally Closed. The owner sees the socket actor as the Sender of each, so it
 // can answer through ctx.Sender(). Readiness signals from the sockets layer
-// are the only messages that are not protobuf: they never leave the process.
+// and the actor's own reopen timer are the only messages that are not
+// protobuf: they never leave the process.
 //
 // The Socket handle returned by Context.Spawn wraps these commands in Go
 // methods that wait for the answer (Bind, Connect, SendWait, Close, ...)
