@@ -14,18 +14,52 @@ import (
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
+// The pyzmq interop tests: socket actors and pyzmq (libzmq through another
+// binding) exchange interopMessages multipart messages each way over tcp,
+// and each receiver checks every frame byte for byte.
+
 const interopMessages = 1000
 
-// interopFrames is message i as both sides build it: three frames, the
-// middle one empty.
+// interopFrames is message i as both sides build it: a name, an empty
+// frame, a payload of every byte value (zero included) of length i%300;
+// every tenth message ends with another empty frame and every hundredth
+// carries a 100,000-byte frame too.
 func interopFrames(i int) [][]byte {
-	return [][]byte{[]byte(fmt.Sprintf("msg-%d", i)), {}, bytes.Repeat([]byte{byte(i)}, i%100)}
+	payload := make([]byte, i%300)
+	for j := range payload {
+		payload[j] = byte((i*7 + j) % 256)
+	}
+	frames := [][]byte{[]byte(fmt.Sprintf("msg-%d", i)), {}, payload}
+	if i%10 == 0 {
+		frames = append(frames, []byte{})
+	}
+	if i%100 == 0 {
+		big := make([]byte, 100_000)
+		for j := range big {
+			big[j] = byte(j % 251)
+		}
+		frames = append(frames, big)
+	}
+	return frames
 }
 
-// python runs script with pyzmq and returns its stdout lines as they come.
+// pyFrames is interopFrames in Python.
+const pyFrames = `
+def frames(i):
+    f = [b"msg-%d" % i, b"", bytes((i * 7 + j) % 256 for j in range(i % 300))]
+    if i % 10 == 0:
+        f.append(b"")
+    if i % 100 == 0:
+        f.append(bytes(j % 251 for j in range(100000)))
+    return f
+`
+
+// python runs script with a python3 that has pyzmq, and returns its stdout
+// lines as they come. The process is killed at the end of the test if it is
+// still running, and its stderr is logged if the test failed.
 func python(t *testing.T, script string, args ...string) (*exec.Cmd, *bufio.Scanner) {
 	t.Helper()
-	cmd := exec.CommandContext(testutil.Ctx(t), testutil.Python(t), append([]string{"-c", script}, args...)...)
+	cmd := exec.CommandContext(testutil.Ctx(t), testutil.Python(t), append([]string{"-c", pyFrames + script}, args...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +79,9 @@ func python(t *testing.T, script string, args ...string) (*exec.Cmd, *bufio.Scan
 	return cmd, bufio.NewScanner(out)
 }
 
-// TestInteropPyzmqPushToActorPull: a pyzmq PUSH feeds an actor PULL.
+// TestInteropPyzmqPushToActorPull: a pyzmq PUSH connects to a PULL socket
+// actor's resolved tcp endpoint and sends; the actor's owner checks every
+// message.
 func TestInteropPyzmqPushToActorPull(t *testing.T) {
 	system, z := testutil.NewSystem(t)
 	inbox := actors.NewInbox(system, 256)
@@ -54,31 +90,35 @@ func TestInteropPyzmqPushToActorPull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	python(t, `
+	cmd, _ := python(t, `
 import sys, zmq
 ctx = zmq.Context()
 push = ctx.socket(zmq.PUSH)
 push.connect(sys.argv[1])
 for i in range(int(sys.argv[2])):
-    push.send_multipart([b"msg-%d" % i, b"", bytes([i % 256]) * (i % 100)])
-push.close(linger=10000)
+    push.send_multipart(frames(i))
+push.close(linger=20000)
 ctx.term()
 `, pull.Endpoint(), fmt.Sprint(interopMessages))
 	for i := 0; i < interopMessages; {
-		r, ok := testutil.Next(t, inbox, testutil.Wait).(*messages.Received)
-		if !ok {
-			continue
+		switch m := testutil.Next(t, inbox, testutil.Wait).(type) {
+		case *messages.Received:
+			if want := interopFrames(i); !framesEqual(m.Frames, want) {
+				t.Fatalf("message %d: got %s, want %s", i, describe(m.Frames), describe(want))
+			}
+			i++
+		case *messages.Error:
+			t.Fatalf("error event: %v", sockets.ErrorFromProto(m))
 		}
-		want := interopFrames(i)
-		if len(r.Frames) != len(want) || !bytes.Equal(r.Frames[0], want[0]) || len(r.Frames[1]) != 0 || !bytes.Equal(r.Frames[2], want[2]) {
-			t.Fatalf("message %d: got %q, want %q", i, r.Frames, want)
-		}
-		i++
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("python: %v", err)
 	}
 }
 
-// TestInteropActorPushToPyzmqPull: an actor PUSH feeds a pyzmq PULL, which
-// checks every frame and reports the count.
+// TestInteropActorPushToPyzmqPull: a pyzmq PULL binds tcp://127.0.0.1:*
+// and prints its ZMQ_LAST_ENDPOINT; a PUSH socket actor connects to it and
+// sends, and the Python side checks every message and reports the count.
 func TestInteropActorPushToPyzmqPull(t *testing.T) {
 	_, z := testutil.NewSystem(t)
 	cmd, lines := python(t, `
@@ -86,27 +126,30 @@ import sys, zmq
 ctx = zmq.Context()
 pull = ctx.socket(zmq.PULL)
 pull.setsockopt(zmq.RCVTIMEO, 20000)
-port = pull.bind_to_random_port("tcp://127.0.0.1")
-print("tcp://127.0.0.1:%d" % port, flush=True)
+pull.bind("tcp://127.0.0.1:*")
+print(pull.getsockopt(zmq.LAST_ENDPOINT).decode(), flush=True)
 n = int(sys.argv[1])
 for i in range(n):
-    frames = pull.recv_multipart()
-    want = [b"msg-%d" % i, b"", bytes([i % 256]) * (i % 100)]
-    if frames != want:
-        print("bad %d %r" % (i, frames), flush=True)
+    got, want = pull.recv_multipart(), frames(i)
+    if got != want:
+        print("message %d: got %d frames of %r bytes, want %d of %r" % (
+            i, len(got), [len(f) for f in got], len(want), [len(f) for f in want]), flush=True)
         sys.exit(1)
 print("ok %d" % n, flush=True)
+pull.close()
+ctx.term()
 `, fmt.Sprint(interopMessages))
 	if !lines.Scan() {
 		t.Fatal("python printed no endpoint")
 	}
-	push, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Type: sockets.Push, Connects: []string{lines.Text()}})
+	ctx := testutil.Ctx(t)
+	push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: []string{lines.Text()}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range interopMessages {
-		if err := push.Send(interopFrames(i)...); err != nil {
-			t.Fatal(err)
+		if _, err := push.SendWait(ctx, interopFrames(i)...); err != nil {
+			t.Fatalf("send %d: %v", i, err)
 		}
 	}
 	if !lines.Scan() || lines.Text() != fmt.Sprintf("ok %d", interopMessages) {
@@ -115,4 +158,25 @@ print("ok %d" % n, flush=True)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("python: %v", err)
 	}
+}
+
+func framesEqual(a, b [][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !bytes.Equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// describe shows frames by length, for messages too long to print.
+func describe(frames [][]byte) string {
+	lens := make([]int, len(frames))
+	for i, f := range frames {
+		lens[i] = len(f)
+	}
+	return fmt.Sprintf("%d frames of %v bytes", len(frames), lens)
 }

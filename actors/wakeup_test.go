@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/internal/testutil"
@@ -14,180 +17,336 @@ import (
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
-// The no-lost-wake-up tests: one per case that a readiness rule of
-// sockets/doc.go guards, each over tcp and inproc and with GOMAXPROCS 1 and
-// 4. Senders send in bursts of random size with random pauses (the pauses
-// are the thing under test); receivers wait for every message with a
-// deadline, so a lost wake-up shows as a stall.
+// The no-lost-wake-up tests at the level of socket actors, one per case
+// that a readiness rule of sockets/doc.go guards (sockets/readiness_test.go
+// has the same cases on bare sockets): a pure receiver, two sockets that
+// send and receive at once, and a socket that holds messages before its
+// actor starts; over tcp and inproc, with GOMAXPROCS 1 and 4. Senders send
+// numbered messages in bursts of random size (1..5000) with random pauses
+// (0..3 ms) between them; the socket's owner, an ordinary actor, checks
+// every message, in order, and a lost wake-up shows as no progress for
+// testutil.Wait. Each test was seen to stall with its rule taken out of
+// the sockets package (rule 3: in the variants without high-water marks).
 
-const wakeupMessages = 200_000
+const (
+	wakeupMessages = 200_000 // per transport, split over the subtests
+	maxBurst       = 5000
+	maxPause       = 3 * time.Millisecond
+)
 
-func transports() []string { return []string{"tcp://127.0.0.1:*", "inproc://wakeup-%d"} }
+// Message kinds: a sender's own numbered messages, and the echoes of them
+// that the peer's owner sends back.
+const (
+	msgOriginal byte = iota
+	msgEcho
+)
 
-func endpoint(tmpl string, i int) string {
-	if tmpl == "tcp://127.0.0.1:*" {
-		return tmpl
-	}
-	return fmt.Sprintf(tmpl, i)
+// numbered is message seq of kind: one frame, the kind then the number.
+func numbered(kind byte, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{kind}, seq)
 }
 
+// wakeupTransport is a subtest's name, the endpoint to bind, and options
+// for both sockets. Every subtest has its own actor system and so its own
+// inproc namespace.
+type wakeupTransport struct {
+	name, endpoint string
+	options        []sockets.Option
+}
+
+// wakeupTransports returns tcp and inproc with ZeroMQ's default high-water
+// marks and, if noHWM, also with none: then every send goes straight to
+// ZeroMQ instead of waiting in the send queue, and only the re-check after
+// sends (rule 3) finds a message that a send left behind without a signal.
+func wakeupTransports(noHWM bool) []wakeupTransport {
+	trs := []wakeupTransport{
+		{"tcp", "tcp://127.0.0.1:*", nil},
+		{"inproc", "inproc://wakeup", nil},
+	}
+	if noHWM {
+		none := []sockets.Option{sockets.SendHWM(0), sockets.ReceiveHWM(0)}
+		trs = append(trs,
+			wakeupTransport{"tcp no hwm", "tcp://127.0.0.1:*", none},
+			wakeupTransport{"inproc no hwm", "inproc://wakeup", none})
+	}
+	return trs
+}
+
+// gomaxprocs are the GOMAXPROCS values every actor-level case runs with.
+func gomaxprocs() []int { return []int{1, 4} }
+
+// forProcs runs f as a subtest with each of gomaxprocs.
 func forProcs(t *testing.T, f func(t *testing.T)) {
-	for _, procs := range []int{1, 4} {
-		t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
-			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+	for _, n := range gomaxprocs() {
+		t.Run(fmt.Sprintf("GOMAXPROCS=%d", n), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(n))
 			f(t)
 		})
 	}
 }
 
-// bursts sends n numbered messages through send in random bursts with
-// random pauses.
-func bursts(n int, seed uint64, send func(seq uint64) error) error {
-	r := rand.New(rand.NewPCG(seed, 1))
-	for sent := 0; sent < n; {
-		burst := min(1+r.IntN(5000), n-sent)
-		for range burst {
-			if err := send(uint64(sent)); err != nil {
-				return err
-			}
-			sent++
-		}
-		time.Sleep(time.Duration(r.IntN(3000)) * time.Microsecond)
-	}
-	return nil
+// sequence checks, inside an owner actor's Receive, that numbered messages
+// of each kind arrive complete and in order, and tells the waiting test of
+// progress and of the end.
+type sequence struct {
+	name     string
+	want     [2]uint64
+	next     [2]atomic.Uint64
+	progress chan struct{}
+	done     chan struct{}
+	err      error // set before done is closed
+	ended    bool  // owner actor only
 }
 
-func seqFrame(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+func newSequence(name string, originals, echoes int) *sequence {
+	return &sequence{name: name, want: [2]uint64{uint64(originals), uint64(echoes)},
+		progress: make(chan struct{}, 1), done: make(chan struct{})}
+}
 
-// receiveAll reads n Received messages from inbox and checks they are
-// numbered in order from 0.
-func receiveAll(t *testing.T, inbox *actors.Inbox, n int, socket string) {
+// see checks one message and returns its kind and number.
+func (q *sequence) see(frames [][]byte) (kind byte, seq uint64, ok bool) {
+	if q.ended {
+		return 0, 0, false
+	}
+	if len(frames) != 1 || len(frames[0]) != 9 || frames[0][0] > msgEcho {
+		q.end(fmt.Errorf("%s: malformed message %q", q.name, frames))
+		return 0, 0, false
+	}
+	kind, seq = frames[0][0], binary.BigEndian.Uint64(frames[0][1:])
+	if next := q.next[kind].Load(); seq != next || next >= q.want[kind] {
+		q.end(fmt.Errorf("%s: message %d of kind %d arrived as number %d (%d expected)", q.name, next, kind, seq, q.want[kind]))
+		return 0, 0, false
+	}
+	q.next[kind].Add(1)
+	select {
+	case q.progress <- struct{}{}:
+	default:
+	}
+	if q.next[msgOriginal].Load() == q.want[msgOriginal] && q.next[msgEcho].Load() == q.want[msgEcho] {
+		q.end(nil)
+	}
+	return kind, seq, true
+}
+
+func (q *sequence) end(err error) {
+	if !q.ended {
+		q.ended = true
+		q.err = err
+		close(q.done)
+	}
+}
+
+// wait waits until q is complete, failing when it makes no progress for
+// testutil.Wait.
+func (q *sequence) wait(t *testing.T) {
 	t.Helper()
-	next := uint64(0)
 	stall := time.NewTimer(testutil.Wait)
 	defer stall.Stop()
-	for next < uint64(n) {
+	for {
 		select {
-		case m := <-inbox.C():
-			r, ok := m.(*messages.Received)
-			if !ok || (socket != "" && r.Socket != socket) {
-				continue
+		case <-q.done:
+			if q.err != nil {
+				t.Fatal(q.err)
 			}
-			if got := binary.BigEndian.Uint64(r.Frames[len(r.Frames)-1]); got != next {
-				t.Fatalf("message %d arrived as number %d", next, got)
-			}
-			next++
-			if next%1000 == 0 {
-				stall.Reset(testutil.Wait)
-			}
+			return
+		case <-q.progress:
+			stall.Reset(testutil.Wait)
 		case <-stall.C:
-			t.Fatalf("stalled after %d of %d messages: a lost wake-up", next, n)
+			t.Fatalf("%s stalled with %d of %d originals and %d of %d echoes received: a lost wake-up",
+				q.name, q.next[msgOriginal].Load(), q.want[msgOriginal], q.next[msgEcho].Load(), q.want[msgEcho])
 		}
 	}
 }
 
-// TestNoLostWakeupPureReceiver: a PULL that only receives (rule 2, the
-// waiter's level check before parking).
+// checker spawns the owner of a socket actor: it checks what the socket
+// receives with q and, if echoing, sends each original back through the
+// socket actor (the sender of Received), as an application actor would. An
+// Error event ends q with that error.
+func checker(t *testing.T, system *actor.ActorSystem, q *sequence, echoing bool) *actor.PID {
+	t.Helper()
+	pid := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		switch m := ctx.Message().(type) {
+		case *messages.Received:
+			if kind, seq, ok := q.see(m.GetFrames()); ok && echoing && kind == msgOriginal {
+				ctx.Send(ctx.Sender(), &messages.Send{Frames: [][]byte{numbered(msgEcho, seq)}})
+			}
+		case *messages.Error:
+			q.end(fmt.Errorf("%s: error event: %v", q.name, sockets.ErrorFromProto(m)))
+		}
+	}))
+	t.Cleanup(func() { _ = system.Root.StopFuture(pid).Wait() })
+	return pid
+}
+
+// bursts sends n numbered originals with send in random bursts with random
+// pauses between them, on a goroutine that the test waits for at cleanup
+// (it stops early if the test ends first). A failing test logs the seed of
+// its bursts.
+func bursts(t *testing.T, n int, send func(frame []byte) error) {
+	seed := rand.Uint64()
+	stop, done := make(chan struct{}), make(chan error, 1)
+	t.Cleanup(func() {
+		close(stop)
+		if err := <-done; err != nil {
+			t.Errorf("send: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("burst seed %d", seed)
+		}
+	})
+	go func() {
+		r := rand.New(rand.NewPCG(seed, 0))
+		for sent := 0; sent < n; {
+			for range min(1+r.IntN(maxBurst), n-sent) {
+				if err := send(numbered(msgOriginal, uint64(sent))); err != nil {
+					done <- err
+					return
+				}
+				sent++
+			}
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			time.Sleep(time.Duration(r.Int64N(int64(maxPause) + 1))) // the pause under test, not a wait
+		}
+		done <- nil
+	}()
+}
+
+// TestNoLostWakeupPureReceiver: a PULL socket actor that only receives, so
+// its waiter parks after every burst and must not forget an edge that came
+// before it parked (rule 2).
 func TestNoLostWakeupPureReceiver(t *testing.T) {
-	for i, tr := range transports() {
-		t.Run(tr[:3], func(t *testing.T) {
+	n := wakeupMessages / len(gomaxprocs())
+	for _, tr := range wakeupTransports(false) {
+		t.Run(tr.name, func(t *testing.T) {
 			forProcs(t, func(t *testing.T) {
 				system, z := testutil.NewSystem(t)
-				inbox := actors.NewInbox(system, 4096)
-				defer inbox.Close()
 				ctx := testutil.Ctx(t)
-				pull, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{endpoint(tr, i)}}, actors.WithOwner(inbox.PID()))
+				q := newSequence("pull", n, 0)
+				pull, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Options: tr.options, Binds: []string{tr.endpoint}},
+					actors.WithOwner(checker(t, system, q, false)))
 				if err != nil {
 					t.Fatal(err)
 				}
-				push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: []string{pull.Endpoint()}, SendQueueLimit: wakeupMessages})
+				push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Options: tr.options, Connects: []string{pull.Endpoint()}, SendQueueLimit: n})
 				if err != nil {
 					t.Fatal(err)
 				}
-				errc := make(chan error, 1)
-				go func() {
-					errc <- bursts(wakeupMessages, uint64(i), func(seq uint64) error { return push.Send(seqFrame(seq)) })
-				}()
-				receiveAll(t, inbox, wakeupMessages, "")
-				if err := <-errc; err != nil {
-					t.Fatal(err)
+				bursts(t, n, func(frame []byte) error { return push.Send(frame) })
+				q.wait(t)
+				if st, err := pull.Stats(ctx); err != nil || st.GetReceived() != uint64(n) {
+					t.Fatalf("pull stats %v, %v", st, err)
 				}
 			})
 		})
 	}
 }
 
-// TestNoLostWakeupSendAndReceive: two DEALERs that both send and receive
-// at once (rule 3, the re-check after sends).
+// TestNoLostWakeupSendAndReceive: two DEALER socket actors send bursts to
+// each other, and each one's owner echoes what the other sent, so both
+// sockets send and receive at once and a send may take the signal of a
+// message that then waits with the waiter parked (rule 3). Per transport
+// wakeupMessages originals and as many echoes cross, split over the
+// subtests.
 func TestNoLostWakeupSendAndReceive(t *testing.T) {
-	const each = wakeupMessages / 2
-	for i, tr := range transports() {
-		t.Run(tr[:3], func(t *testing.T) {
+	trs := wakeupTransports(true)
+	hwms := len(trs) / 2                                  // high-water mark variants per transport
+	each := wakeupMessages / hwms / len(gomaxprocs()) / 2 // originals per side per subtest
+	for _, tr := range trs {
+		t.Run(tr.name, func(t *testing.T) {
 			forProcs(t, func(t *testing.T) {
 				system, z := testutil.NewSystem(t)
-				inA, inB := actors.NewInbox(system, 4096), actors.NewInbox(system, 4096)
-				defer inA.Close()
-				defer inB.Close()
 				ctx := testutil.Ctx(t)
-				a, err := z.Spawn(ctx, sockets.Spec{Name: "a", Type: sockets.Dealer, Binds: []string{endpoint(tr, 10+i)}, SendQueueLimit: each},
-					actors.WithOwner(inA.PID()))
+				qa, qb := newSequence("a", each, each), newSequence("b", each, each)
+				spec := sockets.Spec{Type: sockets.Dealer, Options: tr.options, SendQueueLimit: 2 * each}
+				specA, specB := spec, spec
+				specA.Name, specA.Binds = "a", []string{tr.endpoint}
+				a, err := z.Spawn(ctx, specA, actors.WithOwner(checker(t, system, qa, true)))
 				if err != nil {
 					t.Fatal(err)
 				}
-				b, err := z.Spawn(ctx, sockets.Spec{Name: "b", Type: sockets.Dealer, Connects: []string{a.Endpoint()}, SendQueueLimit: each},
-					actors.WithOwner(inB.PID()))
+				specB.Name, specB.Connects = "b", []string{a.Endpoint()}
+				b, err := z.Spawn(ctx, specB, actors.WithOwner(checker(t, system, qb, true)))
 				if err != nil {
 					t.Fatal(err)
 				}
-				errc := make(chan error, 2)
-				go func() { errc <- bursts(each, 100+uint64(i), func(seq uint64) error { return a.Send(seqFrame(seq)) }) }()
-				go func() { errc <- bursts(each, 200+uint64(i), func(seq uint64) error { return b.Send(seqFrame(seq)) }) }()
-				done := make(chan struct{})
-				go func() { defer close(done); receiveAll(t, inA, each, "a") }()
-				receiveAll(t, inB, each, "b")
-				<-done
-				for range 2 {
-					if err := <-errc; err != nil {
+				bursts(t, each, func(frame []byte) error { return a.Send(frame) })
+				bursts(t, each, func(frame []byte) error { return b.Send(frame) })
+				qa.wait(t)
+				qb.wait(t)
+				for _, s := range []*actors.Socket{a, b} {
+					st, err := s.Stats(ctx)
+					if err != nil {
 						t.Fatal(err)
 					}
-				}
-				st, err := b.Stats(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if st.Rechecks == 0 || st.Received != each || st.Sent != each {
-					t.Fatalf("stats of b: %v", st)
+					if st.GetReceived() != uint64(2*each) || st.GetSent() != uint64(2*each) || st.GetRechecks() == 0 {
+						t.Fatalf("stats of %s: %v (want %d received and sent, and re-checks)", s.Name(), st, 2*each)
+					}
 				}
 			})
 		})
 	}
 }
 
-// TestNoLostWakeupConnectedBeforeStart: messages already waiting when the
-// socket actor starts, over an inproc pipe that gives no signal for them
+// TestNoLostWakeupConnectedBeforeStart: messages already wait for a PULL
+// socket actor when it starts, in an inproc pipe that gives it no signal
 // (rule 1: drain once before the first arm).
 func TestNoLostWakeupConnectedBeforeStart(t *testing.T) {
-	forProcs(t, func(t *testing.T) {
-		system, z := testutil.NewSystem(t)
-		inbox := actors.NewInbox(system, 4096)
-		defer inbox.Close()
-		ctx := testutil.Ctx(t)
-		// The PUSH connects before anything binds: ZeroMQ keeps its messages in
-		// the pipe and attaches the pipe, messages inside, when the PULL
-		// binds while it opens. No signal tells the PULL about them.
-		const n = 500 // under the default high-water marks, so ZeroMQ takes all
-		push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: []string{"inproc://before-start"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for seq := range uint64(n) {
-			if queued, err := push.SendWait(ctx, seqFrame(seq)); err != nil || queued {
-				t.Fatalf("send %d: queued %v, %v", seq, queued, err)
+	const n = 800 // under the high-water marks, so ZeroMQ takes them all
+	cases := []struct {
+		name string
+		// pushFirst spawns the PUSH and sends n numbered messages; it
+		// returns the PULL's spec.
+		pushFirst func(t *testing.T, z *actors.Context, ep string) sockets.Spec
+	}{
+		{"push connected, pull binds", func(t *testing.T, z *actors.Context, ep string) sockets.Spec {
+			// Nothing is bound yet: ZeroMQ keeps the messages in the pipe
+			// and attaches it, messages inside, when the PULL binds.
+			push, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Type: sockets.Push, Connects: []string{ep}})
+			if err != nil {
+				t.Fatal(err)
 			}
+			sendWaitAll(t, push, n, false)
+			return sockets.Spec{Type: sockets.Pull, Binds: []string{ep}}
+		}},
+		{"push bound, pull connects", func(t *testing.T, z *actors.Context, ep string) sockets.Spec {
+			// No peer yet: the messages wait in the PUSH's send queue and
+			// are flushed into the pipe when the PULL connects.
+			push, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Type: sockets.Push, Binds: []string{ep}, SendQueueLimit: n})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sendWaitAll(t, push, n, true)
+			return sockets.Spec{Type: sockets.Pull, Connects: []string{ep}}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			forProcs(t, func(t *testing.T) {
+				system, z := testutil.NewSystem(t)
+				q := newSequence("pull", n, 0)
+				spec := c.pushFirst(t, z, "inproc://before-start")
+				if _, err := z.Spawn(testutil.Ctx(t), spec, actors.WithOwner(checker(t, system, q, false))); err != nil {
+					t.Fatal(err)
+				}
+				q.wait(t)
+			})
+		})
+	}
+}
+
+// sendWaitAll sends n numbered originals with SendWait and checks that
+// each was queued or not as expected.
+func sendWaitAll(t *testing.T, s *actors.Socket, n int, wantQueued bool) {
+	t.Helper()
+	ctx := testutil.Ctx(t)
+	for seq := range uint64(n) {
+		if queued, err := s.SendWait(ctx, numbered(msgOriginal, seq)); err != nil || queued != wantQueued {
+			t.Fatalf("send %d: queued %v (want %v), %v", seq, queued, wantQueued, err)
 		}
-		if _, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"inproc://before-start"}}, actors.WithOwner(inbox.PID())); err != nil {
-			t.Fatal(err)
-		}
-		receiveAll(t, inbox, n, "")
-	})
+	}
 }
