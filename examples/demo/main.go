@@ -1,12 +1,17 @@
 // Demo shows socket actors at work: a PUSH/PULL pipeline over tcp into a
-// consumer actor, a PAIR ping-pong between two actors over inproc, and the
-// errors that bad input gets. It then shuts everything down cleanly.
+// consumer actor, a PAIR ping-pong between two actors over inproc, the
+// errors that bad input gets, and a supervised socket actor that fails and
+// comes back. It then shuts everything down cleanly. `make demo` runs it.
+//
+// The actors report to main through buffered channels and never wait for
+// it: a report that does not fit is a demo bug, reported as a problem.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -18,13 +23,28 @@ import (
 	"github.com/zmqactor/zmqactor/supervision"
 )
 
-// consumer owns a PULL socket actor (its child) and counts what arrives.
+// report sends v on c, or a problem if c is full: an actor never waits for
+// main.
+func report[T any](c chan<- T, v T, problems chan<- error) {
+	select {
+	case c <- v:
+	default:
+		select {
+		case problems <- fmt.Errorf("demo: report channel full, dropped %v", v):
+		default:
+		}
+	}
+}
+
+// consumer owns a PULL socket actor (its child) and counts the two-frame
+// messages ["task", N] that arrive, checking that N comes in order.
 type consumer struct {
-	props  *actor.Props
-	want   int
-	got    int
-	bound  chan<- string
-	doneCh chan<- int
+	props    *actor.Props
+	want     int
+	got      int
+	bound    chan<- string
+	done     chan<- int
+	problems chan<- error
 }
 
 func (c *consumer) Receive(ctx actor.Context) {
@@ -32,27 +52,35 @@ func (c *consumer) Receive(ctx actor.Context) {
 	case *actor.Started:
 		ctx.Spawn(c.props)
 	case *messages.Started:
-		fmt.Printf("consumer: %s socket %q listening on %v\n", sockets.Type(m.Type), m.Socket, m.Bound)
-		c.bound <- m.Bound[0]
+		fmt.Printf("consumer: %s socket %q started, bound to %v\n", sockets.Type(m.Type), m.Socket, m.Bound)
+		report(c.bound, m.Bound[0], c.problems)
 	case *messages.Received:
 		c.got++
+		if len(m.Frames) != 2 || string(m.Frames[0]) != "task" || string(m.Frames[1]) != strconv.Itoa(c.got) {
+			report(c.problems, fmt.Errorf("consumer: message %d is %q, want [task %d]", c.got, m.Frames, c.got), c.problems)
+			return
+		}
 		if c.got <= 3 || c.got == c.want {
 			fmt.Printf("consumer: message %d: %q\n", c.got, m.Frames)
 		}
 		if c.got == c.want {
-			c.doneCh <- c.got
+			report(c.done, c.got, c.problems)
 		}
+	case *messages.Error:
+		report(c.problems, sockets.ErrorFromProto(m), c.problems)
 	}
 }
 
-// player owns a PAIR socket actor and answers each ball it receives.
+// player owns a PAIR socket actor and returns each ball ["ball", N] it
+// receives as ["ball", N+1], until N reaches rounds.
 type player struct {
-	name   string
-	props  *actor.Props
-	serve  bool
-	rounds int
-	sock   *actor.PID
-	done   chan<- string
+	name     string
+	props    *actor.Props
+	serve    bool
+	rounds   int
+	sock     *actor.PID
+	done     chan<- string
+	problems chan<- error
 }
 
 func (p *player) Receive(ctx actor.Context) {
@@ -60,31 +88,53 @@ func (p *player) Receive(ctx actor.Context) {
 	case *actor.Started:
 		p.sock = ctx.Spawn(p.props)
 	case *messages.Started:
-		fmt.Printf("%s: PAIR socket ready (bound %v, connected %v)\n", p.name, m.Bound, m.Connected)
+		fmt.Printf("%s: PAIR socket started (bound %v, connected %v)\n", p.name, m.Bound, m.Connected)
 		if p.serve {
+			// Commands go to the socket actor's PID.
 			ctx.Send(p.sock, &messages.Send{Frames: [][]byte{[]byte("ball"), []byte("1")}})
 		}
 	case *messages.Received:
-		fmt.Printf("%s: got %s %s\n", p.name, m.Frames[0], m.Frames[1])
-		var n int
-		fmt.Sscan(string(m.Frames[1]), &n)
-		if n >= p.rounds {
-			p.done <- p.name
+		if len(m.Frames) != 2 || string(m.Frames[0]) != "ball" {
+			report(p.problems, fmt.Errorf("%s: got %q, want [ball N]", p.name, m.Frames), p.problems)
 			return
 		}
-		// The socket actor is the sender of what it delivers.
-		ctx.Send(ctx.Sender(), &messages.Send{Frames: [][]byte{[]byte("ball"), []byte(fmt.Sprint(n + 1))}})
+		n, err := strconv.Atoi(string(m.Frames[1]))
+		if err != nil {
+			report(p.problems, fmt.Errorf("%s: bad ball number: %w", p.name, err), p.problems)
+			return
+		}
+		fmt.Printf("%s: got ball %d\n", p.name, n)
+		if n >= p.rounds {
+			report(p.done, p.name, p.problems)
+			return
+		}
+		// The socket actor is the sender of what it delivers: answer it.
+		ctx.Send(ctx.Sender(), &messages.Send{Frames: [][]byte{[]byte("ball"), []byte(strconv.Itoa(n + 1))}})
+	case *messages.Error:
+		report(p.problems, sockets.ErrorFromProto(m), p.problems)
 	}
+}
+
+// await returns the next value of c, or stops the demo with an error if a
+// problem is reported or ctx ends first.
+func await[T any](ctx context.Context, p *cli.Program, c <-chan T, problems <-chan error) T {
+	select {
+	case v := <-c:
+		return v
+	case err := <-problems:
+		p.Check(err)
+	case <-ctx.Done():
+		p.Check(fmt.Errorf("demo: %w", ctx.Err()))
+	}
+	var zero T
+	return zero
 }
 
 func main() {
 	p := cli.Start("demo")
-	defer func() {
-		p.Close()
-		fmt.Println("shutdown complete: every socket actor stopped, ZeroMQ context terminated")
-	}()
 	ctx, cancel := context.WithTimeout(p.Ctx, 20*time.Second)
 	defer cancel()
+	problems := make(chan error, 16)
 
 	fmt.Println("== 1. PUSH -> PULL over tcp, into a consumer actor")
 	pullProps, err := p.Z.Props(sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}})
@@ -92,40 +142,34 @@ func main() {
 	const n = 1000
 	bound, done := make(chan string, 1), make(chan int, 1)
 	p.System.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
-		return &consumer{props: pullProps, want: n, bound: bound, doneCh: done}
+		return &consumer{props: pullProps, want: n, bound: bound, done: done, problems: problems}
 	}))
-	endpoint := <-bound
+	endpoint := await(ctx, p, bound, problems)
 	push, err := p.Z.Spawn(ctx, sockets.Spec{Name: "push", Type: sockets.Push, Connects: []string{endpoint}})
 	p.Check(err)
+	fmt.Printf("push: PUSH socket %q started, connected to %s\n", push.Name(), endpoint)
 	start := time.Now()
 	for i := 1; i <= n; i++ {
-		p.Check(push.Send([]byte("task"), []byte(fmt.Sprint(i))))
+		p.Check(push.Send([]byte("task"), []byte(strconv.Itoa(i))))
 	}
-	select {
-	case got := <-done:
-		fmt.Printf("consumer: all %d messages arrived, in order, in %v\n", got, time.Since(start).Round(time.Millisecond))
-	case <-ctx.Done():
-		p.Check(ctx.Err())
-	}
+	got := await(ctx, p, done, problems)
+	fmt.Printf("consumer: all %d messages arrived, in order, in %v\n", got, time.Since(start).Round(time.Millisecond))
 
 	fmt.Println("\n== 2. PAIR <-> PAIR ping-pong over inproc between two actors")
+	const rounds = 5
 	ping, err := p.Z.Props(sockets.Spec{Name: "ping", Type: sockets.Pair, Binds: []string{"inproc://ping-pong"}})
 	p.Check(err)
 	pong, err := p.Z.Props(sockets.Spec{Name: "pong", Type: sockets.Pair, Connects: []string{"inproc://ping-pong"}})
 	p.Check(err)
 	finished := make(chan string, 2)
 	p.System.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
-		return &player{name: "ping", props: ping, rounds: 5, done: finished}
+		return &player{name: "ping", props: ping, rounds: rounds, done: finished, problems: problems}
 	}))
 	p.System.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
-		return &player{name: "pong", props: pong, serve: true, rounds: 5, done: finished}
+		return &player{name: "pong", props: pong, serve: true, rounds: rounds, done: finished, problems: problems}
 	}))
-	select {
-	case who := <-finished:
-		fmt.Printf("%s: rally over after 5 rounds\n", who)
-	case <-ctx.Done():
-		p.Check(ctx.Err())
-	}
+	who := await(ctx, p, finished, problems)
+	fmt.Printf("%s: rally over after %d rounds\n", who, rounds)
 
 	fmt.Println("\n== 3. Bad input gets clear errors, and the sockets keep working")
 	_, err = push.Bind(ctx, "tcp://no-such-host-name:x")
@@ -133,9 +177,10 @@ func main() {
 	err = push.SetOption(ctx, sockets.Subscribe([]byte("topic")))
 	fmt.Printf("subscribe on a PUSH:       %v (ErrUnsupported: %v)\n", err, errors.Is(err, actors.ErrUnsupported))
 	_, err = p.Z.Spawn(ctx, sockets.Spec{Type: 42})
-	fmt.Printf("unknown socket type:       %v\n", err)
-	_, err = push.SendWait(ctx, []byte("still works"))
-	fmt.Printf("a good send afterwards:    err=%v\n", err)
+	fmt.Printf("unknown socket type:       %v (ErrUnknownType: %v)\n", err, errors.Is(err, sockets.ErrUnknownType))
+	_, err = push.SendWait(ctx, []byte("task"), []byte(strconv.Itoa(n+1)))
+	p.Check(err)
+	fmt.Printf("a good send afterwards:    ok\n")
 	unsent, err := push.Close(ctx)
 	p.Check(err)
 	fmt.Printf("closed push (%d unsent)\n", unsent)
@@ -143,9 +188,11 @@ func main() {
 	fmt.Printf("send after close:          %v (ErrClosed: %v)\n", err, errors.Is(err, actors.ErrClosed))
 
 	fmt.Println("\n== 4. A supervised socket actor fails and comes back while traffic goes on")
-	restartDemo(ctx, p)
+	restartDemo(ctx, p, problems)
 
 	fmt.Printf("\nsocket actors still running: %d\n", p.Z.Len())
+	p.Close()
+	fmt.Println("shutdown complete: every socket actor stopped, ZeroMQ context terminated")
 }
 
 // counter owns a supervised PULL socket actor and reports each Received and
@@ -154,6 +201,7 @@ type counter struct {
 	props    *actor.Props
 	received chan<- struct{}
 	started  chan<- socketStarted
+	problems chan<- error
 }
 
 // socketStarted is a Started event with the socket actor that sent it.
@@ -167,52 +215,57 @@ func (c *counter) Receive(ctx actor.Context) {
 	case *actor.Started:
 		ctx.Spawn(c.props)
 	case *messages.Started:
-		c.started <- socketStarted{m, ctx.Sender()}
+		report(c.started, socketStarted{m, ctx.Sender()}, c.problems)
 	case *messages.Received:
-		c.received <- struct{}{}
+		report(c.received, struct{}{}, c.problems)
 	}
 }
 
-func restartDemo(ctx context.Context, p *cli.Program) {
+func restartDemo(ctx context.Context, p *cli.Program, problems chan error) {
 	strategy, err := supervision.OneForOne(supervision.WithMaxRestarts(3),
 		supervision.WithBackoff(50*time.Millisecond, time.Second))
 	p.Check(err)
 	props, err := p.Z.Props(sockets.Spec{Name: "supervised-pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
 		actors.WithFaultInjection())
 	p.Check(err)
-	received, started := make(chan struct{}, 4096), make(chan socketStarted, 4)
+	const n = 1000
+	received, started := make(chan struct{}, 2*n), make(chan socketStarted, 4)
 	p.System.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
-		return &counter{props: props, received: received, started: started}
+		return &counter{props: props, received: received, started: started, problems: problems}
 	}, actor.WithSupervisor(strategy)))
-	first := <-started
-	fmt.Printf("supervised-pull: started on %s\n", first.Bound[0])
+	first := await(ctx, p, started, problems)
+	fmt.Printf("supervised-pull: started, bound to %s\n", first.Bound[0])
 	push, err := p.Z.Spawn(ctx, sockets.Spec{Name: "feeder", Type: sockets.Push, Connects: first.Bound})
 	p.Check(err)
 
-	// send sends n messages and counts how many arrive within a second of
-	// the last one arriving.
-	send := func(n int) (arrived int) {
+	// send sends n messages and counts them as they arrive: all n, or as
+	// many as arrived until none came for a second.
+	send := func() (arrived int) {
 		for i := range n {
-			p.Check(push.Send([]byte(fmt.Sprint(i))))
+			p.Check(push.Send([]byte(strconv.Itoa(i))))
 		}
-		for {
+		quiet := time.NewTimer(time.Second)
+		defer quiet.Stop()
+		for arrived < n {
 			select {
 			case <-received:
 				arrived++
-			case <-time.After(time.Second):
+				quiet.Reset(time.Second)
+			case <-quiet.C:
 				return arrived
+			case err := <-problems:
+				p.Check(err)
 			case <-ctx.Done():
-				return arrived
+				p.Check(fmt.Errorf("demo: %w", ctx.Err()))
 			}
 		}
+		return arrived
 	}
-	before := send(1000)
-	fmt.Printf("before the failure: 1000 sent, %d received\n", before)
+	fmt.Printf("before the failure: %d sent, %d received\n", n, send())
 
 	p.System.Root.Send(first.pid, &messages.InjectFault{Reason: "demo: pulled the plug"})
-	again := <-started
-	fmt.Printf("supervised-pull: restarted (attempt %d, reason %q), listening again on %s\n",
+	again := await(ctx, p, started, problems)
+	fmt.Printf("supervised-pull: restarted (attempt %d, reason %q), bound again to %s\n",
 		again.Restarts, again.RestartReason, again.Bound[0])
-	after := send(1000)
-	fmt.Printf("after the restart:  1000 sent, %d received (messages inside the failed socket's queues or on its old connection are lost)\n", after)
+	fmt.Printf("after the restart:  %d sent, %d received (messages inside the failed socket's queues or on its old connection would be lost)\n", n, send())
 }

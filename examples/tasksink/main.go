@@ -1,11 +1,15 @@
 // Tasksink is the zguide's task sink (tasksink): it binds a PULL socket to
 // tcp://*:5558, waits for the ventilator's start of batch, collects 100
-// results from the workers and prints the elapsed time.
+// results from the workers and prints the elapsed time. The first message
+// of a batch (the ventilator's "0") starts the clock; results are counted
+// whatever their frames. It prints "bound ENDPOINT" once it listens, and
+// exits 0 after the batch or on SIGINT or SIGTERM.
 package main
 
 import (
 	"flag"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/zmqactor/zmqactor/actors"
@@ -18,6 +22,11 @@ func main() {
 	bind := flag.String("bind", "tcp://*:5558", "endpoint the ventilator and the workers connect to")
 	tasks := flag.Int("tasks", 100, "number of results to collect")
 	flag.Parse()
+	if *tasks < 0 || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "tasksink: -tasks must be >= 0, and no arguments")
+		flag.Usage()
+		os.Exit(2)
+	}
 
 	p := cli.Start("tasksink")
 	defer p.Close()
@@ -40,7 +49,13 @@ func main() {
 				case *messages.Received:
 					return true
 				case *messages.Error:
-					p.Check(fmt.Errorf("%s: %s", m.Socket, m.Message))
+					p.Check(sockets.ErrorFromProto(m))
+				case *messages.Closed:
+					err := sockets.ErrorFromProto(m.Error)
+					if err == nil {
+						err = fmt.Errorf("%s closed: %s", m.Socket, m.Reason)
+					}
+					p.Check(err)
 				}
 			}
 		}

@@ -1,13 +1,22 @@
 // Taskvent is the zguide's task ventilator (taskvent): it binds a PUSH
 // socket to tcp://*:5557, tells the sink at tcp://localhost:5558 that a batch
 // starts by sending "0", then pushes 100 workloads, each a random number of
-// milliseconds (1 to 100) as a decimal string, to the workers.
+// milliseconds (1 to 100) as a decimal string in one frame, to the workers.
+//
+// Unlike the zguide's version it does not wait for Enter unless -wait is
+// given: workloads sent before any worker is connected wait in the socket
+// actor's send queue. It prints "bound ENDPOINT" once the sender listens.
+// Before it exits it waits until ZeroMQ took every message, and closes with
+// a linger so that none is lost on the way.
 package main
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -17,6 +26,9 @@ import (
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
+// linger is how long ZeroMQ keeps delivering the last messages at exit.
+const linger = 5 * time.Second
+
 func main() {
 	bind := flag.String("bind", "tcp://*:5557", "endpoint the workers connect to")
 	sink := flag.String("sink", "tcp://localhost:5558", "endpoint of the sink")
@@ -24,11 +36,19 @@ func main() {
 	maxMs := flag.Int("max-ms", 100, "largest workload in milliseconds")
 	wait := flag.Bool("wait", false, "wait for Enter before sending, as the zguide's version does")
 	flag.Parse()
+	if *tasks < 0 || *maxMs < 1 || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "taskvent: -tasks must be >= 0, -max-ms >= 1, and no arguments")
+		flag.Usage()
+		os.Exit(2)
+	}
 
 	p := cli.Start("taskvent")
 	defer p.Close()
 
-	sender, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "sender", Type: sockets.Push, Binds: []string{*bind}})
+	// Every workload may have to wait for the first worker: let the send
+	// queue hold them all.
+	sender, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "sender", Type: sockets.Push, Binds: []string{*bind},
+		SendQueueLimit: max(*tasks, sockets.DefaultSendQueueLimit)})
 	p.Check(err)
 	toSink, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "sink", Type: sockets.Push, Connects: []string{*sink}})
 	p.Check(err)
@@ -36,27 +56,51 @@ func main() {
 
 	if *wait {
 		fmt.Print("Press Enter when the workers are ready: ")
-		_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
+		p.Check(waitForEnter(p.Ctx))
 	}
 	fmt.Println("Sending tasks to workers...")
 
 	// The first message is "0" and signals the start of the batch.
-	p.Check(toSink.Send([]byte("0")))
+	_, err = toSink.SendWait(p.Ctx, []byte("0"))
+	p.Check(err)
 
 	total := 0
 	for range *tasks {
 		workload := rand.IntN(*maxMs) + 1
 		total += workload
-		p.Check(sender.Send([]byte(strconv.Itoa(workload))))
+		_, err := sender.SendWait(p.Ctx, []byte(strconv.Itoa(workload)))
+		p.Check(err)
 	}
 	fmt.Printf("Total expected cost: %d msec\n", total)
 
 	// Messages wait in the send queue until a worker is connected: hand
-	// them all to ZeroMQ before closing.
-	p.Check(sender.Flush(p.Ctx, 5*time.Millisecond))
+	// them all to ZeroMQ before closing, then let ZeroMQ deliver them.
 	p.Check(toSink.Flush(p.Ctx, 5*time.Millisecond))
-	_, err = sender.Close(p.Ctx)
+	p.Check(sender.Flush(p.Ctx, 5*time.Millisecond))
+	closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = toSink.CloseLinger(closeCtx, linger)
 	p.Check(err)
-	_, err = toSink.Close(p.Ctx)
+	_, err = sender.CloseLinger(closeCtx, linger)
 	p.Check(err)
+}
+
+// waitForEnter returns when a line (or EOF) is read from stdin, or with
+// ctx's error when ctx ends first. The reading goroutine ends with the
+// program.
+func waitForEnter(ctx context.Context) error {
+	read := make(chan error, 1)
+	go func() {
+		_, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+		read <- err
+	}()
+	select {
+	case err := <-read:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
