@@ -37,6 +37,11 @@ type socketActor struct {
 	tries   int
 	retry   *time.Timer
 	pending []pendingCommand
+
+	// Pub/sub counters since this instance opened the socket, and the
+	// message types decoded for typed subscriptions.
+	delivered, unrouted, decodeErrors uint64
+	types                             typeCache
 }
 
 type pendingCommand struct {
@@ -56,6 +61,7 @@ type socketState struct {
 	starts  uint32
 	faults  bool   // InjectFault is allowed
 	failure string // why the last instance failed, for the next Started
+	topics  *topicTable // SUB and XSUB: the local subscribers
 }
 
 // InjectedFault is the error a socket actor fails with on InjectFault.
@@ -103,6 +109,8 @@ func (a *socketActor) Receive(ctx actor.Context) {
 		a.closeSocket(ctx, nil, nil, "", nil)
 	case *actor.Stopped:
 		a.zc.unregister(ctx.Self().Id)
+	case *actor.Terminated:
+		a.subscriberGone(ctx, m.Who)
 	case actor.SystemMessage, actor.AutoReceiveMessage:
 	default:
 		if a.opening {
@@ -124,10 +132,26 @@ func (a *socketActor) command(ctx actor.Context, msg any, sender *actor.PID) {
 	var err error
 	switch m := msg.(type) {
 	case *messages.Send:
+		if a.state.topics != nil && len(m.GetFrames()) == 1 {
+			// A subscription message on an XSUB is the owner's subscription.
+			if o := subscriptionOption(m.GetFrames()[0]); o != nil {
+				answer, err = a.subscribeOption(ctx, o)
+				if err == nil {
+					answer = &messages.Sent{Socket: name}
+				}
+				break
+			}
+		}
 		var queued bool
 		if queued, err = a.sock.Send(m.GetFrames()); err == nil && sender != nil {
 			answer = &messages.Sent{Socket: name, Queued: queued}
 		}
+	case *messages.Publish:
+		answer, err = a.publish(m, sender)
+	case *messages.Subscribe:
+		answer, err = a.subscribe(ctx, m, sender)
+	case *messages.Unsubscribe:
+		answer, err = a.unsubscribe(ctx, m, sender)
 	case *messages.Bind:
 		var resolved string
 		if resolved, err = a.sock.Bind(m.GetEndpoint()); err == nil {
@@ -150,14 +174,25 @@ func (a *socketActor) command(ctx actor.Context, msg any, sender *actor.PID) {
 			answer = &messages.Disconnected{Socket: name, Endpoint: m.GetEndpoint()}
 		}
 	case *messages.SetOption:
+		if a.state.topics != nil && isSubscription(m.GetOption()) {
+			if _, err = a.subscribeOption(ctx, m.GetOption()); err == nil {
+				answer = &messages.OptionSet{Socket: name, Option: m.GetOption()}
+			}
+			break
+		}
 		if err = a.sock.SetOption(m.GetOption()); err == nil {
 			a.state.spec.Options = append(a.state.spec.Options, m.GetOption())
 			answer = &messages.OptionSet{Socket: name, Option: m.GetOption()}
 		}
 	case *messages.GetStats:
 		st := a.sock.Stats()
-		answer = &messages.Stats{Socket: name, Received: st.Received, Sent: st.Sent, Queued: st.Queued,
-			Refused: st.Refused, SendQueueLength: uint32(a.sock.Queued()), Wakeups: st.Wakeups, Rechecks: st.Rechecks}
+		stats := &messages.Stats{Socket: name, Received: st.Received, Sent: st.Sent, Queued: st.Queued,
+			Refused: st.Refused, SendQueueLength: uint32(a.sock.Queued()), Wakeups: st.Wakeups, Rechecks: st.Rechecks,
+			Delivered: a.delivered, Unrouted: a.unrouted, DecodeErrors: a.decodeErrors}
+		if t := a.state.topics; t != nil {
+			stats.Subscriptions, stats.Subscribers = uint32(len(t.entries)), uint32(len(t.subs))
+		}
+		answer = stats
 	case *messages.InjectFault:
 		if !a.state.faults {
 			err = &sockets.Error{Op: "command", Socket: name,
@@ -192,12 +227,27 @@ func (a *socketActor) open(ctx actor.Context) {
 		Signal: func(sig *sockets.Signal) { a.root.Send(a.self, sig) },
 		Report: func(err error) { a.event(sockets.ErrorToProto(name, err)) },
 	}
-	if owner := st.owner; owner != nil {
+	switch owner := st.owner; {
+	case isSubscriber(st.spec.Type):
+		hooks.Deliver = a.route
+	case st.spec.Type == sockets.XPub:
+		hooks.Deliver = a.peerSubscription
+	case owner != nil:
 		hooks.Deliver = func(frames [][]byte) {
 			a.root.RequestWithCustomSender(owner, &messages.Received{Socket: name, Frames: frames}, a.self)
 		}
 	}
-	sock, err := sockets.Open(a.zc.zctx, st.spec, hooks)
+	var sock *sockets.Socket
+	err := a.initTopics()
+	if err == nil {
+		sock, err = sockets.Open(a.zc.zctx, st.spec, hooks)
+	}
+	if err == nil {
+		if err = a.restoreSubscriptions(ctx, sock); err != nil {
+			zero := time.Duration(0)
+			_, _ = sock.Close(&zero)
+		}
+	}
 	if err != nil {
 		if st.starts > 0 && errors.Is(err, sockets.ErrAddressInUse) && a.tries < reopenTries {
 			delay := reopenFirstDelay << a.tries
@@ -263,11 +313,15 @@ func (a *socketActor) startDone(ev *messages.Started, err error) {
 	}
 }
 
-// event sends an event to the owner, with the socket actor as sender.
+// event sends an event to the owner, with the socket actor as sender. A
+// socket actor without an owner (a sending type, or a SUB that serves only
+// subscribers) publishes it on the actor system's event stream instead.
 func (a *socketActor) event(msg any) {
 	if a.state.owner != nil {
 		a.root.RequestWithCustomSender(a.state.owner, msg, a.self)
+		return
 	}
+	a.zc.system.EventStream.Publish(msg)
 }
 
 // answerErr sends err as an Error to sender, or to the owner when there is

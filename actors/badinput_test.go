@@ -602,7 +602,8 @@ func TestSpawnWithoutOwner(t *testing.T) {
 	f := newFixture(t)
 	for _, typ := range sockets.Types() {
 		sock, err := f.z.Spawn(f.ctx, sockets.Spec{Type: typ})
-		if !typ.CanReceive() {
+		if !typ.CanReceive() || typ == sockets.Sub || typ == sockets.XSub {
+			// A SUB or XSUB may serve only the subscribers that ask it.
 			if err != nil {
 				t.Errorf("%v without owner: %v", typ, err)
 				continue
@@ -614,6 +615,13 @@ func TestSpawnWithoutOwner(t *testing.T) {
 		}
 		if !errors.Is(err, actors.ErrNoOwner) || sock != nil {
 			t.Errorf("%v without owner: %v, want ErrNoOwner", typ, err)
+		}
+	}
+	// Subscriptions in the spec are the owner's: they need one.
+	for _, typ := range []sockets.Type{sockets.Sub, sockets.XSub} {
+		sock, err := f.z.Spawn(f.ctx, sockets.Spec{Type: typ, Options: []sockets.Option{sockets.Subscribe(nil)}})
+		if !errors.Is(err, actors.ErrNoOwner) || sock != nil {
+			t.Errorf("%v subscribing by option without owner: %v, want ErrNoOwner", typ, err)
 		}
 	}
 	if n := f.z.Len(); n != 0 {

@@ -129,7 +129,7 @@ func (c *Context) Spawn(ctx context.Context, spec sockets.Spec, opts ...SpawnOpt
 	if err != nil {
 		return nil, err
 	}
-	if cfg.owner == nil && spec.Type.CanReceive() {
+	if cfg.owner == nil && spec.Type.CanReceive() && (!isSubscriber(spec.Type) || hasSubscribeOptions(spec)) {
 		return nil, fmt.Errorf("%w: %v socket %q", ErrNoOwner, spec.Type, spec.Name)
 	}
 	started := make(chan startResult, 1)

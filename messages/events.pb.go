@@ -807,7 +807,19 @@ type Stats struct {
 	// wakeups counts the turns the socket actor took to receive and flush.
 	Wakeups uint64 `protobuf:"varint,7,opt,name=wakeups,proto3" json:"wakeups,omitempty"`
 	// rechecks counts the turns taken to re-check readiness after sends.
-	Rechecks      uint64 `protobuf:"varint,8,opt,name=rechecks,proto3" json:"rechecks,omitempty"`
+	Rechecks uint64 `protobuf:"varint,8,opt,name=rechecks,proto3" json:"rechecks,omitempty"`
+	// delivered counts messages delivered to local subscribers (SUB, XSUB),
+	// once per subscriber.
+	Delivered uint64 `protobuf:"varint,9,opt,name=delivered,proto3" json:"delivered,omitempty"`
+	// unrouted counts messages a SUB or XSUB received that no local
+	// subscriber wanted any more: in flight when the last one unsubscribed.
+	Unrouted uint64 `protobuf:"varint,10,opt,name=unrouted,proto3" json:"unrouted,omitempty"`
+	// decode_errors counts messages a typed subscription could not decode.
+	DecodeErrors uint64 `protobuf:"varint,11,opt,name=decode_errors,json=decodeErrors,proto3" json:"decode_errors,omitempty"`
+	// subscriptions is the number of topic prefixes subscribed on the wire.
+	Subscriptions uint32 `protobuf:"varint,12,opt,name=subscriptions,proto3" json:"subscriptions,omitempty"`
+	// subscribers is the number of distinct local subscribers.
+	Subscribers   uint32 `protobuf:"varint,13,opt,name=subscribers,proto3" json:"subscribers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -898,6 +910,41 @@ func (x *Stats) GetRechecks() uint64 {
 	return 0
 }
 
+func (x *Stats) GetDelivered() uint64 {
+	if x != nil {
+		return x.Delivered
+	}
+	return 0
+}
+
+func (x *Stats) GetUnrouted() uint64 {
+	if x != nil {
+		return x.Unrouted
+	}
+	return 0
+}
+
+func (x *Stats) GetDecodeErrors() uint64 {
+	if x != nil {
+		return x.DecodeErrors
+	}
+	return 0
+}
+
+func (x *Stats) GetSubscriptions() uint32 {
+	if x != nil {
+		return x.Subscriptions
+	}
+	return 0
+}
+
+func (x *Stats) GetSubscribers() uint32 {
+	if x != nil {
+		return x.Subscribers
+	}
+	return 0
+}
+
 var File_zmqactor_v1_events_proto protoreflect.FileDescriptor
 
 const file_zmqactor_v1_events_proto_rawDesc = "" +
@@ -943,7 +990,7 @@ const file_zmqactor_v1_events_proto_rawDesc = "" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x16\n" +
 	"\x06unsent\x18\x03 \x01(\rR\x06unsent\x12(\n" +
-	"\x05error\x18\x04 \x01(\v2\x12.zmqactor.v1.ErrorR\x05error\"\xe3\x01\n" +
+	"\x05error\x18\x04 \x01(\v2\x12.zmqactor.v1.ErrorR\x05error\"\x8a\x03\n" +
 	"\x05Stats\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x1a\n" +
 	"\breceived\x18\x02 \x01(\x04R\breceived\x12\x12\n" +
@@ -952,7 +999,13 @@ const file_zmqactor_v1_events_proto_rawDesc = "" +
 	"\arefused\x18\x05 \x01(\x04R\arefused\x12*\n" +
 	"\x11send_queue_length\x18\x06 \x01(\rR\x0fsendQueueLength\x12\x18\n" +
 	"\awakeups\x18\a \x01(\x04R\awakeups\x12\x1a\n" +
-	"\brechecks\x18\b \x01(\x04R\brechecks*\xcd\x03\n" +
+	"\brechecks\x18\b \x01(\x04R\brechecks\x12\x1c\n" +
+	"\tdelivered\x18\t \x01(\x04R\tdelivered\x12\x1a\n" +
+	"\bunrouted\x18\n" +
+	" \x01(\x04R\bunrouted\x12#\n" +
+	"\rdecode_errors\x18\v \x01(\x04R\fdecodeErrors\x12$\n" +
+	"\rsubscriptions\x18\f \x01(\rR\rsubscriptions\x12 \n" +
+	"\vsubscribers\x18\r \x01(\rR\vsubscribers*\xcd\x03\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eERROR_CODE_UNKNOWN_SOCKET_TYPE\x10\x01\x12\x1f\n" +

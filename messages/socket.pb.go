@@ -269,6 +269,7 @@ type SocketOption struct {
 	//	*SocketOption_Subscribe
 	//	*SocketOption_Unsubscribe
 	//	*SocketOption_XpubVerbose
+	//	*SocketOption_XpubNodrop
 	Option        isSocketOption_Option `protobuf_oneof:"option"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -437,6 +438,15 @@ func (x *SocketOption) GetXpubVerbose() bool {
 	return false
 }
 
+func (x *SocketOption) GetXpubNodrop() bool {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_XpubNodrop); ok {
+			return x.XpubNodrop
+		}
+	}
+	return false
+}
+
 type isSocketOption_Option interface {
 	isSocketOption_Option()
 }
@@ -510,8 +520,10 @@ type SocketOption_TcpKeepalive struct {
 }
 
 type SocketOption_Subscribe struct {
-	// subscribe adds a topic prefix filter on a SUB socket (ZMQ_SUBSCRIBE);
-	// the empty prefix matches every message.
+	// subscribe adds a topic prefix filter on a SUB or XSUB socket
+	// (ZMQ_SUBSCRIBE; a subscription message on an XSUB); the empty prefix
+	// matches every message. A socket actor counts it as a subscription of
+	// its owner: matching messages go to the owner.
 	Subscribe []byte `protobuf:"bytes,12,opt,name=subscribe,proto3,oneof"`
 }
 
@@ -525,6 +537,14 @@ type SocketOption_XpubVerbose struct {
 	// xpub_verbose makes an XPUB pass on every subscription, not just the
 	// first of each topic (ZMQ_XPUB_VERBOSE).
 	XpubVerbose bool `protobuf:"varint,14,opt,name=xpub_verbose,json=xpubVerbose,proto3,oneof"`
+}
+
+type SocketOption_XpubNodrop struct {
+	// xpub_nodrop makes an XPUB refuse a send at the high-water mark
+	// instead of dropping it (ZMQ_XPUB_NODROP): the message then waits in the
+	// socket actor's send queue, and is counted in Stats.queued, like any
+	// other socket type's.
+	XpubNodrop bool `protobuf:"varint,15,opt,name=xpub_nodrop,json=xpubNodrop,proto3,oneof"`
 }
 
 func (*SocketOption_RoutingId) isSocketOption_Option() {}
@@ -554,6 +574,8 @@ func (*SocketOption_Subscribe) isSocketOption_Option() {}
 func (*SocketOption_Unsubscribe) isSocketOption_Option() {}
 
 func (*SocketOption_XpubVerbose) isSocketOption_Option() {}
+
+func (*SocketOption_XpubNodrop) isSocketOption_Option() {}
 
 // SocketSpec says how to build a socket: its type, its options and where it
 // binds and connects. A socket actor keeps its spec, and the commands applied
@@ -662,7 +684,7 @@ const file_zmqactor_v1_socket_proto_rawDesc = "" +
 	"\x04mode\x18\x01 \x01(\x0e2\x1d.zmqactor.v1.TcpKeepaliveModeR\x04mode\x12-\n" +
 	"\x04idle\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x04idle\x125\n" +
 	"\binterval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\binterval\x12\x14\n" +
-	"\x05count\x18\x04 \x01(\x05R\x05count\"\xbb\x05\n" +
+	"\x05count\x18\x04 \x01(\x05R\x05count\"\xde\x05\n" +
 	"\fSocketOption\x12\x1f\n" +
 	"\n" +
 	"routing_id\x18\x01 \x01(\fH\x00R\troutingId\x121\n" +
@@ -679,7 +701,9 @@ const file_zmqactor_v1_socket_proto_rawDesc = "" +
 	"\rtcp_keepalive\x18\v \x01(\v2\x19.zmqactor.v1.TcpKeepaliveH\x00R\ftcpKeepalive\x12\x1e\n" +
 	"\tsubscribe\x18\f \x01(\fH\x00R\tsubscribe\x12\"\n" +
 	"\vunsubscribe\x18\r \x01(\fH\x00R\vunsubscribe\x12#\n" +
-	"\fxpub_verbose\x18\x0e \x01(\bH\x00R\vxpubVerboseB\b\n" +
+	"\fxpub_verbose\x18\x0e \x01(\bH\x00R\vxpubVerbose\x12!\n" +
+	"\vxpub_nodrop\x18\x0f \x01(\bH\x00R\n" +
+	"xpubNodropB\b\n" +
 	"\x06option\"\xde\x01\n" +
 	"\n" +
 	"SocketSpec\x12\x12\n" +
@@ -769,6 +793,7 @@ func file_zmqactor_v1_socket_proto_init() {
 		(*SocketOption_Subscribe)(nil),
 		(*SocketOption_Unsubscribe)(nil),
 		(*SocketOption_XpubVerbose)(nil),
+		(*SocketOption_XpubNodrop)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -118,6 +118,13 @@ func XPubVerbose(on bool) Option {
 	return &messages.SocketOption{Option: &messages.SocketOption_XpubVerbose{XpubVerbose: on}}
 }
 
+// XPubNoDrop makes an XPUB refuse a send at a subscriber's high-water mark
+// (EAGAIN) instead of dropping it, as a PUB does (ZMQ_XPUB_NODROP). The
+// message then waits in the send queue like any other type's.
+func XPubNoDrop(on bool) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_XpubNodrop{XpubNodrop: on}}
+}
+
 func clampInt32(n int) int32 {
 	switch {
 	case n > 1<<31-1:
@@ -160,6 +167,8 @@ func OptionName(o Option) string {
 		return "ZMQ_UNSUBSCRIBE"
 	case *messages.SocketOption_XpubVerbose:
 		return "ZMQ_XPUB_VERBOSE"
+	case *messages.SocketOption_XpubNodrop:
+		return "ZMQ_XPUB_NODROP"
 	}
 	return ""
 }
@@ -242,8 +251,8 @@ func CheckOption(t Type, o Option) error {
 			}
 		}
 	case *messages.SocketOption_Subscribe, *messages.SocketOption_Unsubscribe:
-		return only(Sub)
-	case *messages.SocketOption_XpubVerbose:
+		return only(Sub, XSub)
+	case *messages.SocketOption_XpubVerbose, *messages.SocketOption_XpubNodrop:
 		return only(XPub)
 	default:
 		return fmt.Errorf("%w: unknown option %T", ErrBadOption, v)
@@ -311,6 +320,8 @@ func apply(zs *zmq4.Socket, o Option) error {
 		return zs.SetUnsubscribe(string(v.Unsubscribe))
 	case *messages.SocketOption_XpubVerbose:
 		return zs.SetXpubVerbose(boolInt(v.XpubVerbose))
+	case *messages.SocketOption_XpubNodrop:
+		return zs.SetXpubNodrop(v.XpubNodrop)
 	}
 	return fmt.Errorf("%w: unknown option %T", ErrBadOption, o.GetOption())
 }
@@ -347,4 +358,17 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// SubscriptionFrame returns the subscription message that an XSUB sends
+// upstream for a Subscribe or Unsubscribe option: 1 or 0, then the prefix.
+// ok is false for any other option.
+func SubscriptionFrame(o Option) (frame []byte, ok bool) {
+	switch v := o.GetOption().(type) {
+	case *messages.SocketOption_Subscribe:
+		return append([]byte{1}, v.Subscribe...), true
+	case *messages.SocketOption_Unsubscribe:
+		return append([]byte{0}, v.Unsubscribe...), true
+	}
+	return nil, false
 }

@@ -288,6 +288,16 @@ func (s *Socket) SetOption(o Option) error {
 	if err := CheckOption(s.typ, o); err != nil {
 		return &Error{Op: "setsockopt", Socket: s.name, Err: err}
 	}
+	if s.typ == XSub {
+		// An XSUB subscribes by sending a subscription message upstream.
+		if frame, ok := SubscriptionFrame(o); ok {
+			if err := s.sendNow([][]byte{frame}); err != nil {
+				return zmqError("setsockopt", s.name, "", err)
+			}
+			s.requestRecheck()
+			return nil
+		}
+	}
 	if err := apply(s.zs, o); err != nil {
 		e := zmqError("setsockopt", s.name, "", err)
 		e.Err = fmt.Errorf("%s: %w", OptionName(o), e.Err)

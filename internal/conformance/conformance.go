@@ -256,6 +256,13 @@ func (r *rig) pump(d time.Duration) bool {
 		switch m := m.(type) {
 		case *messages.Received:
 			r.pending[m.GetSocket()] = append(r.pending[m.GetSocket()], m.GetFrames())
+		case *messages.PeerSubscription:
+			// An XPUB's subscription message, as the socket received it.
+			frame := append([]byte{0}, m.GetPrefix()...)
+			if m.GetSubscribe() {
+				frame[0] = 1
+			}
+			r.pending[m.GetSocket()] = append(r.pending[m.GetSocket()], [][]byte{frame})
 		case *messages.Started:
 			if r.started[m.GetSocket()] != nil {
 				r.t.Fatalf("%s: started again (restarts %d)", m.GetSocket(), m.GetRestarts())

@@ -1,0 +1,229 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/zmqactor/zmqactor/messages"
+	"github.com/zmqactor/zmqactor/sockets"
+)
+
+// ProxySpec describes a proxy: two socket actors, and an actor between them
+// that forwards every message from one to the other, as zmq_proxy(3) does.
+// Frontend XSUB with backend XPUB is a forwarder (the zguide's wuproxy),
+// ROUTER with DEALER a request-reply broker (rrbroker), PULL with PUSH a
+// streamer.
+type ProxySpec struct {
+	// Name names the proxy actor; empty picks one.
+	Name string
+	// Frontend and Backend are the two sockets. Their names default to
+	// "frontend" and "backend".
+	Frontend, Backend sockets.Spec
+	// Capture, when set, receives a copy of every forwarded message as a
+	// messages.Received whose Socket names the side it came from, and, for
+	// a forwarder, each subscription as the one-frame subscription message
+	// (1 or 0, then the prefix).
+	Capture *actor.PID
+	// Owner, when set, receives the sockets' events (Started, Error,
+	// Closed); without one they go to the actor system's event stream.
+	Owner *actor.PID
+}
+
+// Proxy is a handle on a running proxy.
+type Proxy struct {
+	zc                *Context
+	pid               *actor.PID
+	frontend, backend *Socket
+}
+
+// PID returns the proxy actor's process id; stopping it stops both sockets.
+func (p *Proxy) PID() *actor.PID { return p.pid }
+
+// Frontend returns the frontend socket actor.
+func (p *Proxy) Frontend() *Socket { return p.frontend }
+
+// Backend returns the backend socket actor.
+func (p *Proxy) Backend() *Socket { return p.backend }
+
+// Close stops the proxy and its two sockets and waits for them.
+func (p *Proxy) Close(ctx context.Context) error {
+	f := p.zc.system.Root.StopFuture(p.pid)
+	done := make(chan error, 1)
+	go func() { done <- f.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return err
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for _, s := range []*Socket{p.frontend, p.backend} {
+		select {
+		case <-s.Done():
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// proxyActor forwards between its two child socket actors, of which it is
+// the owner.
+type proxyActor struct {
+	zc                *Context
+	spec              ProxySpec
+	frontend, backend *actor.PID
+	started           chan<- proxyStart // first start only
+	events            [2]*messages.Started
+}
+
+type proxyStart struct {
+	frontend, backend *Socket
+	err               error
+}
+
+// SpawnProxy starts a proxy from the root context and waits until both of
+// its sockets are open.
+func (c *Context) SpawnProxy(ctx context.Context, spec ProxySpec) (*Proxy, error) {
+	if spec.Frontend.Name == "" {
+		spec.Frontend.Name = "frontend"
+	}
+	if spec.Backend.Name == "" {
+		spec.Backend.Name = "backend"
+	}
+	if spec.Frontend.Name == spec.Backend.Name {
+		return nil, fmt.Errorf("zmqactor: proxy: frontend and backend have the same name %q", spec.Frontend.Name)
+	}
+	for _, s := range []sockets.Spec{spec.Frontend, spec.Backend} {
+		if err := s.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	// Messages flow from the frontend to the backend, and back when the
+	// backend receives (an XPUB's subscriptions go to an XSUB frontend).
+	f, b := spec.Frontend.Type, spec.Backend.Type
+	if !f.CanReceive() || !b.CanSend() || (b.CanReceive() && b != sockets.XPub && !f.CanSend()) {
+		return nil, fmt.Errorf("%w: proxy: a %v frontend cannot forward to a %v backend", ErrUnsupported, f, b)
+	}
+	started := make(chan proxyStart, 1)
+	props := actor.PropsFromProducer(func() actor.Actor {
+		return &proxyActor{zc: c, spec: spec, started: started}
+	})
+	var pid *actor.PID
+	var err error
+	if spec.Name != "" {
+		pid, err = c.system.Root.SpawnNamed(props, spec.Name)
+	} else {
+		pid, err = c.system.Root.SpawnNamed(props, "zmq-proxy"+c.system.ProcessRegistry.NextId())
+	}
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case r := <-started:
+		if r.err != nil {
+			_ = c.system.Root.StopFuture(pid).Wait()
+			return nil, r.err
+		}
+		return &Proxy{zc: c, pid: pid, frontend: r.frontend, backend: r.backend}, nil
+	case <-ctx.Done():
+		c.system.Root.Stop(pid)
+		return nil, fmt.Errorf("zmqactor: spawn proxy: %w", ctx.Err())
+	}
+}
+
+func (p *proxyActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		p.frontend = p.spawn(ctx, p.spec.Frontend)
+		p.backend = p.spawn(ctx, p.spec.Backend)
+		if p.frontend == nil || p.backend == nil {
+			ctx.Stop(ctx.Self())
+		}
+	case *messages.Started:
+		p.onStarted(ctx, m)
+	case *messages.Received:
+		p.forward(ctx, m)
+	case *messages.PeerSubscription:
+		p.subscription(ctx, m)
+	case *messages.Closed:
+		if p.started != nil {
+			p.started <- proxyStart{err: sockets.ErrorFromProto(m.GetError())}
+			p.started = nil
+		}
+		p.tell(ctx, m)
+	case *messages.Error, *messages.DecodeError:
+		p.tell(ctx, m)
+	}
+}
+
+func (p *proxyActor) spawn(ctx actor.Context, spec sockets.Spec) *actor.PID {
+	props, err := p.zc.Props(spec)
+	if err == nil {
+		var pid *actor.PID
+		if pid, err = ctx.SpawnNamed(props, spec.Name); err == nil {
+			return pid
+		}
+	}
+	if p.started != nil {
+		p.started <- proxyStart{err: err}
+		p.started = nil
+	}
+	return nil
+}
+
+func (p *proxyActor) onStarted(ctx actor.Context, m *messages.Started) {
+	switch {
+	case ctx.Sender().Equal(p.frontend):
+		p.events[0] = m
+	case ctx.Sender().Equal(p.backend):
+		p.events[1] = m
+	}
+	p.tell(ctx, m)
+	if p.started != nil && p.events[0] != nil && p.events[1] != nil {
+		p.started <- proxyStart{
+			frontend: &Socket{zc: p.zc, pid: p.frontend, started: p.events[0]},
+			backend:  &Socket{zc: p.zc, pid: p.backend, started: p.events[1]},
+		}
+		p.started = nil
+	}
+}
+
+// forward sends a message from one side out of the other, as it came.
+func (p *proxyActor) forward(ctx actor.Context, m *messages.Received) {
+	to := p.backend
+	if ctx.Sender().Equal(p.backend) {
+		to = p.frontend
+	}
+	ctx.Send(to, &messages.Send{Frames: m.GetFrames()})
+	if p.spec.Capture != nil {
+		ctx.Send(p.spec.Capture, m)
+	}
+}
+
+// subscription passes a subscription from the backend XPUB on to the
+// frontend XSUB, which subscribes upstream on the proxy's behalf.
+func (p *proxyActor) subscription(ctx actor.Context, m *messages.PeerSubscription) {
+	frame := append([]byte{0}, m.GetPrefix()...)
+	if m.GetSubscribe() {
+		frame[0] = 1
+	}
+	if p.spec.Frontend.Type == sockets.XSub {
+		ctx.Send(p.frontend, &messages.Send{Frames: [][]byte{frame}})
+	}
+	if p.spec.Capture != nil {
+		ctx.Send(p.spec.Capture, &messages.Received{Socket: m.GetSocket(), Frames: [][]byte{frame}})
+	}
+}
+
+// tell passes a socket event on to the proxy's owner, or the event stream.
+func (p *proxyActor) tell(ctx actor.Context, m any) {
+	if p.spec.Owner != nil {
+		ctx.Send(p.spec.Owner, m)
+		return
+	}
+	ctx.ActorSystem().EventStream.Publish(m)
+}

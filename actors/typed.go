@@ -1,0 +1,102 @@
+package actors
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"github.com/zmqactor/zmqactor/messages"
+	"github.com/zmqactor/zmqactor/sockets"
+)
+
+// Typed messages travel as three frames: [topic, full type name, payload],
+// the payload being the protobuf encoding (proto.Marshal) of a message of
+// the named type, such as ["weather", "weather.v1.Update", <bytes>]. Any
+// ZeroMQ peer can produce and read them.
+
+// NewPublish returns the Publish command that publishes m under topic as a
+// typed message, for actors that send commands themselves.
+func NewPublish(topic string, m proto.Message) (*messages.Publish, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: publish: nil message", sockets.ErrBadMessage)
+	}
+	b, err := proto.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("%w: publish %s: %v", sockets.ErrBadMessage, m.ProtoReflect().Descriptor().FullName(), err)
+	}
+	name := string(m.ProtoReflect().Descriptor().FullName())
+	return &messages.Publish{Topic: []byte(topic), Frames: [][]byte{[]byte(name), b}}, nil
+}
+
+// EncodeTyped returns the frames of a typed message: for sockets other than
+// PUB and XPUB, or to send raw with Send.
+func EncodeTyped(topic string, m proto.Message) ([][]byte, error) {
+	p, err := NewPublish(topic, m)
+	if err != nil {
+		return nil, err
+	}
+	return append([][]byte{p.Topic}, p.Frames...), nil
+}
+
+// DecodeTyped decodes the frames of a typed message through the protobuf
+// registry (protoregistry.GlobalTypes): the type must be linked into the
+// program. The error, which wraps sockets.ErrBadMessage, says what was wrong.
+func DecodeTyped(frames [][]byte) (proto.Message, error) {
+	return decodeTyped(frames, nil)
+}
+
+// typeCache remembers the message types a socket actor decoded before.
+type typeCache map[string]protoreflect.MessageType
+
+func decodeTyped(frames [][]byte, cache typeCache) (proto.Message, error) {
+	if len(frames) != 3 {
+		return nil, fmt.Errorf("%w: a typed message has 3 frames [topic, type name, payload], this one has %d", sockets.ErrBadMessage, len(frames))
+	}
+	name := frames[1]
+	mt := cache[string(name)]
+	if mt == nil {
+		if len(name) == 0 || !utf8.Valid(name) || !protoreflect.FullName(name).IsValid() {
+			return nil, fmt.Errorf("%w: %q is not a protobuf type name", sockets.ErrBadMessage, truncate(name))
+		}
+		var err error
+		mt, err = protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(name))
+		if err != nil {
+			return nil, fmt.Errorf("%w: unknown message type %q (not linked into this program)", sockets.ErrBadMessage, name)
+		}
+		if cache != nil && len(cache) < 1024 {
+			cache[string(name)] = mt
+		}
+	}
+	m := mt.New().Interface()
+	if err := proto.Unmarshal(frames[2], m); err != nil {
+		return nil, fmt.Errorf("%w: payload is not a valid %s: %v", sockets.ErrBadMessage, name, err)
+	}
+	return m, nil
+}
+
+func truncate(b []byte) []byte {
+	if len(b) > 64 {
+		return b[:64]
+	}
+	return b
+}
+
+// Ref returns the protobuf reference of pid, for Subscribe and Unsubscribe.
+func Ref(pid *actor.PID) *messages.ActorRef {
+	if pid == nil {
+		return nil
+	}
+	return &messages.ActorRef{Address: pid.Address, Id: pid.Id}
+}
+
+// PIDOf returns the PID a reference names, or nil for nil or an empty one.
+func PIDOf(ref *messages.ActorRef) *actor.PID {
+	if ref.GetId() == "" {
+		return nil
+	}
+	return actor.NewPID(ref.GetAddress(), ref.GetId())
+}
