@@ -59,8 +59,8 @@ type socketState struct {
 	owner   *actor.PID
 	started chan<- startResult // first start only, nil afterwards
 	starts  uint32
-	faults  bool   // InjectFault is allowed
-	failure string // why the last instance failed, for the next Started
+	faults  bool        // InjectFault is allowed
+	failure string      // why the last instance failed, for the next Started
 	topics  *topicTable // SUB and XSUB: the local subscribers
 }
 

@@ -292,7 +292,9 @@ func TestTypedRoundTrip(t *testing.T) {
 	}
 	expectPeer(t, ps.pubIn, true, "stats.raw")
 
-	good := func(i int) *messages.Stats { return &messages.Stats{Socket: fmt.Sprintf("good-%d", i), Received: uint64(i)} }
+	good := func(i int) *messages.Stats {
+		return &messages.Stats{Socket: fmt.Sprintf("good-%d", i), Received: uint64(i)}
+	}
 	expectGood := func(i int) {
 		t.Helper()
 		m := testutil.Next(t, typed, testutil.Wait)
