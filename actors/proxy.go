@@ -26,8 +26,10 @@ type ProxySpec struct {
 	// a forwarder, each subscription as the one-frame subscription message
 	// (1 or 0, then the prefix).
 	Capture *actor.PID
-	// Owner, when set, receives the sockets' events (Started, Error,
-	// Closed); without one they go to the actor system's event stream.
+	// Owner, when set, receives the sockets' events: Started (again after
+	// a restart), Error, DecodeError, and Closed when a socket ends, also
+	// when the proxy stops. Without one they go to the actor system's event
+	// stream.
 	Owner *actor.PID
 }
 
@@ -78,6 +80,7 @@ type proxyActor struct {
 	frontend, backend *actor.PID
 	started           chan<- proxyStart // first start only
 	events            [2]*messages.Started
+	stopped           bool
 }
 
 type proxyStart struct {
@@ -143,6 +146,8 @@ func (p *proxyActor) Receive(ctx actor.Context) {
 		if p.frontend == nil || p.backend == nil {
 			ctx.Stop(ctx.Self())
 		}
+	case *actor.Stopping:
+		p.stopping(ctx)
 	case *messages.Started:
 		p.onStarted(ctx, m)
 	case *messages.Received:
@@ -150,6 +155,9 @@ func (p *proxyActor) Receive(ctx actor.Context) {
 	case *messages.PeerSubscription:
 		p.subscription(ctx, m)
 	case *messages.Closed:
+		if p.stopped {
+			return // told in stopping
+		}
 		if p.started != nil {
 			p.started <- proxyStart{err: sockets.ErrorFromProto(m.GetError())}
 			p.started = nil
@@ -189,6 +197,24 @@ func (p *proxyActor) onStarted(ctx actor.Context, m *messages.Started) {
 			backend:  &Socket{zc: p.zc, pid: p.backend, started: p.events[1]},
 		}
 		p.started = nil
+	}
+}
+
+// stopping stops both sockets before the proxy, waiting for them, so that
+// the owner learns of their end exactly once, in order, whatever the order
+// in which protoactor delivers their last messages.
+func (p *proxyActor) stopping(ctx actor.Context) {
+	p.stopped = true
+	for _, pid := range []*actor.PID{p.frontend, p.backend} {
+		if pid == nil {
+			continue
+		}
+		_ = ctx.StopFuture(pid).Wait()
+		name := p.spec.Frontend.Name
+		if pid == p.backend {
+			name = p.spec.Backend.Name
+		}
+		p.tell(ctx, &messages.Closed{Socket: name, Reason: "proxy stopped"})
 	}
 }
 
