@@ -18,11 +18,14 @@
 // # Messages
 //
 // Socket actors are driven by the protobuf commands of package messages
-// (Bind, Connect, Unbind, Disconnect, Send, SetOption, Close), so any actor,
+// (Bind, Connect, Unbind, Disconnect, Send, SetOption, Close, Subscribe,
+// Unsubscribe, Publish, GetStats), so any actor,
 // also on another node through protoactor remote, can use them. A command
 // sent with a sender (Request, RequestFuture) is answered with its result
 // event (Bound, Connected, ..., Sent) or an Error; one sent without a sender
-// reports only failures, to the owner. The owner receives Started when the
+// reports only failures, to the owner (a socket actor without an owner
+// publishes its events on the actor system's event stream). The owner
+// receives Started when the
 // socket is open, a Received per inbound multipart message, Error events and
 // finally Closed. The owner sees the socket actor as the Sender of each, so it
 // can answer through ctx.Sender(). Readiness signals from the sockets layer
@@ -33,6 +36,73 @@
 // methods that wait for the answer (Bind, Connect, SendWait, Close, ...)
 // and turn Error answers into error values that match the sentinels of
 // package sockets with errors.Is.
+//
+// # Publish/subscribe between actors
+//
+// A SUB or XSUB socket actor routes what it receives to local subscribers.
+// Any actor subscribes to a topic prefix with messages.Subscribe (or
+// Socket.Subscribe), and from then on receives every message whose first
+// frame starts with that prefix as a Received, with the socket actor as
+// sender, until it sends messages.Unsubscribe or stops: the socket actor
+// watches its subscribers. The socket's ZeroMQ subscriptions are the union
+// of the local ones: the first subscriber of a prefix subscribes on the
+// wire, the last one to leave unsubscribes. A subscriber that matches
+// through several prefixes (say "a" and "ab") gets each message once. The
+// empty prefix matches everything, as in ZeroMQ. Subscriptions made by
+// option, in the spec or with SetOption, and subscription messages sent on
+// an XSUB, are the owner's, reference counted as ZeroMQ counts them; a SUB
+// or XSUB without subscriptions in its spec needs no owner. Messages that
+// arrive after their last subscriber left (they were in flight) are counted
+// as Stats.unrouted, and Stats.delivered counts deliveries.
+//
+//	sub, _ := z.Spawn(ctx, sockets.Spec{Type: sockets.Sub, Connects: []string{"tcp://localhost:5556"}})
+//	_ = sub.Subscribe(ctx, weatherActor, "10001 ")
+//
+// Publishing is a command to a PUB or XPUB socket actor: messages.Publish
+// (topic frame, then the other frames), or Socket.Publish. An XPUB tells
+// its owner about its peers' subscriptions as PeerSubscription events
+// (every one of them with sockets.XPubVerbose).
+//
+// Typed messages carry a protobuf message as three frames [topic, full type
+// name, payload] (NewPublish, Socket.PublishProto, EncodeTyped). A
+// subscriber that subscribed with typed set (Socket.SubscribeTyped)
+// receives the decoded message itself, with the socket actor as sender; the
+// socket actor decodes each message once, through the protobuf registry,
+// for all its typed subscribers, and they share it: treat it as read-only.
+// A message that does not decode (not three frames, a type this program
+// does not link, bytes that are not that type) becomes a DecodeError to the
+// owner, counted in Stats.decode_errors, and the socket goes on.
+//
+// # Slow subscribers
+//
+// A PUB never waits for a subscriber: when a subscriber's queue is at its
+// high-water mark (sockets.SendHWM on the publisher plus
+// sockets.ReceiveHWM on the subscriber, 1,000 each by default, plus what the
+// kernel buffers for tcp) ZeroMQ drops the message for that subscriber, and
+// the publisher cannot see it: sends succeed and Stats.sent counts them. A
+// subscriber sees drops only as gaps, if the publisher numbers its
+// messages. To keep every message instead, publish through an XPUB with
+// sockets.XPubNoDrop(true): at the high-water mark the message waits, in
+// order, in the socket actor's send queue (Sent.queued, Stats.queued,
+// Stats.send_queue_length) up to Spec.SendQueueLimit, past which a publish
+// is refused with ERROR_CODE_SEND_QUEUE_FULL; the slowest subscriber then
+// holds back all of them. Raising the high-water marks (0 is no limit)
+// trades memory for fewer drops.
+//
+// Inside the process a SUB socket actor never drops: it hands each message
+// to its subscribers' mailboxes, which are unbounded. A subscriber actor
+// that cannot keep up should be spawned with a dropping bounded mailbox
+// (actor.WithMailbox(actor.BoundedDropping(n))), which drops its oldest
+// message when full, much as a PUB drops. A blocking bounded mailbox would
+// stall the socket actor and with it every other subscriber.
+//
+// # Proxies
+//
+// Context.SpawnProxy starts a proxy actor with two child socket actors and
+// forwards every message from one to the other, as zmq_proxy(3): XSUB to
+// XPUB is a forwarder (the zguide's wuproxy), passing subscriptions
+// upstream; ROUTER to DEALER a request-reply broker; PULL to PUSH a
+// streamer. ProxySpec.Capture receives a copy of every message.
 //
 // # Concurrency
 //

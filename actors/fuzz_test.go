@@ -73,6 +73,7 @@ func FuzzTypedSubscriber(f *testing.F) {
 	round := 0
 	f.Fuzz(func(t *testing.T, n uint8, topic, name, payload []byte) {
 		round++
+		ctx := testutil.Ctx(t) // fuzzing outlasts the setup's deadline
 		frames := fuzzFrames(n, topic, name, payload)
 		want, wantErr := actors.DecodeTyped(frames)
 		if _, err := pub.SendWait(ctx, frames...); err != nil {

@@ -1,7 +1,8 @@
 // Demo shows socket actors at work: a PUSH/PULL pipeline over tcp into a
 // consumer actor, a PAIR ping-pong between two actors over inproc, the
-// errors that bad input gets, and a supervised socket actor that fails and
-// comes back. It then shuts everything down cleanly. `make demo` runs it.
+// errors that bad input gets, publish/subscribe between actors with topic
+// prefixes and typed protobuf messages, and a supervised socket actor that
+// fails and comes back. It then shuts everything down cleanly. `make demo` runs it.
 //
 // The actors report to main through buffered channels and never wait for
 // it: a report that does not fit is a demo bug, reported as a problem.
@@ -12,9 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/examples/internal/cli"
@@ -187,7 +190,10 @@ func main() {
 	err = push.Send([]byte("too late"))
 	fmt.Printf("send after close:          %v (ErrClosed: %v)\n", err, errors.Is(err, actors.ErrClosed))
 
-	fmt.Println("\n== 4. A supervised socket actor fails and comes back while traffic goes on")
+	fmt.Println("\n== 4. Pub/sub between actors: topic prefixes, fan-out, typed protobuf messages")
+	pubSubDemo(ctx, p, problems)
+
+	fmt.Println("\n== 5. A supervised socket actor fails and comes back while traffic goes on")
 	restartDemo(ctx, p, problems)
 
 	fmt.Printf("\nsocket actors still running: %d\n", p.Z.Len())
@@ -268,4 +274,103 @@ func restartDemo(ctx context.Context, p *cli.Program, problems chan error) {
 	fmt.Printf("supervised-pull: restarted (attempt %d, reason %q), bound again to %s\n",
 		again.Restarts, again.RestartReason, again.Bound[0])
 	fmt.Printf("after the restart:  %d sent, %d received (messages inside the failed socket's queues or on its old connection would be lost)\n", n, send())
+}
+
+// listener is a subscriber actor: it reports each message it gets, raw or
+// typed, to the demo.
+type listener struct {
+	name     string
+	got      chan<- string
+	problems chan<- error
+}
+
+func (l *listener) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *messages.Received:
+		report(l.got, fmt.Sprintf("%s %s", l.name, m.Frames[0]), l.problems)
+	case *wrapperspb.DoubleValue:
+		report(l.got, fmt.Sprintf("%s typed %v", l.name, m.GetValue()), l.problems)
+	}
+}
+
+func pubSubDemo(ctx context.Context, p *cli.Program, problems chan error) {
+	events := actors.NewInbox(p.System, 16)
+	defer events.Close()
+	// An XPUB, so that the publisher sees its subscribers come and go.
+	pub, err := p.Z.Spawn(ctx, sockets.Spec{Name: "weather", Type: sockets.XPub, Binds: []string{"tcp://127.0.0.1:*"}},
+		actors.WithOwner(events.PID()))
+	p.Check(err)
+	// A SUB with no owner: it only serves the actors that subscribe.
+	sub, err := p.Z.Spawn(ctx, sockets.Spec{Name: "weather-feed", Type: sockets.Sub, Connects: pub.Bound()})
+	p.Check(err)
+	fmt.Printf("weather: XPUB bound to %s; weather-feed: SUB connected to it\n", pub.Endpoint())
+
+	got := make(chan string, 256)
+	subscribers := map[string]*actor.PID{}
+	for _, s := range []struct{ name, prefix string }{
+		{"everything", ""}, {"temperatures", "temp."}, {"new-york", "temp.nyc"}, {"new-york", "humidity.nyc"},
+	} {
+		pid := subscribers[s.name]
+		if pid == nil {
+			name := s.name
+			pid = p.System.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
+				return &listener{name: name, got: got, problems: problems}
+			}))
+			subscribers[s.name] = pid
+		}
+		p.Check(sub.Subscribe(ctx, pid, s.prefix))
+		fmt.Printf("%-12s subscribes to %q\n", s.name, s.prefix)
+	}
+	typed := p.System.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
+		return &listener{name: "typed", got: got, problems: problems}
+	}))
+	p.Check(sub.SubscribeTyped(ctx, typed, "reading."))
+	fmt.Printf("%-12s subscribes to %q, typed\n", "typed", "reading.")
+	// One wire subscription per prefix reaches the publisher.
+	for seen := 0; seen < 5; {
+		m := await(ctx, p, events.C(), problems)
+		if ps, ok := m.(*messages.PeerSubscription); ok {
+			fmt.Printf("weather: a peer subscribed to %q\n", ps.Prefix)
+			seen++
+		}
+	}
+
+	topics := []string{"temp.nyc", "temp.sfo", "humidity.nyc", "wind.sfo"}
+	const rounds = 10
+	for i := range rounds {
+		for _, topic := range topics {
+			p.Check(pub.Publish(topic, []byte(strconv.Itoa(i))))
+		}
+		p.Check(pub.PublishProto("reading.nyc", wrapperspb.Double(20+float64(i)/2)))
+	}
+	counts := map[string]int{}
+	// everything gets the typed readings too, as raw frames.
+	want := map[string]int{"everything": 5 * rounds, "temperatures": 2 * rounds, "new-york": 2 * rounds, "typed": rounds}
+	for total := 0; total < 10*rounds; total++ {
+		m := await(ctx, p, got, problems)
+		counts[strings.Fields(m)[0]]++
+		if strings.HasPrefix(m, "typed") && counts["typed"] == rounds {
+			fmt.Printf("typed: last reading decoded as google.protobuf.DoubleValue: %s\n", strings.Fields(m)[2])
+		}
+	}
+	for _, name := range []string{"everything", "temperatures", "new-york", "typed"} {
+		fmt.Printf("%-12s received %d messages (expected %d)\n", name, counts[name], want[name])
+	}
+	st, err := sub.Stats(ctx)
+	p.Check(err)
+	fmt.Printf("weather-feed: %d messages received, %d deliveries to %d subscribers over %d wire subscriptions\n",
+		st.Received, st.Delivered, st.Subscribers, st.Subscriptions)
+
+	// A subscriber that stops is forgotten; its last prefix leaves the wire.
+	p.Check(p.System.Root.StopFuture(subscribers["temperatures"]).Wait())
+	for {
+		m := await(ctx, p, events.C(), problems)
+		if ps, ok := m.(*messages.PeerSubscription); ok && !ps.Subscribe {
+			fmt.Printf("temperatures stopped; weather: a peer unsubscribed from %q\n", ps.Prefix)
+			break
+		}
+	}
+	for _, pid := range append([]*actor.PID{typed}, subscribers["everything"], subscribers["new-york"]) {
+		p.System.Root.Stop(pid)
+	}
 }
