@@ -357,3 +357,68 @@ func TestTypedRoundTrip(t *testing.T) {
 	quiet(t, typed)
 	quiet(t, ps.subIn)
 }
+
+// TestRestartRestoresSubscriptions fails a SUB socket actor with three
+// local subscribers and an option subscription of its owner: the restarted
+// socket subscribes again on the wire, and each gets what it subscribed to.
+func TestRestartRestoresSubscriptions(t *testing.T) {
+	f := newFixture(t)
+	// Verbose, so that the publisher sees every subscription of the new
+	// socket even while the old connection is still being torn down.
+	pub, pubIn := f.spawn(sockets.Spec{Name: "pub", Type: sockets.XPub, Binds: []string{"inproc://restore-" + f.system.ProcessRegistry.NextId()},
+		Options: []sockets.Option{sockets.XPubVerbose(true)}})
+	subIn := f.inbox()
+	sub, err := f.z.Spawn(f.ctx, sockets.Spec{Name: "sub", Type: sockets.Sub, Connects: pub.Bound(),
+		Options: []sockets.Option{sockets.Subscribe([]byte("o"))}}, actors.WithOwner(subIn.PID()), actors.WithFaultInjection())
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.Expect[*messages.Started](t, subIn, testutil.Wait)
+	x, y, all := f.inbox(), f.inbox(), f.inbox()
+	for _, s := range []struct {
+		in     *actors.Inbox
+		prefix string
+	}{{x, "x"}, {y, "y"}, {all, ""}} {
+		if err := sub.Subscribe(f.ctx, s.in.PID(), s.prefix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	subscribed := func() {
+		t.Helper()
+		want := map[string]bool{"o": true, "x": true, "y": true, "": true}
+		for len(want) > 0 {
+			m := event(t, pubIn)
+			p, ok := m.(*messages.PeerSubscription)
+			if !ok {
+				t.Fatalf("publisher got %T %v", m, m)
+			}
+			if p.GetSubscribe() {
+				delete(want, string(p.GetPrefix()))
+			}
+		}
+	}
+	subscribed()
+
+	for round := range 3 {
+		f.system.Root.Send(sub.PID(), &messages.InjectFault{Reason: "restore test"})
+		if st := testutil.Expect[*messages.Started](t, subIn, testutil.Wait); st.GetRestarts() != uint32(round+1) {
+			t.Fatalf("restarted: %v", st)
+		}
+		subscribed()
+		r := fmt.Sprint(round)
+		for _, topic := range []string{"x" + r, "y" + r, "o" + r, "z" + r} {
+			if err := pub.Publish(topic); err != nil {
+				t.Fatal(err)
+			}
+		}
+		expectTopics(t, "x", x, "x"+r)
+		expectTopics(t, "y", y, "y"+r)
+		expectTopics(t, "all", all, "x"+r, "y"+r, "o"+r, "z"+r)
+		if m, ok := testutil.Next(t, subIn, testutil.Wait).(*messages.Received); !ok || string(m.GetFrames()[0]) != "o"+r {
+			t.Fatalf("owner got %T %v, want o%d", m, m, round)
+		}
+		if st := f.stats(sub); st.GetSubscribers() != 4 || st.GetSubscriptions() != 4 || st.GetDelivered() != 7 {
+			t.Fatalf("after restart %d: %v", round+1, st)
+		}
+	}
+}
