@@ -77,7 +77,7 @@ func (c *Context) IOThreads() (int, error) { return c.zctx.IOThreads() }
 // MaxSockets returns the ZeroMQ socket limit.
 func (c *Context) MaxSockets() (int, error) { return c.zctx.MaxSockets() }
 
-// Len returns the number of socket actors alive.
+// Len returns the number of socket actors and proxies alive.
 func (c *Context) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -81,6 +81,7 @@ type proxyActor struct {
 	started           chan<- proxyStart // first start only
 	events            [2]*messages.Started
 	stopped           bool
+	closed            map[string]bool // sockets whose Closed the owner has
 }
 
 type proxyStart struct {
@@ -112,9 +113,10 @@ func (c *Context) SpawnProxy(ctx context.Context, spec ProxySpec) (*Proxy, error
 		return nil, fmt.Errorf("%w: proxy: a %v frontend cannot forward to a %v backend", ErrUnsupported, f, b)
 	}
 	started := make(chan proxyStart, 1)
+	// Registered like a socket actor, so that Shutdown stops it too.
 	props := actor.PropsFromProducer(func() actor.Actor {
 		return &proxyActor{zc: c, spec: spec, started: started}
-	})
+	}, actor.WithSpawnFunc(c.spawnFunc))
 	var pid *actor.PID
 	var err error
 	if spec.Name != "" {
@@ -148,6 +150,8 @@ func (p *proxyActor) Receive(ctx actor.Context) {
 		}
 	case *actor.Stopping:
 		p.stopping(ctx)
+	case *actor.Stopped:
+		p.zc.unregister(ctx.Self().Id)
 	case *messages.Started:
 		p.onStarted(ctx, m)
 	case *messages.Received:
@@ -158,6 +162,10 @@ func (p *proxyActor) Receive(ctx actor.Context) {
 		if p.stopped {
 			return // told in stopping
 		}
+		if p.closed == nil {
+			p.closed = map[string]bool{}
+		}
+		p.closed[m.GetSocket()] = true
 		if p.started != nil {
 			p.started <- proxyStart{err: sockets.ErrorFromProto(m.GetError())}
 			p.started = nil
@@ -214,7 +222,9 @@ func (p *proxyActor) stopping(ctx actor.Context) {
 		if pid == p.backend {
 			name = p.spec.Backend.Name
 		}
-		p.tell(ctx, &messages.Closed{Socket: name, Reason: "proxy stopped"})
+		if !p.closed[name] {
+			p.tell(ctx, &messages.Closed{Socket: name, Reason: "proxy stopped"})
+		}
 	}
 }
 

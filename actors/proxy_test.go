@@ -152,3 +152,25 @@ func TestProxyBadSpecs(t *testing.T) {
 		t.Errorf("%d socket actors running, want only the one that holds the address", n)
 	}
 }
+
+// TestShutdownStopsProxy: Context.Shutdown stops a proxy with its sockets.
+func TestShutdownStopsProxy(t *testing.T) {
+	f := newFixture(t)
+	proxy, err := f.z.SpawnProxy(f.ctx, actors.ProxySpec{
+		Frontend: sockets.Spec{Type: sockets.XSub}, Backend: sockets.Spec{Type: sockets.XPub}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.z.Len(); n != 3 {
+		t.Fatalf("Len %d, want 3: the proxy and its two sockets", n)
+	}
+	if err := f.z.Shutdown(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.z.Len(); n != 0 {
+		t.Fatalf("%d left after Shutdown", n)
+	}
+	if err := proxy.Close(f.ctx); err != nil {
+		t.Fatalf("Close after Shutdown: %v", err)
+	}
+}

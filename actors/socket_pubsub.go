@@ -29,6 +29,15 @@ func (s *Socket) PublishProto(topic string, m proto.Message) error {
 	return s.publish(p)
 }
 
+// PublishWait is Publish that waits until the socket actor has handed the
+// message to ZeroMQ, or queued it (an XPUB with xpub_nodrop at its
+// high-water mark): a publishing loop that calls it now and then keeps the
+// socket actor's mailbox from growing without bound.
+func (s *Socket) PublishWait(ctx context.Context, topic string, frames ...[]byte) (queued bool, err error) {
+	sent, err := ask[*messages.Sent](ctx, s, "publish", &messages.Publish{Topic: []byte(topic), Frames: frames})
+	return sent.GetQueued(), err
+}
+
 func (s *Socket) publish(p *messages.Publish) error {
 	if t := s.Type(); t != sockets.Pub && t != sockets.XPub {
 		return &sockets.Error{Op: "publish", Socket: s.Name(), Err: fmt.Errorf("%w: a %v socket does not publish", ErrUnsupported, t)}
@@ -43,9 +52,12 @@ func (s *Socket) publish(p *messages.Publish) error {
 // Subscribe asks a SUB or XSUB socket actor to deliver the messages whose
 // first frame starts with prefix to subscriber, as messages.Received with
 // the socket actor as sender, until Unsubscribe or until subscriber stops.
-// The empty prefix matches everything. It returns once the subscription is
-// made on the wire; messages published before may still be missed, as
-// ZeroMQ subscriptions take a moment to reach the publisher.
+// The empty prefix matches everything. It returns once the socket actor has
+// recorded the subscription and, for a new prefix, subscribed its ZeroMQ
+// socket; the subscription then travels to each publisher as soon as the
+// connection is up, so messages published meanwhile are missed (ZeroMQ's
+// "slow joiner"). A publisher that must know uses an XPUB, whose owner gets
+// a PeerSubscription.
 func (s *Socket) Subscribe(ctx context.Context, subscriber *actor.PID, prefix string) error {
 	_, err := ask[*messages.Subscribed](ctx, s, "subscribe", &messages.Subscribe{Prefix: []byte(prefix), Subscriber: Ref(subscriber)})
 	return err

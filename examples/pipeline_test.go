@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 	if raceEnabled {
 		args = append(args, "-race")
 	}
-	args = append(args, "./taskvent", "./taskwork", "./tasksink", "./demo")
+	args = append(args, "./taskvent", "./taskwork", "./tasksink", "./demo", "./wuserver", "./wuclient", "./wuproxy", "./psenvpub", "./psenvsub", "./syncpub", "./syncsub")
 	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "go %s: %v\n%s", strings.Join(args, " "), err, out)
 		_ = os.RemoveAll(dir)
@@ -430,6 +430,11 @@ func TestDemo(t *testing.T) {
 		"pong: PAIR socket started (bound [], connected [inproc://ping-pong])",
 		"ping: got ball 5", "rally over after 5 rounds",
 		"ErrBadEndpoint: true", "ErrUnsupported: true", "ErrUnknownType: true", "ErrClosed: true",
+		`weather: a peer subscribed to "reading."`,
+		"everything   received 50 messages (expected 50)", "temperatures received 20 messages (expected 20)",
+		"new-york     received 20 messages (expected 20)", "typed        received 10 messages (expected 10)",
+		"100 deliveries to 4 subscribers over 5 wire subscriptions",
+		`temperatures stopped; weather: a peer unsubscribed from "temp."`,
 		"before the failure: 1000 sent, 1000 received", "restarted (attempt 1",
 		"shutdown complete",
 	} {

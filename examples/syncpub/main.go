@@ -1,0 +1,130 @@
+// Syncpub is the zguide's synchronized publisher (syncpub): it publishes on
+// tcp://*:5561 and runs the sync service, a REP socket, on tcp://*:5562.
+// It prints "Waiting for subscribers", answers each subscriber's sync
+// request (one frame, whatever it holds) with one empty frame until
+// -subscribers (10) have synced, prints "Broadcasting messages", publishes
+// -updates (1,000,000) one-frame messages "Rhubarb" and then one "END", and
+// exits 0.
+//
+// Two things differ from the zguide's version, both so that every
+// subscriber gets every update:
+//
+//   - Its publishing socket is an XPUB with xpub_verbose, which a SUB peer
+//     cannot tell from a PUB (the frames on the wire are the same), so that
+//     it sees each subscription arrive. It starts broadcasting only once it
+//     has answered -subscribers sync requests and seen as many
+//     subscriptions. A subscriber's sync request and its subscription
+//     travel on two connections, in no particular order: the zguide's
+//     subscriber sleeps a second between them and hopes, while this
+//     publisher waits for both, so a subscriber may sync at once.
+//   - A PUB, and an XPUB, drops what a subscriber's high-water mark
+//     refuses, and ZeroMQ's default mark is 1,000 messages: a subscriber
+//     slower than the publisher would lose updates. The publishing socket's
+//     send high-water mark is -hwm, by default the whole broadcast
+//     (-updates plus the END), so ZeroMQ queues what a slow subscriber has
+//     not taken yet instead of dropping it. At exit the socket lingers up
+//     to -linger for its subscribers to take the rest.
+//
+// Updates go to the socket actor in batches: Socket.Publish, which does not
+// wait, and PublishWait at the end of each batch, so that the actor's mailbox
+// never holds more than one batch.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/zmqactor/zmqactor/actors"
+	"github.com/zmqactor/zmqactor/examples/internal/cli"
+	"github.com/zmqactor/zmqactor/messages"
+	"github.com/zmqactor/zmqactor/sockets"
+)
+
+// batch is the most updates handed to the socket actor before waiting for
+// it.
+const batch = 1000
+
+func main() {
+	bind := flag.String("bind", "tcp://*:5561", "endpoint the subscribers connect to")
+	syncBind := flag.String("sync", "tcp://*:5562", "endpoint of the sync service")
+	subscribers := flag.Int("subscribers", 10, "number of subscribers to wait for")
+	updates := flag.Int("updates", 1_000_000, "number of updates to publish")
+	hwm := flag.Int("hwm", -1, "send high-water mark of the publishing socket (0: no limit; default: the whole broadcast)")
+	linger := flag.Duration("linger", time.Minute, "how long, at exit, the subscribers may take to receive the rest")
+	flag.Parse()
+	if *subscribers < 0 || *updates < 0 || *hwm < -1 || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "syncpub: -subscribers and -updates must be >= 0, -hwm >= 0, and no arguments")
+		flag.Usage()
+		os.Exit(2)
+	}
+	if *hwm == -1 {
+		*hwm = min(*updates+1, 1<<31-1)
+	}
+
+	p := cli.Start("syncpub")
+	defer p.Close()
+
+	// The inbox owns both sockets: it gets the sync requests and the
+	// subscriptions the publishing socket sees.
+	inbox := actors.NewInbox(p.System, 64)
+	defer inbox.Close()
+	publisher, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "publisher", Type: sockets.XPub, Binds: []string{*bind},
+		Options: []sockets.Option{sockets.XPubVerbose(true), sockets.SendHWM(*hwm)}},
+		actors.WithOwner(inbox.PID()))
+	p.Check(err)
+	service, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "sync", Type: sockets.Rep, Binds: []string{*syncBind}},
+		actors.WithOwner(inbox.PID()))
+	p.Check(err)
+
+	fmt.Println("Waiting for subscribers")
+	synced, subscribed := 0, 0
+	for synced < *subscribers || subscribed < *subscribers {
+		select {
+		case <-p.Ctx.Done():
+			return // Close (deferred) shuts down cleanly.
+		case m := <-inbox.C():
+			switch m := m.(type) {
+			case *messages.Received:
+				if m.Socket == service.Name() {
+					// A sync request: answer it with an empty frame.
+					p.Check(service.Send([]byte{}))
+					synced++
+				}
+			case *messages.PeerSubscription:
+				if m.Subscribe {
+					subscribed++
+				}
+			case *messages.Error:
+				p.Check(sockets.ErrorFromProto(m))
+			case *messages.Closed:
+				err := sockets.ErrorFromProto(m.Error)
+				if err == nil {
+					err = fmt.Errorf("%s closed: %s", m.Socket, m.Reason)
+				}
+				p.Check(err)
+			}
+		}
+	}
+
+	fmt.Println("Broadcasting messages")
+	for sent := 0; sent < *updates; {
+		size := min(batch, *updates-sent)
+		for range size - 1 {
+			p.Check(publisher.Publish("Rhubarb"))
+		}
+		_, err := publisher.PublishWait(p.Ctx, "Rhubarb")
+		p.Check(err)
+		sent += size
+	}
+	_, err = publisher.PublishWait(p.Ctx, "END")
+	p.Check(err)
+
+	// ZeroMQ holds what the subscribers have not taken yet: give it time.
+	ctx, cancel := context.WithTimeout(context.Background(), cli.ShutdownTimeout)
+	defer cancel()
+	_, err = publisher.CloseLinger(ctx, *linger)
+	p.Check(err)
+}
