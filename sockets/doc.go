@@ -46,8 +46,12 @@
 //     may take the activate-write command and leave no edge, so a flush that
 //     failed with EAGAIN is retried when POLLOUT shows (a stalled PUSH was
 //     observed without this). A ROUTER with router_mandatory shows POLLOUT
-//     when any peer can take a message, so it is retried only a few times
-//     without progress before the waiter takes over.
+//     when any peer can take a message, and an XPUB with xpub_nodrop always
+//     shows it, so a queue that makes no progress is retried only a few
+//     times in a turn; then a timer (1 ms, doubling to 100 ms, only while
+//     the queue stays stuck) asks for another turn, because the last
+//     ZMQ_EVENTS read may have taken the activation and the waiter may
+//     never fire (an XPUB with xpub_nodrop stalled under load without it).
 //  5. Re-check after Bind, Connect, Unbind and Disconnect too: they also
 //     process the command mailbox, and an inproc pipe attached that way
 //     delivers its messages with no signal.

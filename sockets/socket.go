@@ -53,6 +53,7 @@ const (
 	signalFired   signalKind = iota // the waiter saw ZMQ_FD readable
 	signalMore                      // a batch filled up: more may be waiting
 	signalRecheck                   // sends happened: POLLIN may be true with no edge
+	signalRetry                     // the stuck-queue timer: try the send queue again
 )
 
 func (k signalKind) String() string {
@@ -61,6 +62,8 @@ func (k signalKind) String() string {
 		return "fired"
 	case signalMore:
 		return "more"
+	case signalRetry:
+		return "retry"
 	}
 	return "recheck"
 }
@@ -83,7 +86,12 @@ type Socket struct {
 
 	// armed: the waiter holds an arm; more/recheck: that signal is on its way.
 	armed, morePending, recheckPending bool
-	sig                                [3]Signal
+	sig                                [4]Signal
+
+	// retry is the timer of a stuck send queue (see service); retryDelay
+	// doubles while the queue stays stuck.
+	retry      *time.Timer
+	retryDelay time.Duration
 
 	queue      sendQueue
 	limit      int
@@ -402,6 +410,8 @@ func (s *Socket) Handle(sig *Signal) error {
 		s.armed = false
 	case signalMore:
 		s.morePending = false
+	case signalRetry:
+		s.retry = nil
 	case signalRecheck:
 		s.recheckPending = false
 		s.stats.Rechecks++
@@ -473,8 +483,16 @@ func (s *Socket) service() error {
 				stuck++
 				continue
 			}
+			// Still stuck. The waiter may never fire: GetEvents may have
+			// taken the very command that will let the queue move (an XPUB
+			// with xpub_nodrop always shows POLLOUT, and stalled that way
+			// under load). Try again later, backing off while it stays stuck.
+			s.retryLater()
 		}
 		break
+	}
+	if s.queue.len() == 0 {
+		s.retryDelay = 0
 	}
 	// Rule 1: arm only now that ZeroMQ said there is nothing to do.
 	if !s.armed {
@@ -540,6 +558,21 @@ func (s *Socket) requestMore() {
 	}
 }
 
+// Retry delays of a stuck send queue.
+const (
+	minRetryDelay = time.Millisecond
+	maxRetryDelay = 100 * time.Millisecond
+)
+
+func (s *Socket) retryLater() {
+	if s.retry != nil {
+		return
+	}
+	s.retryDelay = min(max(2*s.retryDelay, minRetryDelay), maxRetryDelay)
+	sig, signal := &s.sig[signalRetry], s.hooks.Signal
+	s.retry = time.AfterFunc(s.retryDelay, func() { signal(sig) })
+}
+
 func (s *Socket) requestRecheck() {
 	if !s.recheckPending {
 		s.recheckPending = true
@@ -562,6 +595,10 @@ func (s *Socket) Close(linger *time.Duration) (unsent int, err error) {
 	unsent = s.queue.len()
 	s.queue = sendQueue{}
 	s.closed = true
+	if s.retry != nil {
+		s.retry.Stop()
+		s.retry = nil
+	}
 	s.w.close()
 	if linger != nil {
 		if e := s.zs.SetLinger(*linger); e != nil {

@@ -24,7 +24,10 @@
 // Each decision is published on the actor system's event stream as an
 // *actor.SupervisorEvent (child, reason, directive).
 //
-// Not here yet (issue 6): restart events to the socket's owner carrying the
-// attempt and reason, the owner told why the limit stopped a socket, service
-// trees, fault injection commands, and the chaos test.
+// A restarted SUB or XSUB socket actor subscribes again to every prefix of
+// its local subscribers and of its owner.
+//
+// Not here yet: restart events to the socket's owner carrying the attempt
+// and reason (today: Started with restarts and restart_reason), the owner
+// told why the limit stopped a socket, service trees, and the chaos test.
 package supervision
