@@ -1,6 +1,7 @@
 package sockets
 
 import (
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -168,6 +169,92 @@ func TestSendQueueFlushes(t *testing.T) {
 		case <-pull.received:
 		case <-deadline:
 			t.Fatalf("got %d of %d", i, n)
+		}
+	}
+	push.close()
+	pull.close()
+}
+
+// TestPauseReceive: a paused socket leaves messages in ZeroMQ, so that the
+// high-water marks push back on the sender, also when Deliver pauses in the
+// middle of a batch; resuming receives all of them, in order, without a new
+// readiness edge.
+func TestPauseReceive(t *testing.T) {
+	ctx, err := NewContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Term()
+	const n, pauseAt = 2000, 500
+	pull, push := newOwner(t), newOwner(t)
+	hooks := pull.hooks()
+	paused := make(chan struct{})
+	count := 0
+	hooks.Deliver = func(frames [][]byte) {
+		count++
+		pull.received <- frames
+		if count == pauseAt {
+			pull.sock.PauseReceive(true)
+			close(paused)
+		}
+	}
+	pull.do(func() {
+		pull.sock, err = Open(ctx, Spec{Type: Pull, Binds: []string{"tcp://127.0.0.1:*"},
+			Options: []Option{ReceiveHWM(10)}}, hooks)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ep string
+	pull.do(func() { ep = pull.sock.Bound()[0] })
+	push.open(ctx, Spec{Type: Push, Connects: []string{ep}, Options: []Option{SendHWM(10)}, SendQueueLimit: n})
+	push.do(func() {
+		for i := range n {
+			if _, err := push.sock.Send([][]byte{[]byte(strconv.Itoa(i))}); err != nil {
+				t.Errorf("send: %v", err)
+			}
+		}
+	})
+	select {
+	case <-paused:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Deliver never paused")
+	}
+	// Backpressure: the sender's queue stops moving while the receiver is
+	// paused. Wait until the pusher's queue holds what neither side's
+	// high-water mark nor the TCP buffers took, and stays there.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var queued int
+		push.do(func() { queued = push.sock.Queued() })
+		var received uint64
+		pull.do(func() { received = pull.sock.Stats().Received })
+		if received != pauseAt {
+			t.Fatalf("received %d messages while paused at %d", received, pauseAt)
+		}
+		if queued > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the sender never met backpressure (queue %d)", queued)
+		}
+		time.Sleep(time.Millisecond) // polling interval
+	}
+	pull.do(func() {
+		if !pull.sock.Paused() {
+			t.Error("not paused")
+		}
+		pull.sock.PauseReceive(false)
+	})
+	timeout := time.After(20 * time.Second)
+	for i := range n {
+		select {
+		case f := <-pull.received:
+			if string(f[0]) != strconv.Itoa(i) {
+				t.Fatalf("message %d is %q", i, f[0])
+			}
+		case <-timeout:
+			t.Fatalf("got %d of %d after resuming", i, n)
 		}
 	}
 	push.close()

@@ -99,6 +99,7 @@ type Socket struct {
 
 	bound, connected []string
 	closed           bool
+	paused           bool // PauseReceive: messages stay in ZeroMQ
 	stats            Stats
 }
 
@@ -428,8 +429,8 @@ func (s *Socket) service() error {
 		// idle: the last call told us ZeroMQ has nothing more for us, and
 		// processed its command mailbox on the way, so ZMQ_FD is current.
 		idle := false
-		if canRecv {
-			for budget > 0 {
+		if canRecv && !s.paused {
+			for budget > 0 && !s.paused { // Deliver may pause
 				frames, err := s.recv()
 				if err == nil {
 					s.stats.Received++
@@ -466,7 +467,7 @@ func (s *Socket) service() error {
 		if err != nil {
 			return zmqError("receive", s.name, "", err)
 		}
-		if canRecv && ev&zmq4.POLLIN != 0 {
+		if canRecv && !s.paused && ev&zmq4.POLLIN != 0 {
 			continue
 		}
 		// GetEvents may itself have taken the command that made the socket
@@ -579,6 +580,28 @@ func (s *Socket) requestRecheck() {
 		s.hooks.Signal(&s.sig[signalRecheck])
 	}
 }
+
+// PauseReceive stops or resumes receiving. While paused, Handle leaves
+// incoming messages in ZeroMQ, whose high-water mark then pushes back on the
+// peers (a ROUTER or DEALER peer's sends wait, a PUB's are dropped): the
+// owner's flow control. Deliver may pause; the message it was given is
+// the last one until Resume. Resuming asks for a turn, which receives what
+// waited without needing a new readiness edge.
+func (s *Socket) PauseReceive(paused bool) {
+	if s.paused == paused || s.closed {
+		return
+	}
+	s.paused = paused
+	if !paused {
+		s.requestMore()
+	}
+}
+
+// Paused reports whether receiving is paused.
+func (s *Socket) Paused() bool { return s.paused }
+
+// QueueLimit returns the send queue's bound.
+func (s *Socket) QueueLimit() int { return s.limit }
 
 // Close closes the socket. It first offers ZeroMQ what waits in the send
 // queue, once and without blocking, and returns how many messages it did not
