@@ -10,6 +10,8 @@ require (
 
 require go.uber.org/goleak v1.3.0
 
+require github.com/serialx/hashring v0.0.0-20200727003509-22c0c7ab6b1b // indirect
+
 require (
 	github.com/Workiva/go-datastructures v1.1.3 // indirect
 	github.com/asynkron/protoactor-go v0.0.0-20240822202345-3c0e61ca19c9

@@ -39,9 +39,16 @@ type socketActor struct {
 	pending []pendingCommand
 
 	// Pub/sub counters since this instance opened the socket, and the
-	// message types decoded for typed subscriptions.
+	// message types decoded for typed subscriptions and requests.
 	delivered, unrouted, decodeErrors uint64
 	types                             typeCache
+
+	// Request/reply: the timer of the earliest deadline, and the state of
+	// a REQ or REP being reset (closed and opened again).
+	timer      *time.Timer
+	timerAt    time.Time
+	resetting  bool // the open in progress is a reset, not a restart
+	resetLater bool // a REP dropped a request: reset once the message is done
 }
 
 type pendingCommand struct {
@@ -62,6 +69,13 @@ type socketState struct {
 	faults  bool        // InjectFault is allowed
 	failure string      // why the last instance failed, for the next Started
 	topics  *topicTable // SUB and XSUB: the local subscribers
+
+	// Request/reply: a DEALER or REQ client's requests, a ROUTER or REP
+	// server's handler and requests, their deadlines and counters.
+	client   *clientState
+	server   *serverState
+	timeouts deadlines
+	rr       rrStats
 }
 
 // InjectedFault is the error a socket actor fails with on InjectFault.
@@ -88,13 +102,16 @@ func (a *socketActor) Receive(ctx actor.Context) {
 		if a.sock != nil {
 			if err := a.sock.Handle(m); err != nil {
 				a.fail(ctx, err)
+				return
 			}
+			a.resetIfNeeded(ctx)
 		}
 	case *actor.Started:
 		a.self, a.root = ctx.Self(), ctx.ActorSystem().Root
 		if a.state.spec.Name == "" {
 			a.state.spec.Name = a.self.Id
 		}
+		a.startServer(ctx)
 		a.opening = true
 		a.open(ctx)
 	case reopen:
@@ -103,13 +120,21 @@ func (a *socketActor) Receive(ctx actor.Context) {
 		}
 	case *actor.Stopping:
 		a.stopRetry(ctx)
+		a.stopDeadlines()
 		a.closeSocket(ctx, nil, nil, "actor stopped", nil)
+		a.failRequests(&sockets.Error{Op: "request", Socket: a.state.spec.Name, Err: sockets.ErrClosed})
 	case *actor.Restarting:
 		a.stopRetry(ctx)
+		a.stopDeadlines()
 		a.closeSocket(ctx, nil, nil, "", nil)
 	case *actor.Stopped:
+		a.stopServer()
 		a.zc.unregister(ctx.Self().Id)
 	case *actor.Terminated:
+		if srv := a.state.server; srv != nil && m.Who.Equal(srv.handler) {
+			a.handlerGone(ctx)
+			return
+		}
 		a.subscriberGone(ctx, m.Who)
 	case actor.SystemMessage, actor.AutoReceiveMessage:
 	default:
@@ -123,6 +148,19 @@ func (a *socketActor) Receive(ctx actor.Context) {
 
 // command carries out one command; answers go to sender when it is set.
 func (a *socketActor) command(ctx actor.Context, msg any, sender *actor.PID) {
+	switch m := msg.(type) { // the actor's own messages
+	case *handlerAnswer:
+		if a.state.server != nil {
+			a.handlerAnswered(m)
+			a.resetIfNeeded(ctx)
+		}
+		return
+	case deadlineTick:
+		if m.a == a {
+			a.expire(ctx)
+		}
+		return
+	}
 	name := a.state.spec.Name
 	if a.sock == nil {
 		a.answerErr(ctx, sender, &sockets.Error{Op: "command", Socket: name, Err: sockets.ErrClosed})
@@ -148,6 +186,10 @@ func (a *socketActor) command(ctx actor.Context, msg any, sender *actor.PID) {
 		}
 	case *messages.Publish:
 		answer, err = a.publish(m, sender)
+	case *messages.Request:
+		err = a.request(m, sender)
+	case *messages.GetRequestStats:
+		answer, err = a.requestStats()
 	case *messages.Subscribe:
 		answer, err = a.subscribe(ctx, m, sender)
 	case *messages.Unsubscribe:
@@ -228,6 +270,10 @@ func (a *socketActor) open(ctx actor.Context) {
 		Report: func(err error) { a.event(sockets.ErrorToProto(name, err)) },
 	}
 	switch owner := st.owner; {
+	case st.server != nil:
+		hooks.Deliver = a.serverDeliver
+	case st.client != nil:
+		hooks.Deliver = a.clientDeliver
 	case isSubscriber(st.spec.Type):
 		hooks.Deliver = a.route
 	case st.spec.Type == sockets.XPub:
@@ -270,6 +316,16 @@ func (a *socketActor) open(ctx actor.Context) {
 	a.sock, a.opening, a.tries = sock, false, 0
 	// Rebind what was resolved, so peers find a restarted socket where it was.
 	st.spec.Binds = sock.Bound()
+	if st.starts > 0 {
+		a.dropServed()
+		a.resumeRequests()
+	}
+	a.armDeadlines()
+	if a.resetting {
+		a.resetting = false
+		a.runPending(ctx)
+		return
+	}
 	ev := &messages.Started{
 		Socket:    name,
 		Type:      st.spec.Type.Proto(),
@@ -283,11 +339,31 @@ func (a *socketActor) open(ctx actor.Context) {
 	st.starts++
 	a.event(ev)
 	a.startDone(ev, nil)
+	a.runPending(ctx)
+}
+
+// runPending carries out the commands that waited for the socket to open.
+func (a *socketActor) runPending(ctx actor.Context) {
 	pending := a.pending
 	a.pending = nil
 	for _, p := range pending {
 		a.command(ctx, p.msg, p.sender)
 	}
+}
+
+// reset closes a REQ or REP socket and opens it again from the spec, to
+// leave the lockstep state it is stuck in: a REQ whose reply did not come,
+// a REP that will not answer. Commands and requests wait meanwhile; a
+// client's waiting request goes out on the new socket.
+func (a *socketActor) reset(ctx actor.Context) {
+	if a.sock != nil {
+		zero := time.Duration(0)
+		_, _ = a.sock.Close(&zero)
+		a.sock = nil
+	}
+	a.state.rr.resets++
+	a.opening, a.resetting = true, true
+	a.open(ctx)
 }
 
 func (a *socketActor) stopRetry(ctx actor.Context) {
@@ -329,7 +405,7 @@ func (a *socketActor) event(msg any) {
 func (a *socketActor) answerErr(ctx actor.Context, sender *actor.PID, err error) {
 	e := sockets.ErrorToProto(a.state.spec.Name, err)
 	if sender != nil {
-		ctx.Send(sender, e)
+		a.root.Send(sender, e)
 		return
 	}
 	a.event(e)
@@ -353,11 +429,12 @@ func (a *socketActor) fail(ctx actor.Context, err error) {
 // closeSocket closes the socket; with a reason it also sends Closed to the
 // owner, and to sender (the sender of a Close command) if it is another actor.
 func (a *socketActor) closeSocket(ctx actor.Context, sender *actor.PID, linger *durationpb.Duration, reason string, cause error) {
-	if a.sock == nil {
-		return
+	var unsent int
+	var err error
+	if a.sock != nil {
+		unsent, err = a.sock.Close(lingerOf(linger))
+		a.sock = nil
 	}
-	unsent, err := a.sock.Close(lingerOf(linger))
-	a.sock = nil
 	if reason == "" || a.ended {
 		return
 	}

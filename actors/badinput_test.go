@@ -602,8 +602,9 @@ func TestSpawnWithoutOwner(t *testing.T) {
 	f := newFixture(t)
 	for _, typ := range sockets.Types() {
 		sock, err := f.z.Spawn(f.ctx, sockets.Spec{Type: typ})
-		if !typ.CanReceive() || typ == sockets.Sub || typ == sockets.XSub {
-			// A SUB or XSUB may serve only the subscribers that ask it.
+		if !typ.CanReceive() || typ == sockets.Sub || typ == sockets.XSub || typ == sockets.Dealer || typ == sockets.Req {
+			// A SUB or XSUB may serve only the subscribers that ask it, a
+			// DEALER or REQ only the actors that send it requests.
 			if err != nil {
 				t.Errorf("%v without owner: %v", typ, err)
 				continue
@@ -615,6 +616,18 @@ func TestSpawnWithoutOwner(t *testing.T) {
 		}
 		if !errors.Is(err, actors.ErrNoOwner) || sock != nil {
 			t.Errorf("%v without owner: %v, want ErrNoOwner", typ, err)
+		}
+	}
+	// A ROUTER or REP with a handler serves it.
+	handler := f.inbox()
+	for _, typ := range []sockets.Type{sockets.Router, sockets.Rep} {
+		sock, err := f.z.Spawn(f.ctx, sockets.Spec{Type: typ}, actors.WithHandler(handler.PID(), actors.ServeOptions{}))
+		if err != nil {
+			t.Errorf("%v with a handler, without owner: %v", typ, err)
+			continue
+		}
+		if _, err := sock.Close(f.ctx); err != nil {
+			t.Errorf("close %v: %v", typ, err)
 		}
 	}
 	// Subscriptions in the spec are the owner's: they need one.

@@ -25,4 +25,7 @@ var (
 	ErrUnsupported = sockets.ErrUnsupported // the socket type cannot do it
 	ErrQueueFull   = sockets.ErrQueueFull   // the send queue is at its limit
 	ErrTooLarge    = sockets.ErrTooLarge    // a frame exceeds max_message_size
+
+	ErrRequestTimeout = sockets.ErrRequestTimeout // no reply to any attempt of a request
+	ErrHandlerFailed  = sockets.ErrHandlerFailed  // a server's handler did not answer a request
 )

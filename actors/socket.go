@@ -24,9 +24,10 @@ const DefaultTimeout = 10 * time.Second
 // commands to PID() itself. A Socket is safe for concurrent use; the
 // commands are carried out in the order the actor receives them.
 type Socket struct {
-	zc      *Context
-	pid     *actor.PID
-	started *messages.Started
+	zc             *Context
+	pid            *actor.PID
+	started        *messages.Started
+	requestTimeout time.Duration // a client's default
 }
 
 // PID returns the socket actor's process id.

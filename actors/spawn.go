@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -17,6 +18,10 @@ type spawnConfig struct {
 	name   string
 	props  []actor.PropsOption
 	faults bool
+
+	handler        *actor.PID   // WithHandler
+	serve          ServeOptions // WithHandler
+	requestTimeout time.Duration
 }
 
 // WithOwner sets the actor that receives the socket's messages (Received)
@@ -78,6 +83,9 @@ func (c *Context) config(spec sockets.Spec, opts []SpawnOption) (spawnConfig, so
 	if err := spec.Validate(); err != nil {
 		return cfg, spec, err
 	}
+	if err := initRequests(&socketState{spec: spec}, cfg); err != nil {
+		return cfg, spec, err
+	}
 	return cfg, spec, nil
 }
 
@@ -94,6 +102,7 @@ func (c *Context) Props(spec sockets.Spec, opts ...SpawnOption) (*actor.Props, e
 
 func (c *Context) props(spec sockets.Spec, cfg spawnConfig, started chan<- startResult) *actor.Props {
 	state := &socketState{spec: spec, owner: cfg.owner, started: started, faults: cfg.faults}
+	_ = initRequests(state, cfg) // checked by config
 	producer := func() actor.Actor { return &socketActor{zc: c, state: state} }
 	opts := append([]actor.PropsOption{actor.WithOnInit(func(ctx actor.Context) {
 		if state.owner == nil {
@@ -116,6 +125,19 @@ func (c *Context) spawnFunc(system *actor.ActorSystem, id string, props *actor.P
 	return pid, err
 }
 
+// needsOwner reports whether a socket actor has messages that only an
+// owner can take: a receiving type that is not a SUB or XSUB serving local
+// subscribers, a DEALER or REQ client, or a ROUTER or REP server.
+func needsOwner(spec sockets.Spec, cfg spawnConfig) bool {
+	switch t := spec.Type; {
+	case !t.CanReceive(), isClient(t), cfg.handler != nil:
+		return false
+	case isSubscriber(t):
+		return hasSubscribeOptions(spec)
+	}
+	return true
+}
+
 // Spawn starts a socket actor for spec from the root context and waits until
 // its socket is open, with its options set and its binds and connects done.
 // It returns a handle on the socket actor, or the error that kept the socket
@@ -129,7 +151,7 @@ func (c *Context) Spawn(ctx context.Context, spec sockets.Spec, opts ...SpawnOpt
 	if err != nil {
 		return nil, err
 	}
-	if cfg.owner == nil && spec.Type.CanReceive() && (!isSubscriber(spec.Type) || hasSubscribeOptions(spec)) {
+	if cfg.owner == nil && needsOwner(spec, cfg) {
 		return nil, fmt.Errorf("%w: %v socket %q", ErrNoOwner, spec.Type, spec.Name)
 	}
 	started := make(chan startResult, 1)
@@ -148,7 +170,11 @@ func (c *Context) Spawn(ctx context.Context, spec sockets.Spec, opts ...SpawnOpt
 		if r.err != nil {
 			return nil, r.err
 		}
-		return &Socket{zc: c, pid: pid, started: r.event}, nil
+		timeout := cfg.requestTimeout
+		if timeout == 0 {
+			timeout = DefaultRequestTimeout
+		}
+		return &Socket{zc: c, pid: pid, started: r.event, requestTimeout: timeout}, nil
 	case <-ctx.Done():
 		c.system.Root.Stop(pid)
 		return nil, fmt.Errorf("zmqactor: spawn %v socket: %w", spec.Type, ctx.Err())

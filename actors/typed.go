@@ -56,7 +56,40 @@ func decodeTyped(frames [][]byte, cache typeCache) (proto.Message, error) {
 	if len(frames) != 3 {
 		return nil, fmt.Errorf("%w: a typed message has 3 frames [topic, type name, payload], this one has %d", sockets.ErrBadMessage, len(frames))
 	}
-	name := frames[1]
+	return decodePayload(frames[1], frames[2], cache)
+}
+
+// Typed requests and replies travel as two frames, [full type name,
+// payload], after the envelope.
+
+// EncodeBody returns the two frames [full type name, payload] of a typed
+// request or reply body.
+func EncodeBody(m proto.Message) ([][]byte, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: encode: nil message", sockets.ErrBadMessage)
+	}
+	b, err := proto.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("%w: encode %s: %v", sockets.ErrBadMessage, m.ProtoReflect().Descriptor().FullName(), err)
+	}
+	return [][]byte{[]byte(m.ProtoReflect().Descriptor().FullName()), b}, nil
+}
+
+// DecodeBody decodes a typed request or reply body [full type name,
+// payload] through the protobuf registry. The error wraps
+// sockets.ErrBadMessage.
+func DecodeBody(frames [][]byte) (proto.Message, error) {
+	return decodeBody(frames, nil)
+}
+
+func decodeBody(frames [][]byte, cache typeCache) (proto.Message, error) {
+	if len(frames) != 2 {
+		return nil, fmt.Errorf("%w: a typed body has 2 frames [type name, payload], this one has %d", sockets.ErrBadMessage, len(frames))
+	}
+	return decodePayload(frames[0], frames[1], cache)
+}
+
+func decodePayload(name, payload []byte, cache typeCache) (proto.Message, error) {
 	mt := cache[string(name)]
 	if mt == nil {
 		if len(name) == 0 || !utf8.Valid(name) || !protoreflect.FullName(name).IsValid() {
@@ -72,7 +105,7 @@ func decodeTyped(frames [][]byte, cache typeCache) (proto.Message, error) {
 		}
 	}
 	m := mt.New().Interface()
-	if err := proto.Unmarshal(frames[2], m); err != nil {
+	if err := proto.Unmarshal(payload, m); err != nil {
 		return nil, fmt.Errorf("%w: payload is not a valid %s: %v", sockets.ErrBadMessage, name, err)
 	}
 	return m, nil

@@ -61,6 +61,12 @@ const (
 	ErrorCode_ERROR_CODE_TERMINATED ErrorCode = 12
 	// ERROR_CODE_SOCKET_FAILED: any other ZeroMQ error; errno says which.
 	ErrorCode_ERROR_CODE_SOCKET_FAILED ErrorCode = 13
+	// ERROR_CODE_REQUEST_TIMEOUT: a request got no reply before its timeout,
+	// on every attempt.
+	ErrorCode_ERROR_CODE_REQUEST_TIMEOUT ErrorCode = 14
+	// ERROR_CODE_HANDLER_FAILED: a server's handler answered a request with an
+	// Error, with something that is not an answer, or not before the deadline.
+	ErrorCode_ERROR_CODE_HANDLER_FAILED ErrorCode = 15
 )
 
 // Enum value maps for ErrorCode.
@@ -80,6 +86,8 @@ var (
 		11: "ERROR_CODE_SOCKET_CLOSED",
 		12: "ERROR_CODE_TERMINATED",
 		13: "ERROR_CODE_SOCKET_FAILED",
+		14: "ERROR_CODE_REQUEST_TIMEOUT",
+		15: "ERROR_CODE_HANDLER_FAILED",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":           0,
@@ -96,6 +104,8 @@ var (
 		"ERROR_CODE_SOCKET_CLOSED":         11,
 		"ERROR_CODE_TERMINATED":            12,
 		"ERROR_CODE_SOCKET_FAILED":         13,
+		"ERROR_CODE_REQUEST_TIMEOUT":       14,
+		"ERROR_CODE_HANDLER_FAILED":        15,
 	}
 )
 
@@ -1005,7 +1015,7 @@ const file_zmqactor_v1_events_proto_rawDesc = "" +
 	" \x01(\x04R\bunrouted\x12#\n" +
 	"\rdecode_errors\x18\v \x01(\x04R\fdecodeErrors\x12$\n" +
 	"\rsubscriptions\x18\f \x01(\rR\rsubscriptions\x12 \n" +
-	"\vsubscribers\x18\r \x01(\rR\vsubscribers*\xcd\x03\n" +
+	"\vsubscribers\x18\r \x01(\rR\vsubscribers*\x8c\x04\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eERROR_CODE_UNKNOWN_SOCKET_TYPE\x10\x01\x12\x1f\n" +
@@ -1021,7 +1031,9 @@ const file_zmqactor_v1_events_proto_rawDesc = "" +
 	"\x12\x1c\n" +
 	"\x18ERROR_CODE_SOCKET_CLOSED\x10\v\x12\x19\n" +
 	"\x15ERROR_CODE_TERMINATED\x10\f\x12\x1c\n" +
-	"\x18ERROR_CODE_SOCKET_FAILED\x10\rB\x92\x01\n" +
+	"\x18ERROR_CODE_SOCKET_FAILED\x10\r\x12\x1e\n" +
+	"\x1aERROR_CODE_REQUEST_TIMEOUT\x10\x0e\x12\x1d\n" +
+	"\x19ERROR_CODE_HANDLER_FAILED\x10\x0fB\x92\x01\n" +
 	"\x0fcom.zmqactor.v1B\vEventsProtoP\x01Z%github.com/zmqactor/zmqactor/messages\xa2\x02\x03ZXX\xaa\x02\vZmqactor.V1\xca\x02\vZmqactor\\V1\xe2\x02\x17Zmqactor\\V1\\GPBMetadata\xea\x02\fZmqactor::V1b\x06proto3"
 
 var (

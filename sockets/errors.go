@@ -43,6 +43,12 @@ var (
 	ErrClosed = errors.New("zmqactor: socket closed")
 	// ErrTerminated: the ZeroMQ context is terminating.
 	ErrTerminated = errors.New("zmqactor: context terminated")
+	// ErrRequestTimeout: a request got no reply before its timeout, on
+	// every attempt.
+	ErrRequestTimeout = errors.New("zmqactor: no reply before the request timeout")
+	// ErrHandlerFailed: a server's handler answered a request with an error,
+	// with something that is not an answer, or not before the deadline.
+	ErrHandlerFailed = errors.New("zmqactor: request handler failed")
 	// ErrSocket: any other failure of a ZeroMQ call; the wrapped zmq4.Errno
 	// says which.
 	ErrSocket = errors.New("zmqactor: socket error")
@@ -162,6 +168,8 @@ func sentinels() []struct {
 		{ErrHostUnreachable, messages.ErrorCode_ERROR_CODE_HOST_UNREACHABLE},
 		{ErrClosed, messages.ErrorCode_ERROR_CODE_SOCKET_CLOSED},
 		{ErrTerminated, messages.ErrorCode_ERROR_CODE_TERMINATED},
+		{ErrRequestTimeout, messages.ErrorCode_ERROR_CODE_REQUEST_TIMEOUT},
+		{ErrHandlerFailed, messages.ErrorCode_ERROR_CODE_HANDLER_FAILED},
 		{ErrSocket, messages.ErrorCode_ERROR_CODE_SOCKET_FAILED},
 	}
 }

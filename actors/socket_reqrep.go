@@ -1,0 +1,140 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/zmqactor/zmqactor/messages"
+	"github.com/zmqactor/zmqactor/sockets"
+)
+
+// RequestOption adjusts one request.
+type RequestOption func(*messages.Request)
+
+// Timeout sets how long the client waits for the reply to each attempt,
+// instead of its default (WithRequestTimeout, else DefaultRequestTimeout).
+func Timeout(d time.Duration) RequestOption {
+	return func(r *messages.Request) { r.Timeout = durationpb.New(d) }
+}
+
+// Retries sets how many times the request is sent again after a timeout
+// before it fails with ErrRequestTimeout (the zguide's Lazy Pirate).
+func Retries(n uint32) RequestOption {
+	return func(r *messages.Request) { r.Retries = n }
+}
+
+// NewRequest returns the Request command for a typed request: the body is
+// m as [full type name, payload], and the asker receives the decoded reply
+// message itself. For actors that send the command with ctx.Request or
+// RequestFuture.
+func NewRequest(m proto.Message, opts ...RequestOption) (*messages.Request, error) {
+	body, err := EncodeBody(m)
+	if err != nil {
+		return nil, err
+	}
+	r := &messages.Request{Frames: body, Typed: true}
+	for _, o := range opts {
+		o(r)
+	}
+	return r, nil
+}
+
+// Request sends a request through a DEALER or REQ client socket actor and
+// waits for its reply. It fails with ErrRequestTimeout when no reply came
+// for any attempt, with ctx's error when ctx ends first, and with the
+// socket's error (ErrClosed, ErrQueueFull, ...) otherwise. The frames are
+// not copied: do not modify them until Request returns.
+func (s *Socket) Request(ctx context.Context, frames [][]byte, opts ...RequestOption) (*messages.Reply, error) {
+	r := &messages.Request{Frames: frames}
+	for _, o := range opts {
+		o(r)
+	}
+	res, err := s.request(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	reply, ok := res.(*messages.Reply)
+	if !ok {
+		return nil, fmt.Errorf("%w to request: %T", ErrUnexpectedReply, res)
+	}
+	return reply, nil
+}
+
+// RequestProto sends m as a typed request and returns the decoded reply.
+// A reply that does not decode fails with an error wrapping
+// sockets.ErrBadMessage.
+func (s *Socket) RequestProto(ctx context.Context, m proto.Message, opts ...RequestOption) (proto.Message, error) {
+	r, err := NewRequest(m, opts...)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.request(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	reply, ok := res.(proto.Message)
+	if !ok {
+		return nil, fmt.Errorf("%w to request: %T", ErrUnexpectedReply, res)
+	}
+	return reply, nil
+}
+
+// RequestStats returns the request/reply counters of a client or server
+// socket actor.
+func (s *Socket) RequestStats(ctx context.Context) (*messages.RequestStats, error) {
+	return ask[*messages.RequestStats](ctx, s, "stats", &messages.GetRequestStats{})
+}
+
+// request asks the socket actor and waits as long as the request may take,
+// or until ctx ends.
+func (s *Socket) request(ctx context.Context, r *messages.Request) (any, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if s.stopped() {
+		return nil, &sockets.Error{Op: "request", Socket: s.Name(), Err: ErrClosed}
+	}
+	timeout := r.GetTimeout().AsDuration()
+	if timeout <= 0 {
+		timeout = s.requestTimeout
+	}
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	// The socket actor answers every request by itself: with the reply, or
+	// ErrRequestTimeout after the last attempt. The future's own timeout is
+	// only a safety net, or ctx's deadline.
+	wait := timeout*time.Duration(r.GetRetries()+1) + time.Second
+	if dl, ok := ctx.Deadline(); ok {
+		wait = time.Until(dl)
+		if wait <= 0 {
+			return nil, context.DeadlineExceeded
+		}
+	}
+	f := s.zc.system.Root.RequestFuture(s.pid, r, wait)
+	res, err := f.Result()
+	switch {
+	case errors.Is(err, actor.ErrDeadLetter):
+		return nil, &sockets.Error{Op: "request", Socket: s.Name(), Err: ErrClosed}
+	case errors.Is(err, actor.ErrTimeout):
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if _, ok := ctx.Deadline(); ok {
+			return nil, context.DeadlineExceeded
+		}
+		return nil, &sockets.Error{Op: "request", Socket: s.Name(), Err: ErrTimeout}
+	case err != nil:
+		return nil, err
+	}
+	if e, ok := res.(*messages.Error); ok {
+		return nil, sockets.ErrorFromProto(e)
+	}
+	return res, nil
+}
