@@ -31,6 +31,19 @@ type ProxySpec struct {
 	// when the proxy stops. Without one they go to the actor system's event
 	// stream.
 	Owner *actor.PID
+	// LoadBalance makes the proxy the zguide's load-balancing broker
+	// (lbbroker): both sockets are ROUTERs; workers (REQ) connect to the
+	// backend and announce themselves with "READY"; each client request
+	// [client, "", request...] goes to the worker that has been ready the
+	// longest as [worker, "", client, "", request...], and the worker's
+	// answer [client, "", reply...] goes back to that client. Requests wait
+	// while no worker is ready, up to MaxWaiting; beyond it a request is
+	// dropped and reported as an Error (the client times out and may
+	// retry).
+	LoadBalance bool
+	// MaxWaiting bounds the requests a load balancer keeps while no worker
+	// is ready; zero means 1000.
+	MaxWaiting int
 }
 
 // Proxy is a handle on a running proxy.
@@ -82,6 +95,11 @@ type proxyActor struct {
 	events            [2]*messages.Started
 	stopped           bool
 	closed            map[string]bool // sockets whose Closed the owner has
+
+	// Load balancing: the workers ready, longest first, and the requests
+	// waiting for one.
+	ready   [][]byte
+	waiting [][][]byte
 }
 
 type proxyStart struct {
@@ -109,6 +127,15 @@ func (c *Context) SpawnProxy(ctx context.Context, spec ProxySpec) (*Proxy, error
 	// Messages flow from the frontend to the backend, and back when the
 	// backend receives (an XPUB's subscriptions go to an XSUB frontend).
 	f, b := spec.Frontend.Type, spec.Backend.Type
+	if spec.LoadBalance && (f != sockets.Router || b != sockets.Router) {
+		return nil, fmt.Errorf("%w: proxy: a load balancer has a ROUTER frontend and a ROUTER backend, not %v and %v", ErrUnsupported, f, b)
+	}
+	if spec.MaxWaiting < 0 {
+		return nil, fmt.Errorf("%w: proxy: negative MaxWaiting %d", ErrBadOption, spec.MaxWaiting)
+	}
+	if spec.MaxWaiting == 0 {
+		spec.MaxWaiting = 1000
+	}
 	if !f.CanReceive() || !b.CanSend() || (b.CanReceive() && b != sockets.XPub && !f.CanSend()) {
 		return nil, fmt.Errorf("%w: proxy: a %v frontend cannot forward to a %v backend", ErrUnsupported, f, b)
 	}
@@ -230,6 +257,10 @@ func (p *proxyActor) stopping(ctx actor.Context) {
 
 // forward sends a message from one side out of the other, as it came.
 func (p *proxyActor) forward(ctx actor.Context, m *messages.Received) {
+	if p.spec.LoadBalance {
+		p.balance(ctx, m)
+		return
+	}
 	to := p.backend
 	if ctx.Sender().Equal(p.backend) {
 		to = p.frontend
@@ -262,4 +293,48 @@ func (p *proxyActor) tell(ctx actor.Context, m any) {
 		return
 	}
 	ctx.ActorSystem().EventStream.Publish(m)
+}
+
+// balance does the load balancer's routing (ProxySpec.LoadBalance).
+func (p *proxyActor) balance(ctx actor.Context, m *messages.Received) {
+	if p.spec.Capture != nil {
+		ctx.Send(p.spec.Capture, m)
+	}
+	f := m.GetFrames()
+	if ctx.Sender().Equal(p.backend) {
+		// [worker, "", "READY"] or [worker, "", client, "", reply...]
+		switch {
+		case len(f) == 3 && len(f[1]) == 0:
+		case len(f) >= 5 && len(f[1]) == 0 && len(f[3]) == 0:
+			ctx.Send(p.frontend, &messages.Send{Frames: f[2:]})
+		default:
+			p.malformed(ctx, m, "a worker's message is [worker, \"\", \"READY\"] or [worker, \"\", client, \"\", reply...]")
+			return
+		}
+		p.ready = append(p.ready, f[0])
+	} else {
+		// [client, "", request...]
+		if len(f) < 3 || len(f[1]) != 0 {
+			p.malformed(ctx, m, "a request is [client, \"\", request...]")
+			return
+		}
+		if len(p.waiting) >= p.spec.MaxWaiting {
+			p.tell(ctx, sockets.ErrorToProto(m.GetSocket(), &sockets.Error{Op: "forward", Socket: m.GetSocket(),
+				Err: fmt.Errorf("%w: %d requests wait for a worker; this one is dropped", ErrQueueFull, len(p.waiting))}))
+			return
+		}
+		p.waiting = append(p.waiting, f)
+	}
+	for len(p.ready) > 0 && len(p.waiting) > 0 {
+		worker, req := p.ready[0], p.waiting[0]
+		p.ready, p.waiting = p.ready[1:], p.waiting[1:]
+		out := make([][]byte, 0, 2+len(req))
+		out = append(append(out, worker, []byte{}), req...)
+		ctx.Send(p.backend, &messages.Send{Frames: out})
+	}
+}
+
+func (p *proxyActor) malformed(ctx actor.Context, m *messages.Received, want string) {
+	p.tell(ctx, sockets.ErrorToProto(m.GetSocket(), &sockets.Error{Op: "forward", Socket: m.GetSocket(),
+		Err: fmt.Errorf("%w: %s; got %d frames, dropped", sockets.ErrBadMessage, want, len(m.GetFrames()))}))
 }
