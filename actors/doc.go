@@ -19,7 +19,7 @@
 //
 // Socket actors are driven by the protobuf commands of package messages
 // (Bind, Connect, Unbind, Disconnect, Send, SetOption, Close, Subscribe,
-// Unsubscribe, Publish, GetStats), so any actor,
+// Unsubscribe, Publish, Request, GetStats, GetRequestStats), so any actor,
 // also on another node through protoactor remote, can use them. A command
 // sent with a sender (Request, RequestFuture) is answered with its result
 // event (Bound, Connected, ..., Sent) or an Error; one sent without a sender
@@ -28,9 +28,10 @@
 // receives Started when the
 // socket is open, a Received per inbound multipart message, Error events and
 // finally Closed. The owner sees the socket actor as the Sender of each, so it
-// can answer through ctx.Sender(). Readiness signals from the sockets layer
-// and the actor's own reopen timer are the only messages that are not
-// protobuf: they never leave the process.
+// can answer through ctx.Sender(). Readiness signals from the sockets layer,
+// the actor's own reopen and deadline timers, and a handler's answers on
+// their way into the server socket actor are the only messages that are
+// not protobuf: they never leave the process.
 //
 // The Socket handle returned by Context.Spawn wraps these commands in Go
 // methods that wait for the answer (Bind, Connect, SendWait, Close, ...)
@@ -96,13 +97,83 @@
 // message when full, much as a PUB drops. A blocking bounded mailbox would
 // stall the socket actor and with it every other subscriber.
 //
-// # Proxies
+// # Request/reply between actors
+//
+// Client side: a DEALER or REQ socket actor takes messages.Request from any
+// actor, sent with ctx.Request or RequestFuture, and answers the asker with
+// messages.Reply (the reply's body, and how many attempts it took) or an
+// Error. Socket.Request and Socket.RequestProto do the same from Go code.
+//
+//	cli, _ := z.Spawn(ctx, sockets.Spec{Type: sockets.Dealer, Connects: []string{"tcp://localhost:5555"}})
+//	reply, err := cli.Request(ctx, [][]byte{[]byte("Hello")}, actors.Timeout(time.Second), actors.Retries(2))
+//
+// A DEALER client sends [request id, "", body...]: a REP peer echoes the
+// envelope and a ROUTER server keeps it, so the reply comes back with the
+// id and goes to the actor that asked, whatever the order of replies. The
+// id is 8 bytes, big-endian, counting from 1 for the life of the socket
+// actor. Many requests are in flight at once, each with its own timeout
+// (Request.timeout, else WithRequestTimeout, else DefaultRequestTimeout)
+// kept in one deadline heap with one timer per socket actor. On a timeout
+// the request is sent again with the same id while Request.retries lasts
+// (the zguide's Lazy Pirate), so a late reply to an earlier attempt still
+// answers it; after the last attempt the asker gets
+// ERROR_CODE_REQUEST_TIMEOUT. A reply that comes after its request was
+// answered is dropped and counted (RequestStats.late_replies), never
+// delivered to anyone. A REQ client keeps plain REQ semantics: one request
+// on the wire at a time, the others wait in order in the socket actor; after
+// a timeout the REQ socket is closed and opened again (RequestStats.resets),
+// the zguide's way to make it usable, and the next request goes out on it.
+// A client needs no owner; messages it receives that answer no request go to
+// the owner as Received when it has one, and are otherwise counted as
+// malformed and reported on the event stream. Requests beyond ZeroMQ's
+// high-water mark wait in the send queue; past its limit a request is
+// refused at once with ERROR_CODE_SEND_QUEUE_FULL (raise sockets.SendHWM for
+// more in flight).
+//
+// Server side: a ROUTER or REP socket actor spawned WithHandler hands each
+// request to the handler, one actor or a protoactor router over a pool
+// (router.NewRoundRobinPool(n)...), as messages.Request with the body and,
+// from a ROUTER, the peer's routing id. The handler answers with
+// ctx.Respond(&messages.Reply{Frames: ...}), in any order and from any node;
+// the socket actor puts the envelope back and sends the reply to the right
+// peer. The sender the handler sees stands for that one request: one
+// process registered per socket actor takes the answers, and the request's
+// number rides in the PID's RequestId, so there is no future, registration
+// or timer per request. A handler that answers with messages.Error or with
+// something that is not a Reply, that misses ServeOptions.Deadline, or that
+// stops, fails the request: ERROR_CODE_HANDLER_FAILED to the owner, counted,
+// and the peer gets ServeOptions.FailureReply if set; otherwise nothing (its
+// client times out and may retry), and a REP socket is reset so that it can
+// take the next request. A ROUTER server sets router_mandatory unless the
+// spec says otherwise: a plain ROUTER drops a reply to a peer at its
+// high-water mark without a word. A server bounds the requests in progress
+// (ServeOptions.MaxPending): at the bound it stops receiving and ZeroMQ's
+// high-water marks push back on the clients. Malformed requests (no empty
+// delimiter after the routing id, no body) are dropped, counted as
+// RequestStats.malformed and reported as ERROR_CODE_INVALID_MESSAGE.
+//
+// Typed requests carry a protobuf message as the body [full type name,
+// payload] (NewRequest, RequestProto, EncodeBody): the asker receives the
+// decoded reply itself, and a handler of a server with ServeOptions.Typed
+// receives the decoded request and answers with any protobuf message. A body
+// that does not decode is counted in RequestStats.decode_errors: the asker
+// gets ERROR_CODE_INVALID_MESSAGE, a server's owner a DecodeError.
+//
+// GetRequestStats (Socket.RequestStats) answers with the counters, which
+// outlive restarts. A restarted client sends its requests in flight again on
+// the new socket; a restarted REP server forgets the request it was
+// handling.
+//
+// # Proxies and brokers
 //
 // Context.SpawnProxy starts a proxy actor with two child socket actors and
 // forwards every message from one to the other, as zmq_proxy(3): XSUB to
 // XPUB is a forwarder (the zguide's wuproxy), passing subscriptions
-// upstream; ROUTER to DEALER a request-reply broker; PULL to PUSH a
-// streamer. ProxySpec.Capture receives a copy of every message.
+// upstream; ROUTER to DEALER a request-reply broker (rrbroker); PULL to PUSH
+// a streamer. ProxySpec.Capture receives a copy of every message. With
+// ProxySpec.LoadBalance, ROUTER to ROUTER is the zguide's load-balancing
+// broker (lbbroker): REQ workers announce READY and each client request goes
+// to the worker ready the longest.
 //
 // # Concurrency
 //

@@ -178,3 +178,40 @@ func ExampleSocket_SendWait() {
 	// false <nil>
 	// true
 }
+
+func ExampleSocket_Request() {
+	z, shutdown, err := newExampleSystem()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer shutdown()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	// A handler actor answers each request; the ROUTER server socket actor
+	// sends the answer back to the peer that asked.
+	hello := z.System().Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		if r, ok := c.Message().(*messages.Request); ok {
+			c.Respond(&messages.Reply{Frames: [][]byte{[]byte("World, " + string(r.GetFrames()[0]))}})
+		}
+	}))
+	server, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Router, Binds: []string{"inproc://example-hello"}},
+		actors.WithHandler(hello, actors.ServeOptions{Deadline: time.Second}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	client, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Dealer, Connects: server.Bound()})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	reply, err := client.Request(ctx, [][]byte{[]byte("Hello")}, actors.Timeout(time.Second), actors.Retries(2))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s after %d attempt\n", reply.GetFrames()[0], reply.GetAttempts())
+	// Output: World, Hello after 1 attempt
+}

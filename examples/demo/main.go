@@ -1,8 +1,10 @@
 // Demo shows socket actors at work: a PUSH/PULL pipeline over tcp into a
 // consumer actor, a PAIR ping-pong between two actors over inproc, the
 // errors that bad input gets, publish/subscribe between actors with topic
-// prefixes and typed protobuf messages, and a supervised socket actor that
-// fails and comes back. It then shuts everything down cleanly. `make demo` runs it.
+// prefixes and typed protobuf messages, request/reply from asking actors
+// through a DEALER client to a ROUTER server with a pool of handler actors
+// (replies out of order, a timeout with retries), and a supervised socket
+// actor that fails and comes back. It then shuts everything down cleanly. `make demo` runs it.
 //
 // The actors report to main through buffered channels and never wait for
 // it: a report that does not fit is a demo bug, reported as a problem.
@@ -193,7 +195,10 @@ func main() {
 	fmt.Println("\n== 4. Pub/sub between actors: topic prefixes, fan-out, typed protobuf messages")
 	pubSubDemo(ctx, p, problems)
 
-	fmt.Println("\n== 5. A supervised socket actor fails and comes back while traffic goes on")
+	fmt.Println("\n== 5. Request/reply between actors: a DEALER client, a ROUTER server, a pool of handlers")
+	reqRepDemo(ctx, p, problems)
+
+	fmt.Println("\n== 6. A supervised socket actor fails and comes back while traffic goes on")
 	restartDemo(ctx, p, problems)
 
 	fmt.Printf("\nsocket actors still running: %d\n", p.Z.Len())
