@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/zmqactor/zmqactor/actors"
@@ -106,4 +107,81 @@ func typedSubscriberRounds(f testing.TB) func(t *testing.T, n uint8, topic, name
 			t.Fatalf("subscriber got %v, want the sentinel %v", got, sentinel)
 		}
 	}
+}
+
+// FuzzServerRequest sends the fuzzer's frames from a raw DEALER peer to a
+// ROUTER server socket actor whose handler echoes, then a good request.
+// A message with an empty delimiter frame and a body after it is a request,
+// echoed back with its envelope; anything else is reported to the owner as
+// ERROR_CODE_INVALID_MESSAGE. Either way the good request is answered: the
+// server survives every input.
+func FuzzServerRequest(f *testing.F) {
+	f.Add(uint8(1), []byte{}, []byte("body"), []byte{})
+	f.Add(uint8(0), []byte("no delimiter"), []byte{}, []byte{})
+	f.Add(uint8(3), []byte("env"), []byte{}, []byte("a"))
+	f.Add(uint8(1), []byte{}, []byte{}, []byte{})
+	f.Fuzz(serverRequestRounds(f))
+}
+
+func serverRequestRounds(f testing.TB) func(t *testing.T, n uint8, a, b, c []byte) {
+	system, z := testutil.NewSystem(f)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	f.Cleanup(cancel)
+	owner, peerIn := actors.NewInbox(system, 64), actors.NewInbox(system, 64)
+	f.Cleanup(owner.Close)
+	f.Cleanup(peerIn.Close)
+	handler := system.Root.Spawn(actor.PropsFromFunc(echo))
+	srv, err := z.Spawn(ctx, sockets.Spec{Name: "server", Type: sockets.Router, Binds: []string{"inproc://fuzz-server"}},
+		actors.WithOwner(owner.PID()), actors.WithHandler(handler, actors.ServeOptions{}))
+	if err != nil {
+		f.Fatal(err)
+	}
+	peer, err := z.Spawn(ctx, sockets.Spec{Name: "peer", Type: sockets.Dealer, Connects: srv.Bound()}, actors.WithOwner(peerIn.PID()))
+	if err != nil {
+		f.Fatal(err)
+	}
+	testutil.Expect[*messages.Started](f, owner, testutil.Wait)
+	testutil.Expect[*messages.Started](f, peerIn, testutil.Wait)
+
+	round := 0
+	return func(t *testing.T, n uint8, a, b, c []byte) {
+		round++
+		ctx := testutil.Ctx(t)
+		frames := fuzzFrames(n, a, b, c)
+		d := 0
+		for d < len(frames) && len(frames[d]) != 0 {
+			d++
+		}
+		request := d < len(frames)-1
+		if _, err := peer.SendWait(ctx, frames...); err != nil {
+			t.Fatalf("send: %v", err)
+		}
+		sentinel := []byte(fmt.Sprintf("sentinel-%d", round))
+		if _, err := peer.SendWait(ctx, []byte{}, sentinel); err != nil {
+			t.Fatal(err)
+		}
+		if request {
+			got := testutil.Expect[*messages.Received](t, peerIn, testutil.Wait).GetFrames()
+			if !equalFrames(got, frames) {
+				t.Fatalf("echo %q, sent %q", got, frames)
+			}
+		} else if e := testutil.Expect[*messages.Error](t, owner, testutil.Wait); e.GetCode() != messages.ErrorCode_ERROR_CODE_INVALID_MESSAGE {
+			t.Fatalf("owner got %v for %q", e, frames)
+		}
+		if got := testutil.Expect[*messages.Received](t, peerIn, testutil.Wait).GetFrames(); len(got) != 2 || string(got[1]) != string(sentinel) {
+			t.Fatalf("sentinel came back as %q", got)
+		}
+	}
+}
+
+func equalFrames(a, b [][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if string(a[i]) != string(b[i]) {
+			return false
+		}
+	}
+	return true
 }
