@@ -246,6 +246,23 @@ func TestRequestTimeouts(t *testing.T) {
 			t.Errorf("stats %v", st)
 		}
 	})
+	t.Run("cancelled", func(t *testing.T) {
+		f := newFixture(t)
+		srv, in := f.rawRouter()
+		cli := f.client(sockets.Dealer, srv.Endpoint())
+		ctx, cancel := context.WithCancel(f.ctx)
+		c := requestAsync(ctx, cli, [][]byte{[]byte("ping")}, actors.Timeout(time.Hour))
+		testutil.Expect[*messages.Received](t, in, testutil.Wait)
+		cancel()
+		if r := f.result(c); !errors.Is(r.err, context.Canceled) {
+			t.Fatalf("got %v, want context.Canceled", r.err)
+		}
+		// The request stays in flight until the socket closes; closing
+		// answers it.
+		if st := f.rrStats(cli); st.GetInFlight() != 1 {
+			t.Errorf("stats %v", st)
+		}
+	})
 	t.Run("answered late", func(t *testing.T) {
 		f := newFixture(t)
 		srv, in := f.rawRouter()

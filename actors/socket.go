@@ -202,8 +202,10 @@ func ask[T any](ctx context.Context, s *Socket, op string, cmd any) (T, error) {
 			return zero, context.DeadlineExceeded
 		}
 	}
-	res, err := s.zc.system.Root.RequestFuture(s.pid, cmd, timeout).Result()
+	res, err := await(ctx, s.zc.system.Root.RequestFuture(s.pid, cmd, timeout))
 	switch {
+	case err != nil && ctx.Err() != nil:
+		return zero, ctx.Err()
 	case errors.Is(err, actor.ErrDeadLetter):
 		return zero, &sockets.Error{Op: op, Socket: s.Name(), Err: ErrClosed}
 	case errors.Is(err, actor.ErrTimeout):

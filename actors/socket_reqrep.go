@@ -117,9 +117,10 @@ func (s *Socket) request(ctx context.Context, r *messages.Request) (any, error) 
 			return nil, context.DeadlineExceeded
 		}
 	}
-	f := s.zc.system.Root.RequestFuture(s.pid, r, wait)
-	res, err := f.Result()
+	res, err := await(ctx, s.zc.system.Root.RequestFuture(s.pid, r, wait))
 	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, ctx.Err()
 	case errors.Is(err, actor.ErrDeadLetter):
 		return nil, &sockets.Error{Op: "request", Socket: s.Name(), Err: ErrClosed}
 	case errors.Is(err, actor.ErrTimeout):
@@ -137,4 +138,28 @@ func (s *Socket) request(ctx context.Context, r *messages.Request) (any, error) 
 		return nil, sockets.ErrorFromProto(e)
 	}
 	return res, nil
+}
+
+// await waits for f's result or for ctx to end, whichever comes first. The
+// future ends by itself at its timeout, and so does the goroutine that
+// waits for it.
+func await(ctx context.Context, f *actor.Future) (any, error) {
+	if ctx.Done() == nil {
+		return f.Result()
+	}
+	type result struct {
+		res any
+		err error
+	}
+	c := make(chan result, 1)
+	go func() {
+		res, err := f.Result()
+		c <- result{res, err}
+	}()
+	select {
+	case r := <-c:
+		return r.res, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }

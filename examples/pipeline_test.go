@@ -37,7 +37,8 @@ func TestMain(m *testing.M) {
 	if raceEnabled {
 		args = append(args, "-race")
 	}
-	args = append(args, "./taskvent", "./taskwork", "./tasksink", "./demo", "./wuserver", "./wuclient", "./wuproxy", "./psenvpub", "./psenvsub", "./syncpub", "./syncsub")
+	args = append(args, "./taskvent", "./taskwork", "./tasksink", "./demo", "./wuserver", "./wuclient", "./wuproxy", "./psenvpub", "./psenvsub", "./syncpub", "./syncsub",
+		"./hwserver", "./hwclient", "./rrclient", "./rrworker", "./rrbroker", "./mtserver", "./lpclient", "./lpserver")
 	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "go %s: %v\n%s", strings.Join(args, " "), err, out)
 		_ = os.RemoveAll(dir)
@@ -435,6 +436,8 @@ func TestDemo(t *testing.T) {
 		"new-york     received 20 messages (expected 20)", "typed        received 10 messages (expected 10)",
 		"100 deliveries to 4 subscribers over 5 wire subscriptions",
 		`temperatures stopped; weather: a peer unsubscribed from "temp."`,
+		`alice got "worker-`, `squared 3 = 9"`, `bob got "worker-`, `squared 9 = 81"`,
+		"(ErrRequestTimeout: true)", `the next one: "worker-`, "squares-client: 8 requests, 7 replies, 2 retries, 1 timed out",
 		"before the failure: 1000 sent, 1000 received", "restarted (attempt 1",
 		"shutdown complete",
 	} {

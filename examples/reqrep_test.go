@@ -1,0 +1,406 @@
+package examples_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/zmqactor/zmqactor/internal/testutil"
+)
+
+// exitCode waits for the program to end and returns all it printed and
+// its exit status.
+func (p *proc) exitCode() (string, int) {
+	p.t.Helper()
+	deadline := time.NewTimer(testutil.Wait)
+	defer deadline.Stop()
+	for {
+		select {
+		case line, ok := <-p.lines:
+			if ok {
+				p.out.WriteString(line)
+				continue
+			}
+			select {
+			case err := <-p.done:
+				p.done <- err // for the cleanup
+				var exit *exec.ExitError
+				switch {
+				case err == nil:
+					return p.out.String(), 0
+				case errors.As(err, &exit) && exit.ExitCode() >= 0:
+					return p.out.String(), exit.ExitCode()
+				}
+				p.t.Fatalf("%s: %v\n%s", p.name, err, p.out.String())
+			case <-deadline.C:
+				p.t.Fatalf("%s closed its output but did not exit within %v", p.name, testutil.Wait)
+			}
+		case <-deadline.C:
+			p.t.Fatalf("%s did not finish within %v:\n%s", p.name, testutil.Wait, p.out.String())
+		}
+	}
+}
+
+// checkReplies checks a hello world client's output (hwclient, rrclient):
+// the zguide's "Received reply N [World]" for each of n requests, in
+// order, and no other reply.
+func checkReplies(t *testing.T, name, out string, n int) {
+	t.Helper()
+	at := 0
+	for i := range n {
+		want := fmt.Sprintf("Received reply %d [World]\n", i)
+		j := strings.Index(out[at:], want)
+		if j < 0 {
+			t.Fatalf("%s did not print %q after reply %d:\n%s", name, want, i-1, out)
+		}
+		at += j + len(want)
+	}
+	if got := strings.Count(out, "Received reply "); got != n {
+		t.Fatalf("%s printed %d replies, want %d:\n%s", name, got, n, out)
+	}
+}
+
+// checkOK checks lpclient's output for the answers to requests 1 to n,
+// in order.
+func checkOK(t *testing.T, out string, n int) {
+	t.Helper()
+	at := 0
+	for i := 1; i <= n; i++ {
+		want := fmt.Sprintf("I: server replied OK (%d)\n", i)
+		j := strings.Index(out[at:], want)
+		if j < 0 {
+			t.Fatalf("lpclient did not print %q after the answer to %d:\n%s", want, i-1, out)
+		}
+		at += j + len(want)
+	}
+	if got := strings.Count(out, "I: server replied OK"); got != n {
+		t.Fatalf("lpclient printed %d answers, want %d:\n%s", got, n, out)
+	}
+}
+
+// requests counts the requests a server or worker printed it handled.
+func requests(out string) int { return strings.Count(out, "Received request: [Hello]\n") }
+
+// TestHelloWorld runs the zguide's first pair: hwclient's ten "Hello" to
+// hwserver, each answered "World".
+func TestHelloWorld(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ep := freeEndpoints(t, 1)[0]
+	server := start(ctx, t, filepath.Join(bin, "hwserver"), "-bind", ep, "-work", "0")
+	server.waitFor("bound " + ep)
+	out := start(ctx, t, filepath.Join(bin, "hwclient"), "-connect", ep).exit()
+	if !strings.HasPrefix(out, "Connecting to hello world server...\nSending Hello 0...\n") {
+		t.Errorf("hwclient did not start with the zguide's lines:\n%s", out)
+	}
+	checkReplies(t, "hwclient", out, 10)
+	server.signal(syscall.SIGTERM)
+	if n := requests(server.exit()); n != 10 {
+		t.Fatalf("hwserver handled %d requests, want 10", n)
+	}
+}
+
+// TestHelloWorldInterop talks to pyzmq both ways: a pyzmq REQ client asks
+// hwserver, and hwclient asks a pyzmq REP server; each side checks the
+// other's frames: one frame "Hello", one frame "World".
+func TestHelloWorldInterop(t *testing.T) {
+	py := testutil.Python(t)
+	t.Run("pyzmq client", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		const script = `
+import sys, zmq
+ctx = zmq.Context()
+req = ctx.socket(zmq.REQ); req.setsockopt(zmq.LINGER, 0); req.setsockopt(zmq.RCVTIMEO, 20000)
+req.connect(sys.argv[1])
+for i in range(10):
+    req.send(b"Hello")
+    reply = req.recv_multipart()
+    assert reply == [b"World"], reply
+print("replies 10", flush=True)
+req.close(); ctx.term()
+`
+		ep := freeEndpoints(t, 1)[0]
+		server := start(ctx, t, filepath.Join(bin, "hwserver"), "-bind", ep, "-work", "0")
+		server.waitFor("bound " + ep)
+		if out := start(ctx, t, py, "-c", script, ep).exit(); !strings.Contains(out, "replies 10") {
+			t.Fatalf("python printed:\n%s", out)
+		}
+		server.signal(syscall.SIGINT)
+		if n := requests(server.exit()); n != 10 {
+			t.Fatalf("hwserver handled %d requests, want 10", n)
+		}
+	})
+	t.Run("pyzmq server", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		const script = `
+import zmq
+ctx = zmq.Context()
+rep = ctx.socket(zmq.REP); rep.setsockopt(zmq.LINGER, 5000); rep.setsockopt(zmq.RCVTIMEO, 20000)
+rep.bind("tcp://127.0.0.1:*")
+print("bound", rep.getsockopt(zmq.LAST_ENDPOINT).decode(), flush=True)
+for i in range(10):
+    frames = rep.recv_multipart()
+    assert frames == [b"Hello"], frames
+    rep.send(b"World")
+print("requests 10", flush=True)
+rep.close(); ctx.term()
+`
+		server := start(ctx, t, py, "-c", script)
+		ep := strings.Fields(server.waitFor("bound "))[1]
+		checkReplies(t, "hwclient", start(ctx, t, filepath.Join(bin, "hwclient"), "-connect", ep).exit(), 10)
+		if out := server.exit(); !strings.Contains(out, "requests 10") {
+			t.Fatalf("python printed:\n%s", out)
+		}
+	})
+}
+
+// TestReqRepBroker runs rrclient through rrbroker to two rrworkers: the
+// ten replies come back, and the workers handled ten requests between
+// them (the broker's DEALER spreads them over the workers connected).
+func TestReqRepBroker(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	eps := freeEndpoints(t, 2)
+	frontend, backend := eps[0], eps[1]
+	broker := start(ctx, t, filepath.Join(bin, "rrbroker"), "-frontend", frontend, "-backend", backend)
+	broker.waitFor("bound " + frontend + " " + backend)
+	var workers []*proc
+	for range 2 {
+		w := start(ctx, t, filepath.Join(bin, "rrworker"), "-connect", backend, "-work", "0")
+		w.waitFor("worker ready")
+		workers = append(workers, w)
+	}
+	checkReplies(t, "rrclient", start(ctx, t, filepath.Join(bin, "rrclient"), "-connect", frontend).exit(), 10)
+
+	handled := 0
+	for i, w := range workers {
+		w.signal([]syscall.Signal{syscall.SIGTERM, syscall.SIGINT}[i])
+		n := requests(w.exit())
+		t.Logf("worker %d handled %d requests", i+1, n)
+		handled += n
+	}
+	if handled != 10 {
+		t.Fatalf("the workers handled %d requests, want 10", handled)
+	}
+	broker.signal(syscall.SIGTERM)
+	broker.exit()
+}
+
+// TestReqRepBrokerInterop puts each of our programs next to pyzmq ones:
+// rrclient and rrworker talk through a pyzmq zmq.proxy broker (ROUTER to
+// DEALER, as the zguide's msgqueue); and rrbroker forwards between a pyzmq
+// REQ client and a pyzmq DEALER worker, which checks that the client's
+// envelope came through frame for frame, [client id, "", "Hello"], and
+// sends it back with the reply.
+func TestReqRepBrokerInterop(t *testing.T) {
+	py := testutil.Python(t)
+	t.Run("pyzmq broker", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		const script = `
+import zmq
+ctx = zmq.Context()
+frontend = ctx.socket(zmq.ROUTER); frontend.bind("tcp://127.0.0.1:*")
+backend = ctx.socket(zmq.DEALER); backend.bind("tcp://127.0.0.1:*")
+print("bound", frontend.getsockopt(zmq.LAST_ENDPOINT).decode(), backend.getsockopt(zmq.LAST_ENDPOINT).decode(), flush=True)
+zmq.proxy(frontend, backend)
+`
+		// The broker runs until the test ends.
+		eps := strings.Fields(start(ctx, t, py, "-c", script).waitFor("bound "))
+		if len(eps) != 3 {
+			t.Fatalf("python printed %q", eps)
+		}
+		worker := start(ctx, t, filepath.Join(bin, "rrworker"), "-connect", eps[2], "-work", "0")
+		worker.waitFor("worker ready")
+		checkReplies(t, "rrclient", start(ctx, t, filepath.Join(bin, "rrclient"), "-connect", eps[1]).exit(), 10)
+		worker.signal(syscall.SIGTERM)
+		if n := requests(worker.exit()); n != 10 {
+			t.Fatalf("rrworker handled %d requests, want 10", n)
+		}
+	})
+	t.Run("pyzmq client and worker", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		const script = `
+import sys, zmq
+ctx = zmq.Context()
+client = ctx.socket(zmq.REQ); client.setsockopt(zmq.LINGER, 0); client.setsockopt(zmq.RCVTIMEO, 20000)
+worker = ctx.socket(zmq.DEALER); worker.setsockopt(zmq.LINGER, 0); worker.setsockopt(zmq.RCVTIMEO, 20000)
+client.connect(sys.argv[1]); worker.connect(sys.argv[2])
+for i in range(10):
+    client.send(b"Hello")
+    frames = worker.recv_multipart()
+    assert len(frames) == 3 and frames[0] and frames[1] == b"" and frames[2] == b"Hello", frames
+    worker.send_multipart(frames[:2] + [b"World"])
+    reply = client.recv_multipart()
+    assert reply == [b"World"], reply
+print("replies 10", flush=True)
+client.close(); worker.close(); ctx.term()
+`
+		eps := freeEndpoints(t, 2)
+		frontend, backend := eps[0], eps[1]
+		broker := start(ctx, t, filepath.Join(bin, "rrbroker"), "-frontend", frontend, "-backend", backend)
+		broker.waitFor("bound " + frontend + " " + backend)
+		if out := start(ctx, t, py, "-c", script, frontend, backend).exit(); !strings.Contains(out, "replies 10") {
+			t.Fatalf("python printed:\n%s", out)
+		}
+		broker.signal(syscall.SIGINT)
+		broker.exit()
+	})
+}
+
+// TestMultithreadedServer runs three hwclients at once against mtserver,
+// whose pool of worker actors answers them all.
+func TestMultithreadedServer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ep := freeEndpoints(t, 1)[0]
+	server := start(ctx, t, filepath.Join(bin, "mtserver"), "-bind", ep, "-work", "10ms")
+	server.waitFor("bound " + ep)
+	var clients []*proc
+	for range 3 {
+		clients = append(clients, start(ctx, t, filepath.Join(bin, "hwclient"), "-connect", ep))
+	}
+	for _, c := range clients {
+		checkReplies(t, "hwclient", c.exit(), 10)
+	}
+	server.signal(syscall.SIGTERM)
+	if n := requests(server.exit()); n != 30 {
+		t.Fatalf("mtserver handled %d requests, want 30", n)
+	}
+}
+
+// TestLazyPirate runs lpclient against a well-behaved lpserver: every
+// request is answered at the first attempt.
+func TestLazyPirate(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ep := freeEndpoints(t, 1)[0]
+	server := start(ctx, t, filepath.Join(bin, "lpserver"), "-bind", ep, "-chaos=false", "-work", "0")
+	server.waitFor("bound " + ep)
+	out := start(ctx, t, filepath.Join(bin, "lpclient"), "-connect", ep, "-n", "5").exit()
+	if !strings.HasPrefix(out, "I: connecting to server...\n") {
+		t.Errorf("lpclient did not start with the zguide's line:\n%s", out)
+	}
+	checkOK(t, out, 5)
+	if strings.Contains(out, "W: ") || strings.Contains(out, "E: ") {
+		t.Fatalf("lpclient retried or complained:\n%s", out)
+	}
+	server.signal(syscall.SIGTERM)
+	sout := server.exit()
+	for i := 1; i <= 5; i++ {
+		if want := fmt.Sprintf("I: normal request (%d)\n", i); !strings.Contains(sout, want) {
+			t.Fatalf("lpserver did not print %q:\n%s", want, sout)
+		}
+	}
+}
+
+// TestLazyPirateRecovers overloads lpserver at the second request for
+// longer than lpclient's timeout: the client gives up on its socket, sends
+// the request again on a new one, and gets its answer once the server is
+// back.
+func TestLazyPirateRecovers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ep := freeEndpoints(t, 1)[0]
+	server := start(ctx, t, filepath.Join(bin, "lpserver"), "-bind", ep, "-chaos=false", "-work", "0",
+		"-overload-at", "2", "-overload", "700ms")
+	server.waitFor("bound " + ep)
+	out := start(ctx, t, filepath.Join(bin, "lpclient"), "-connect", ep, "-n", "3",
+		"-timeout", "300ms", "-retries", "10").exit()
+	checkOK(t, out, 3)
+	if !strings.Contains(out, "W: no response from server, retried on a new socket") {
+		t.Fatalf("lpclient did not retry:\n%s", out)
+	}
+	server.waitFor("I: simulating CPU overload")
+	server.signal(syscall.SIGTERM)
+	server.exit()
+}
+
+// TestLazyPirateServerCrash crashes lpserver at the third request: lpclient
+// has its first two answers, tries the third -retries times and abandons,
+// exit 1; the server exits 0, as the zguide's does.
+func TestLazyPirateServerCrash(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ep := freeEndpoints(t, 1)[0]
+	server := start(ctx, t, filepath.Join(bin, "lpserver"), "-bind", ep, "-chaos=false", "-work", "0", "-crash-at", "3")
+	server.waitFor("bound " + ep)
+	client := start(ctx, t, filepath.Join(bin, "lpclient"), "-connect", ep, "-timeout", "200ms", "-retries", "3")
+	if sout := server.exit(); !strings.Contains(sout, "I: simulating a crash\n") || strings.Contains(sout, "(3)") {
+		t.Fatalf("lpserver did not crash at the third request:\n%s", sout)
+	}
+	out, code := client.exitCode()
+	if code != 1 {
+		t.Fatalf("lpclient exited %d, want 1:\n%s", code, out)
+	}
+	checkOK(t, out, 2)
+	if !strings.HasSuffix(out, "E: server seems to be offline, abandoning\n") {
+		t.Fatalf("lpclient did not abandon:\n%s", out)
+	}
+}
+
+// TestLazyPirateNoServer: with no server at all, lpclient abandons its
+// first request after -retries attempts of -timeout each, and exits 1.
+func TestLazyPirateNoServer(t *testing.T) {
+	const timeout, retries = 100 * time.Millisecond, 3
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ep := freeEndpoints(t, 1)[0]
+	begin := time.Now()
+	client := start(ctx, t, filepath.Join(bin, "lpclient"), "-connect", ep,
+		"-timeout", timeout.String(), "-retries", strconv.Itoa(retries))
+	out, code := client.exitCode()
+	took := time.Since(begin)
+	if code != 1 {
+		t.Fatalf("lpclient exited %d, want 1:\n%s", code, out)
+	}
+	if want := "I: connecting to server...\nE: server seems to be offline, abandoning\n"; out != want {
+		t.Fatalf("lpclient printed:\n%s\nwant:\n%s", out, want)
+	}
+	if took < retries*timeout {
+		t.Fatalf("lpclient abandoned after %v, before its %d attempts of %v", took, retries, timeout)
+	}
+}
+
+// TestReqRepInterrupted checks that each program, interrupted while it
+// waits (a server or broker for requests, a client for a reply that will
+// not come), shuts down cleanly and exits 0 at once: the clients would
+// wait much longer than the test's deadline for their replies. (rrclient,
+// hwclient's twin, prints nothing before its first reply to wait for.)
+func TestReqRepInterrupted(t *testing.T) {
+	eps := freeEndpoints(t, 6)
+	nobody := eps[5] // no one listens there
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		ready string
+		sig   syscall.Signal
+	}{
+		{"hwserver", []string{"-bind", eps[0]}, "bound", syscall.SIGTERM},
+		{"mtserver", []string{"-bind", eps[1]}, "bound", syscall.SIGINT},
+		{"lpserver", []string{"-bind", eps[2]}, "bound", syscall.SIGTERM},
+		{"rrbroker", []string{"-frontend", eps[3], "-backend", eps[4]}, "bound", syscall.SIGINT},
+		{"rrworker", []string{"-connect", nobody}, "worker ready", syscall.SIGTERM},
+		{"hwclient", []string{"-connect", nobody}, "Sending Hello 0", syscall.SIGINT},
+		{"lpclient", []string{"-connect", nobody, "-timeout", "1h"}, "I: connecting", syscall.SIGINT},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			p := start(ctx, t, filepath.Join(bin, tc.name), tc.args...)
+			p.waitFor(tc.ready)
+			p.signal(tc.sig)
+			p.exit()
+		})
+	}
+}

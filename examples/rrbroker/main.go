@@ -1,0 +1,84 @@
+// Rrbroker is the zguide's request-reply broker (rrbroker): a ROUTER
+// frontend bound to tcp://*:5559 for the clients (rrclient, or any REQ or
+// DEALER) and a DEALER backend bound to tcp://*:5560 for the workers
+// (rrworker, or any REP or DEALER). Each request goes from the frontend out
+// of the backend, which spreads the requests over the connected workers in
+// turn; each reply comes back the other way. Messages pass frame for frame,
+// the ROUTER's envelope included: [client id, "", body...] on the backend,
+// so a REP worker answers and the frontend sends the reply to the client
+// it came from. Neither side can tell the broker from a direct peer.
+//
+// The zguide's version polls both sockets in a loop (msgqueue calls
+// zmq_proxy instead). This one is an actors.Proxy (Context.SpawnProxy): a
+// proxy actor that owns the two socket actors and forwards between them.
+// Requests that arrive while no worker is connected wait in the backend's
+// send queue (up to 1,000; more are reported on stderr and dropped).
+//
+// It prints "bound FRONTEND BACKEND" once both sockets listen and runs
+// until SIGINT or SIGTERM, then stops the proxy and exits 0. Errors of
+// single messages are reported on stderr and the broker goes on.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/zmqactor/zmqactor/actors"
+	"github.com/zmqactor/zmqactor/examples/internal/cli"
+	"github.com/zmqactor/zmqactor/messages"
+	"github.com/zmqactor/zmqactor/sockets"
+)
+
+func main() {
+	frontend := flag.String("frontend", "tcp://*:5559", "endpoint the clients connect to")
+	backend := flag.String("backend", "tcp://*:5560", "endpoint the workers connect to")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "rrbroker: no arguments")
+		flag.Usage()
+		os.Exit(2)
+	}
+
+	p := cli.Start("rrbroker")
+	defer p.Close()
+
+	events := actors.NewInbox(p.System, 16)
+	defer events.Close()
+	proxy, err := p.Z.SpawnProxy(p.Ctx, actors.ProxySpec{
+		Name:     "rrbroker",
+		Frontend: sockets.Spec{Name: "frontend", Type: sockets.Router, Binds: []string{*frontend}},
+		Backend:  sockets.Spec{Name: "backend", Type: sockets.Dealer, Binds: []string{*backend}},
+		Owner:    events.PID(),
+	})
+	p.Check(err)
+	fmt.Println("bound", proxy.Frontend().Endpoint(), proxy.Backend().Endpoint())
+
+	for {
+		select {
+		case <-p.Ctx.Done():
+			ctx, cancel := context.WithTimeout(context.Background(), cli.ShutdownTimeout)
+			defer cancel()
+			if err := proxy.Close(ctx); err != nil {
+				fmt.Fprintf(os.Stderr, "rrbroker: %v\n", err)
+				p.Close()
+				os.Exit(1)
+			}
+			return // Close (deferred) shuts down the rest.
+		case m := <-events.C():
+			switch m := m.(type) {
+			case *messages.Error:
+				// One message that could not be forwarded does not stop
+				// the broker: its client times out, or waits.
+				fmt.Fprintf(os.Stderr, "rrbroker: %v\n", sockets.ErrorFromProto(m))
+			case *messages.Closed:
+				err := sockets.ErrorFromProto(m.Error)
+				if err == nil {
+					err = fmt.Errorf("%s closed: %s", m.Socket, m.Reason)
+				}
+				p.Check(err)
+			}
+		}
+	}
+}

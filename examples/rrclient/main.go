@@ -1,0 +1,62 @@
+// Rrclient is the zguide's request-reply client (rrclient): a REQ socket
+// connects to the broker's frontend at tcp://localhost:5559 (see rrbroker)
+// and sends 10 requests (-n), each one frame "Hello", one at a time. It
+// prints each reply as
+//
+//	Received reply 0 [World]
+//
+// (a reply of several frames with spaces between them) and exits 0 after
+// the last one. The broker passes each request on to one of its workers
+// (rrworker); the client cannot tell a broker from a server.
+//
+// Each request goes through the REQ socket actor with Socket.Request, which
+// waits for the reply. Like the zguide's client it waits as long as it
+// takes by default: until the broker is there and has a worker, the request
+// waits. -timeout bounds the wait for each reply; past it the program fails
+// (exit 1). SIGINT or SIGTERM stop it at any time, exit 0.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/zmqactor/zmqactor/actors"
+	"github.com/zmqactor/zmqactor/examples/internal/cli"
+	"github.com/zmqactor/zmqactor/sockets"
+)
+
+// forever stands for no timeout, which a request always has.
+const forever = 100 * 365 * 24 * time.Hour
+
+func main() {
+	connect := flag.String("connect", "tcp://localhost:5559", "endpoint of the broker's frontend")
+	n := flag.Int("n", 10, "number of requests")
+	timeout := flag.Duration("timeout", 0, "how long to wait for each reply (0: as long as it takes)")
+	flag.Parse()
+	if *n < 0 || *timeout < 0 || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "rrclient: -n and -timeout must be >= 0, and no arguments")
+		flag.Usage()
+		os.Exit(2)
+	}
+	wait := *timeout
+	if wait == 0 {
+		wait = forever
+	}
+
+	p := cli.Start("rrclient")
+	defer p.Close()
+
+	// No linger: a request left unanswered at exit does not matter.
+	requester, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "requester", Type: sockets.Req, Connects: []string{*connect},
+		Options: []sockets.Option{sockets.Linger(0)}})
+	p.Check(err)
+
+	for i := range *n {
+		reply, err := requester.Request(p.Ctx, [][]byte{[]byte("Hello")}, actors.Timeout(wait))
+		p.Check(err)
+		fmt.Printf("Received reply %d [%s]\n", i, bytes.Join(reply.Frames, []byte(" ")))
+	}
+}
