@@ -21,8 +21,9 @@ var extensionID = extensions.NextExtensionID() //nolint:gochecknoglobals // prot
 //
 // A Context is safe for concurrent use.
 type Context struct {
-	system *actor.ActorSystem
-	zctx   *sockets.Context
+	system  *actor.ActorSystem
+	zctx    *sockets.Context
+	answers *answers // for the Socket methods that wait
 
 	mu       sync.Mutex
 	closing  bool
@@ -57,7 +58,12 @@ func NewContext(system *actor.ActorSystem, opts ...Option) (*Context, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Context{system: system, zctx: zctx, live: map[string]chan struct{}{}}
+	answers, err := newAnswers(system)
+	if err != nil {
+		_ = zctx.Term()
+		return nil, err
+	}
+	c := &Context{system: system, zctx: zctx, answers: answers, live: map[string]chan struct{}{}}
 	system.Extensions.Register(c)
 	return c, nil
 }
@@ -133,6 +139,9 @@ func (c *Context) Shutdown(ctx context.Context) error {
 			return fmt.Errorf("zmqactor: shutdown: socket actor %s still running: %w", id, ctx.Err())
 		}
 	}
-	c.termOnce.Do(func() { c.termErr = c.zctx.Term() })
+	c.termOnce.Do(func() {
+		c.termErr = c.zctx.Term()
+		c.system.ProcessRegistry.Remove(actor.NewPID(c.system.Address(), c.answers.id))
+	})
 	return c.termErr
 }

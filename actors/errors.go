@@ -18,6 +18,8 @@ var (
 	// wrong type.
 	ErrUnexpectedReply = errors.New("zmqactor: unexpected reply from socket actor")
 
+	errAnswersTaken = errors.New("zmqactor: the answers process id is taken")
+
 	ErrClosed      = sockets.ErrClosed      // the socket is closed
 	ErrTerminated  = sockets.ErrTerminated  // the context is shut down
 	ErrBadEndpoint = sockets.ErrBadEndpoint // an endpoint is invalid

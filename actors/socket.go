@@ -202,7 +202,7 @@ func ask[T any](ctx context.Context, s *Socket, op string, cmd any) (T, error) {
 			return zero, context.DeadlineExceeded
 		}
 	}
-	res, err := await(ctx, s.zc.system.Root.RequestFuture(s.pid, cmd, timeout))
+	res, err := s.zc.answers.ask(ctx, s.zc.system, s.pid, cmd, timeout)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return zero, ctx.Err()

@@ -117,7 +117,7 @@ func (s *Socket) request(ctx context.Context, r *messages.Request) (any, error) 
 			return nil, context.DeadlineExceeded
 		}
 	}
-	res, err := await(ctx, s.zc.system.Root.RequestFuture(s.pid, r, wait))
+	res, err := s.zc.answers.ask(ctx, s.zc.system, s.pid, r, wait)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return nil, ctx.Err()
@@ -138,28 +138,4 @@ func (s *Socket) request(ctx context.Context, r *messages.Request) (any, error) 
 		return nil, sockets.ErrorFromProto(e)
 	}
 	return res, nil
-}
-
-// await waits for f's result or for ctx to end, whichever comes first. The
-// future ends by itself at its timeout, and so does the goroutine that
-// waits for it.
-func await(ctx context.Context, f *actor.Future) (any, error) {
-	if ctx.Done() == nil {
-		return f.Result()
-	}
-	type result struct {
-		res any
-		err error
-	}
-	c := make(chan result, 1)
-	go func() {
-		res, err := f.Result()
-		c <- result{res, err}
-	}()
-	select {
-	case r := <-c:
-		return r.res, r.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 }
