@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/zmqactor/zmqactor/messages"
@@ -89,14 +90,6 @@ type startResult struct {
 }
 
 func (a *socketActor) Receive(ctx actor.Context) {
-	// A failure is protoactor's panic; note its reason for the next Started
-	// and let it go on to the supervisor.
-	defer func() {
-		if r := recover(); r != nil {
-			a.state.failure = fmt.Sprint(r)
-			panic(r)
-		}
-	}()
 	switch m := ctx.Message().(type) {
 	case *sockets.Signal:
 		if a.sock != nil {
@@ -121,12 +114,24 @@ func (a *socketActor) Receive(ctx actor.Context) {
 	case *actor.Stopping:
 		a.stopRetry(ctx)
 		a.stopDeadlines()
-		a.closeSocket(ctx, nil, nil, "actor stopped", nil)
+		reason := "actor stopped"
+		if d, ok := a.zc.takeDecision(a.self.Id); ok && !d.Restart {
+			reason = "stopped by its supervisor: " + d.Reason
+		}
+		a.closeSocket(ctx, nil, nil, reason, nil)
 		a.failRequests(&sockets.Error{Op: "request", Socket: a.state.spec.Name, Err: sockets.ErrClosed})
 	case *actor.Restarting:
 		a.stopRetry(ctx)
 		a.stopDeadlines()
 		a.closeSocket(ctx, nil, nil, "", nil)
+		ev := &messages.Restarting{Socket: a.state.spec.Name, Attempt: a.state.starts, Reason: a.state.failure}
+		if d, ok := a.zc.takeDecision(a.self.Id); ok && d.Restart {
+			ev.Backoff = durationpb.New(d.Backoff)
+			if ev.Reason == "" {
+				ev.Reason = d.Reason
+			}
+		}
+		a.event(ev)
 	case *actor.Stopped:
 		a.stopServer()
 		a.zc.unregister(ctx.Self().Id)
@@ -143,6 +148,45 @@ func (a *socketActor) Receive(ctx actor.Context) {
 			return
 		}
 		a.command(ctx, m, ctx.Sender())
+	}
+}
+
+// failures is the socket actor's outermost receiver middleware. A failure
+// is protoactor's panic, here or in any middleware of WithProps: it notes
+// the reason for the next Restarting and Started events, answers the
+// command the actor failed on, and lets the panic go on to the supervisor.
+// protoactor drops the message an actor fails on; answering it means a
+// failed command is never lost without a word: its sender, or the owner
+// when it has none, gets an Error, and the command is not carried out (a
+// Send's frames did not reach ZeroMQ). Signals and the actor's own timer
+// messages are not commands; InjectFault asked for the failure.
+func failures(state *socketState) actor.ReceiverMiddleware {
+	return func(next actor.ReceiverFunc) actor.ReceiverFunc {
+		return func(ctx actor.ReceiverContext, env *actor.MessageEnvelope) {
+			defer func() {
+				r := recover()
+				if r == nil {
+					return
+				}
+				state.failure = fmt.Sprint(r)
+				switch env.Message.(type) {
+				case *messages.InjectFault:
+				case proto.Message:
+					e := sockets.ErrorToProto(state.spec.Name, &sockets.Error{Op: "command", Socket: state.spec.Name,
+						Err: fmt.Errorf("%w: the socket actor failed while handling %T, which was not carried out: %v", sockets.ErrSocket, env.Message, r)})
+					switch {
+					case env.Sender != nil:
+						ctx.ActorSystem().Root.Send(env.Sender, e)
+					case state.owner != nil:
+						ctx.ActorSystem().Root.Send(state.owner, e)
+					default:
+						ctx.ActorSystem().EventStream.Publish(e)
+					}
+				}
+				panic(r)
+			}()
+			next(ctx, env)
+		}
 	}
 }
 

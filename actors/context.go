@@ -25,11 +25,12 @@ type Context struct {
 	zctx    *sockets.Context
 	answers *answers // for the Socket methods that wait
 
-	mu       sync.Mutex
-	closing  bool
-	live     map[string]chan struct{} // socket actor id -> closed when it has stopped
-	termOnce sync.Once
-	termErr  error
+	mu        sync.Mutex
+	closing   bool
+	live      map[string]chan struct{} // socket actor id -> closed when it has stopped
+	decisions map[string]Decision      // socket actor id -> its supervisor's last decision
+	termOnce  sync.Once
+	termErr   error
 }
 
 // ExtensionID implements protoactor's extensions.Extension.

@@ -128,3 +128,71 @@ func TestInjectFault(t *testing.T) {
 		t.Fatalf("InjectFault without the option: %v, %v", res, err)
 	}
 }
+
+// explodeOnSend is a receiver middleware that makes the socket actor fail
+// on a Send whose first frame is "explode", as a bug would.
+func explodeOnSend(next actor.ReceiverFunc) actor.ReceiverFunc {
+	return func(ctx actor.ReceiverContext, env *actor.MessageEnvelope) {
+		if s, ok := env.Message.(*messages.Send); ok && string(s.GetFrames()[0]) == "explode" {
+			panic(errors.New("exploded on a send"))
+		}
+		next(ctx, env)
+	}
+}
+
+// TestFailedCommandIsAnswered: the command a socket actor fails on is not
+// carried out, and not lost without a word either: its sender gets an
+// Error (or, sent without one, the owner does). The owner sees Restarting
+// with the attempt and reason, then Started, and the socket works again.
+func TestFailedCommandIsAnswered(t *testing.T) {
+	system, z := testutil.NewSystem(t)
+	inbox := actors.NewInbox(system, 64)
+	defer inbox.Close()
+	ctx := testutil.Ctx(t)
+	pull, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"inproc://failed-command"}}, actors.WithOwner(inbox.PID()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := actors.NewInbox(system, 64)
+	defer owner.Close()
+	push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: []string{"inproc://failed-command"}},
+		actors.WithOwner(owner.PID()), actors.WithProps(actor.WithReceiverMiddleware(explodeOnSend)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.Expect[*messages.Started](t, owner, testutil.Wait)
+	_, err = push.SendWait(ctx, []byte("explode"))
+	if !errors.Is(err, sockets.ErrSocket) || !strings.Contains(err.Error(), "not carried out") {
+		t.Fatalf("SendWait on the failing send: %v", err)
+	}
+	r := testutil.Expect[*messages.Restarting](t, owner, testutil.Wait)
+	if r.GetAttempt() != 1 || !strings.Contains(r.GetReason(), "exploded") {
+		t.Fatalf("Restarting %v", r)
+	}
+	if st := testutil.Expect[*messages.Started](t, owner, testutil.Wait); st.GetRestarts() != 1 {
+		t.Fatalf("Started %v", st)
+	}
+	// Without a sender the owner hears of it.
+	if err := push.Send([]byte("explode")); err != nil {
+		t.Fatal(err)
+	}
+	if e := testutil.Expect[*messages.Error](t, owner, testutil.Wait); e.GetCode() != messages.ErrorCode_ERROR_CODE_SOCKET_FAILED {
+		t.Fatalf("owner got %v", e)
+	}
+	if r := testutil.Expect[*messages.Restarting](t, owner, testutil.Wait); r.GetAttempt() != 2 {
+		t.Fatalf("Restarting %v", r)
+	}
+	if _, err := push.SendWait(ctx, []byte("fine")); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		m := testutil.Expect[*messages.Received](t, inbox, testutil.Wait)
+		if string(m.GetFrames()[0]) == "explode" {
+			t.Fatal("the failed send was carried out")
+		}
+		if string(m.GetFrames()[0]) == "fine" {
+			break
+		}
+	}
+	_ = pull
+}

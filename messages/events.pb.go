@@ -9,6 +9,7 @@ package messages
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -230,6 +231,84 @@ func (x *Started) GetRestartReason() string {
 	return ""
 }
 
+// Restarting says a socket actor failed and its supervisor is restarting
+// it: the socket is closed, and a new one is opened from the spec (Started
+// follows, with the same restart count). Sent to the owner before the new
+// socket opens.
+type Restarting struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// socket is the socket's name.
+	Socket string `protobuf:"bytes,1,opt,name=socket,proto3" json:"socket,omitempty"`
+	// attempt counts the restarts of this socket actor, this one included.
+	Attempt uint32 `protobuf:"varint,2,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// reason is the failure that caused the restart, as the socket actor saw
+	// it, or as its supervisor reported it.
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// backoff is the delay the supervisor waited before this restart, when
+	// a zmqactor supervision strategy decided it.
+	Backoff       *durationpb.Duration `protobuf:"bytes,4,opt,name=backoff,proto3" json:"backoff,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Restarting) Reset() {
+	*x = Restarting{}
+	mi := &file_zmqactor_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Restarting) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Restarting) ProtoMessage() {}
+
+func (x *Restarting) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Restarting.ProtoReflect.Descriptor instead.
+func (*Restarting) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Restarting) GetSocket() string {
+	if x != nil {
+		return x.Socket
+	}
+	return ""
+}
+
+func (x *Restarting) GetAttempt() uint32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *Restarting) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Restarting) GetBackoff() *durationpb.Duration {
+	if x != nil {
+		return x.Backoff
+	}
+	return nil
+}
+
 // Received is one multipart message that arrived on the socket, delivered to
 // the owner in the order ZeroMQ gave it.
 type Received struct {
@@ -245,7 +324,7 @@ type Received struct {
 
 func (x *Received) Reset() {
 	*x = Received{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[1]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -257,7 +336,7 @@ func (x *Received) String() string {
 func (*Received) ProtoMessage() {}
 
 func (x *Received) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[1]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -270,7 +349,7 @@ func (x *Received) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Received.ProtoReflect.Descriptor instead.
 func (*Received) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{1}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Received) GetSocket() string {
@@ -303,7 +382,7 @@ type Bound struct {
 
 func (x *Bound) Reset() {
 	*x = Bound{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[2]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -315,7 +394,7 @@ func (x *Bound) String() string {
 func (*Bound) ProtoMessage() {}
 
 func (x *Bound) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[2]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -328,7 +407,7 @@ func (x *Bound) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Bound.ProtoReflect.Descriptor instead.
 func (*Bound) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{2}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Bound) GetSocket() string {
@@ -365,7 +444,7 @@ type Connected struct {
 
 func (x *Connected) Reset() {
 	*x = Connected{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[3]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -377,7 +456,7 @@ func (x *Connected) String() string {
 func (*Connected) ProtoMessage() {}
 
 func (x *Connected) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[3]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -390,7 +469,7 @@ func (x *Connected) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Connected.ProtoReflect.Descriptor instead.
 func (*Connected) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Connected) GetSocket() string {
@@ -420,7 +499,7 @@ type Unbound struct {
 
 func (x *Unbound) Reset() {
 	*x = Unbound{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[4]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -432,7 +511,7 @@ func (x *Unbound) String() string {
 func (*Unbound) ProtoMessage() {}
 
 func (x *Unbound) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[4]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -445,7 +524,7 @@ func (x *Unbound) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Unbound.ProtoReflect.Descriptor instead.
 func (*Unbound) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{4}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Unbound) GetSocket() string {
@@ -475,7 +554,7 @@ type Disconnected struct {
 
 func (x *Disconnected) Reset() {
 	*x = Disconnected{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[5]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -487,7 +566,7 @@ func (x *Disconnected) String() string {
 func (*Disconnected) ProtoMessage() {}
 
 func (x *Disconnected) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[5]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -500,7 +579,7 @@ func (x *Disconnected) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Disconnected.ProtoReflect.Descriptor instead.
 func (*Disconnected) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{5}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Disconnected) GetSocket() string {
@@ -532,7 +611,7 @@ type Sent struct {
 
 func (x *Sent) Reset() {
 	*x = Sent{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[6]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +623,7 @@ func (x *Sent) String() string {
 func (*Sent) ProtoMessage() {}
 
 func (x *Sent) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[6]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,7 +636,7 @@ func (x *Sent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sent.ProtoReflect.Descriptor instead.
 func (*Sent) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{6}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Sent) GetSocket() string {
@@ -587,7 +666,7 @@ type OptionSet struct {
 
 func (x *OptionSet) Reset() {
 	*x = OptionSet{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[7]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -599,7 +678,7 @@ func (x *OptionSet) String() string {
 func (*OptionSet) ProtoMessage() {}
 
 func (x *OptionSet) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[7]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -612,7 +691,7 @@ func (x *OptionSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionSet.ProtoReflect.Descriptor instead.
 func (*OptionSet) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{7}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *OptionSet) GetSocket() string {
@@ -651,7 +730,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[8]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -663,7 +742,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[8]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -676,7 +755,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{8}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Error) GetSocket() string {
@@ -741,7 +820,7 @@ type Closed struct {
 
 func (x *Closed) Reset() {
 	*x = Closed{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[9]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -753,7 +832,7 @@ func (x *Closed) String() string {
 func (*Closed) ProtoMessage() {}
 
 func (x *Closed) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[9]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -766,7 +845,7 @@ func (x *Closed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Closed.ProtoReflect.Descriptor instead.
 func (*Closed) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{9}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Closed) GetSocket() string {
@@ -836,7 +915,7 @@ type Stats struct {
 
 func (x *Stats) Reset() {
 	*x = Stats{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[10]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -848,7 +927,7 @@ func (x *Stats) String() string {
 func (*Stats) ProtoMessage() {}
 
 func (x *Stats) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[10]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -861,7 +940,7 @@ func (x *Stats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stats.ProtoReflect.Descriptor instead.
 func (*Stats) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{10}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Stats) GetSocket() string {
@@ -959,14 +1038,20 @@ var File_zmqactor_v1_events_proto protoreflect.FileDescriptor
 
 const file_zmqactor_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x18zmqactor/v1/events.proto\x12\vzmqactor.v1\x1a\x18zmqactor/v1/socket.proto\"\xc5\x01\n" +
+	"\x18zmqactor/v1/events.proto\x12\vzmqactor.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x18zmqactor/v1/socket.proto\"\xc5\x01\n" +
 	"\aStarted\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12+\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x17.zmqactor.v1.SocketTypeR\x04type\x12\x14\n" +
 	"\x05bound\x18\x03 \x03(\tR\x05bound\x12\x1c\n" +
 	"\tconnected\x18\x04 \x03(\tR\tconnected\x12\x1a\n" +
 	"\brestarts\x18\x05 \x01(\rR\brestarts\x12%\n" +
-	"\x0erestart_reason\x18\x06 \x01(\tR\rrestartReason\":\n" +
+	"\x0erestart_reason\x18\x06 \x01(\tR\rrestartReason\"\x8b\x01\n" +
+	"\n" +
+	"Restarting\x12\x16\n" +
+	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x18\n" +
+	"\aattempt\x18\x02 \x01(\rR\aattempt\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x123\n" +
+	"\abackoff\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\abackoff\":\n" +
 	"\bReceived\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x16\n" +
 	"\x06frames\x18\x02 \x03(\fR\x06frames\"h\n" +
@@ -1049,33 +1134,36 @@ func file_zmqactor_v1_events_proto_rawDescGZIP() []byte {
 }
 
 var file_zmqactor_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_zmqactor_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_zmqactor_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_zmqactor_v1_events_proto_goTypes = []any{
-	(ErrorCode)(0),       // 0: zmqactor.v1.ErrorCode
-	(*Started)(nil),      // 1: zmqactor.v1.Started
-	(*Received)(nil),     // 2: zmqactor.v1.Received
-	(*Bound)(nil),        // 3: zmqactor.v1.Bound
-	(*Connected)(nil),    // 4: zmqactor.v1.Connected
-	(*Unbound)(nil),      // 5: zmqactor.v1.Unbound
-	(*Disconnected)(nil), // 6: zmqactor.v1.Disconnected
-	(*Sent)(nil),         // 7: zmqactor.v1.Sent
-	(*OptionSet)(nil),    // 8: zmqactor.v1.OptionSet
-	(*Error)(nil),        // 9: zmqactor.v1.Error
-	(*Closed)(nil),       // 10: zmqactor.v1.Closed
-	(*Stats)(nil),        // 11: zmqactor.v1.Stats
-	(SocketType)(0),      // 12: zmqactor.v1.SocketType
-	(*SocketOption)(nil), // 13: zmqactor.v1.SocketOption
+	(ErrorCode)(0),              // 0: zmqactor.v1.ErrorCode
+	(*Started)(nil),             // 1: zmqactor.v1.Started
+	(*Restarting)(nil),          // 2: zmqactor.v1.Restarting
+	(*Received)(nil),            // 3: zmqactor.v1.Received
+	(*Bound)(nil),               // 4: zmqactor.v1.Bound
+	(*Connected)(nil),           // 5: zmqactor.v1.Connected
+	(*Unbound)(nil),             // 6: zmqactor.v1.Unbound
+	(*Disconnected)(nil),        // 7: zmqactor.v1.Disconnected
+	(*Sent)(nil),                // 8: zmqactor.v1.Sent
+	(*OptionSet)(nil),           // 9: zmqactor.v1.OptionSet
+	(*Error)(nil),               // 10: zmqactor.v1.Error
+	(*Closed)(nil),              // 11: zmqactor.v1.Closed
+	(*Stats)(nil),               // 12: zmqactor.v1.Stats
+	(SocketType)(0),             // 13: zmqactor.v1.SocketType
+	(*durationpb.Duration)(nil), // 14: google.protobuf.Duration
+	(*SocketOption)(nil),        // 15: zmqactor.v1.SocketOption
 }
 var file_zmqactor_v1_events_proto_depIdxs = []int32{
-	12, // 0: zmqactor.v1.Started.type:type_name -> zmqactor.v1.SocketType
-	13, // 1: zmqactor.v1.OptionSet.option:type_name -> zmqactor.v1.SocketOption
-	0,  // 2: zmqactor.v1.Error.code:type_name -> zmqactor.v1.ErrorCode
-	9,  // 3: zmqactor.v1.Closed.error:type_name -> zmqactor.v1.Error
-	4,  // [4:4] is the sub-list for method output_type
-	4,  // [4:4] is the sub-list for method input_type
-	4,  // [4:4] is the sub-list for extension type_name
-	4,  // [4:4] is the sub-list for extension extendee
-	0,  // [0:4] is the sub-list for field type_name
+	13, // 0: zmqactor.v1.Started.type:type_name -> zmqactor.v1.SocketType
+	14, // 1: zmqactor.v1.Restarting.backoff:type_name -> google.protobuf.Duration
+	15, // 2: zmqactor.v1.OptionSet.option:type_name -> zmqactor.v1.SocketOption
+	0,  // 3: zmqactor.v1.Error.code:type_name -> zmqactor.v1.ErrorCode
+	10, // 4: zmqactor.v1.Closed.error:type_name -> zmqactor.v1.Error
+	5,  // [5:5] is the sub-list for method output_type
+	5,  // [5:5] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_zmqactor_v1_events_proto_init() }
@@ -1090,7 +1178,7 @@ func file_zmqactor_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zmqactor_v1_events_proto_rawDesc), len(file_zmqactor_v1_events_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -8,23 +8,44 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
-// ErrBadPolicy: a strategy option is out of range.
-var ErrBadPolicy = errors.New("zmqactor: invalid supervision policy")
+var (
+	// ErrBadPolicy: a strategy option is out of range.
+	ErrBadPolicy = errors.New("zmqactor: invalid supervision policy")
+	// ErrEscalate marks a failure that the supervisor's own supervisor
+	// must handle: an actor fails with an error wrapping it (for example
+	// fmt.Errorf("%w: config gone", supervision.ErrEscalate)) and Decide
+	// escalates.
+	ErrEscalate = errors.New("zmqactor: escalate")
+)
 
-// Decide is the decider for socket actors: it stops a socket actor whose
-// failure cannot be mended by a new socket (the ZeroMQ context is
-// terminating, or the socket was closed on purpose) and restarts it for any
-// other failure, including panics with values that are not errors. Errors
-// are matched with errors.Is, so wrapped zmq4 errnos work.
+// Decide is the decider for socket actors. Errors are matched with
+// errors.Is, so wrapped sentinels of package sockets and wrapped zmq4
+// errnos (zmq4.ETERM, zmq4.EADDRINUSE, ...) both work.
+//
+//   - Stop for good: the ZeroMQ context is terminating (ETERM), the socket
+//     was closed on purpose, and failures that a socket built again from
+//     the same spec would meet again: an unknown socket type, a bad
+//     endpoint or option, an address in use (a socket actor already retries
+//     EADDRINUSE ten times, over about 5 s, when it reopens).
+//   - Escalate: failures wrapping ErrEscalate.
+//   - Restart: anything else, such as a panic in a handler or a middleware,
+//     EFSM, a socket made unusable, an injected fault, and panics with
+//     values that are not errors.
 func Decide(reason any) actor.Directive {
 	err, ok := reason.(error)
 	if !ok {
 		return actor.RestartDirective
 	}
-	if errors.Is(err, sockets.ErrTerminated) || errors.Is(err, sockets.ErrClosed) {
+	switch {
+	case errors.Is(err, ErrEscalate):
+		return actor.EscalateDirective
+	case errors.Is(err, sockets.ErrTerminated), errors.Is(err, sockets.ErrClosed),
+		errors.Is(err, sockets.ErrUnknownType), errors.Is(err, sockets.ErrBadEndpoint),
+		errors.Is(err, sockets.ErrBadOption), errors.Is(err, sockets.ErrAddressInUse):
 		return actor.StopDirective
 	}
 	return actor.RestartDirective
@@ -170,9 +191,14 @@ func (s *Strategy) HandleFailure(system *actor.ActorSystem, supervisor actor.Sup
 		targets = supervisor.Children()
 	}
 	directive := s.cfg.decide(reason)
+	why := fmt.Sprint(reason)
 	if directive == actor.RestartDirective && s.restartsExceeded(rs) {
 		directive = actor.StopDirective
+		why = fmt.Sprintf("restart limit reached: more than %d restarts within %v; last failure: %v", s.cfg.maxRestarts, s.cfg.window, reason)
+	} else if directive == actor.StopDirective {
+		why = fmt.Sprintf("the failure cannot be mended by a restart: %v", reason)
 	}
+	z, _ := actors.FromSystem(system)
 	// Every decision can be observed on the system's event stream, as with
 	// protoactor's own strategies.
 	system.EventStream.Publish(&actor.SupervisorEvent{Child: child, Reason: reason, Directive: directive})
@@ -180,11 +206,26 @@ func (s *Strategy) HandleFailure(system *actor.ActorSystem, supervisor actor.Sup
 	case actor.ResumeDirective:
 		supervisor.ResumeChildren(child)
 	case actor.StopDirective:
+		if z != nil {
+			for _, pid := range targets {
+				z.NoteDecision(pid, actors.Decision{Reason: why})
+			}
+		}
 		supervisor.StopChildren(targets...)
 	case actor.EscalateDirective:
 		supervisor.EscalateFailure(reason, message)
 	default:
-		delay := s.jittered(s.Delay(rs.NumberOfFailures(s.cfg.window)))
+		attempt := rs.NumberOfFailures(s.cfg.window)
+		delay := s.jittered(s.Delay(attempt))
+		if z != nil {
+			for _, pid := range targets {
+				d := actors.Decision{Restart: true, Attempt: attempt, Backoff: delay, Reason: why}
+				if !pid.Equal(child) {
+					d.Reason = fmt.Sprintf("restarted with %s (all for one): %v", child.Id, reason)
+				}
+				z.NoteDecision(pid, d)
+			}
+		}
 		if delay <= 0 {
 			supervisor.RestartChildren(targets...)
 			return

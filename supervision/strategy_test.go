@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pebbe/zmq4"
 
 	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/internal/testutil"
@@ -23,8 +25,15 @@ func TestDecide(t *testing.T) {
 	}{
 		{fmt.Errorf("receive: %w", sockets.ErrTerminated), actor.StopDirective},
 		{&sockets.Error{Op: "send", Err: sockets.ErrClosed}, actor.StopDirective},
-		{fmt.Errorf("bind: %w", sockets.ErrAddressInUse), actor.RestartDirective},
-		{sockets.ErrUnsupported, actor.RestartDirective},
+		// A socket actor retries EADDRINUSE itself when it reopens; a failure
+		// with it after that is for good, as are other spec errors.
+		{fmt.Errorf("bind: %w: %w", sockets.ErrAddressInUse, zmq4.EADDRINUSE), actor.StopDirective},
+		{&sockets.Error{Op: "connect", Err: sockets.ErrBadEndpoint}, actor.StopDirective},
+		{fmt.Errorf("open: %w", sockets.ErrUnknownType), actor.StopDirective},
+		{fmt.Errorf("%w: config store gone", supervision.ErrEscalate), actor.EscalateDirective},
+		{fmt.Errorf("send: %w: %w", sockets.ErrUnsupported, zmq4.EFSM), actor.RestartDirective},
+		{fmt.Errorf("receive: %w", sockets.ErrSocket), actor.RestartDirective},
+		{&actors.InjectedFault{Reason: "test"}, actor.RestartDirective},
 		{"a panic with a string", actor.RestartDirective},
 	}
 	for _, tt := range tests {
@@ -103,16 +112,25 @@ func TestRestartLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, inbox, pids := supervise(t, s, "a")
+	root, inbox, pids := supervise(t, s, "a", "b")
 	for want := uint32(1); want <= 2; want++ {
 		root.Send(pids["a"], boom{})
+		r := testutil.Expect[*messages.Restarting](t, inbox, testutil.Wait)
+		if r.GetSocket() != "a" || r.GetAttempt() != want || !strings.Contains(r.GetReason(), "boom") || r.GetBackoff().AsDuration() <= 0 {
+			t.Fatalf("restart %d: event %v", want, r)
+		}
 		if st := testutil.Expect[*messages.Started](t, inbox, testutil.Wait); st.Restarts != want {
 			t.Fatalf("Started.Restarts = %d, want %d", st.Restarts, want)
 		}
 	}
 	root.Send(pids["a"], boom{})
-	if closed := testutil.Expect[*messages.Closed](t, inbox, testutil.Wait); closed.Socket != "a" {
-		t.Fatalf("Closed from %q", closed.Socket)
+	closed := testutil.Expect[*messages.Closed](t, inbox, testutil.Wait)
+	if closed.Socket != "a" || !strings.Contains(closed.GetReason(), "restart limit reached") || !strings.Contains(closed.GetReason(), "boom") {
+		t.Fatalf("Closed %v", closed)
+	}
+	// The supervisor and its other child are still up.
+	if st, err := root.RequestFuture(pids["b"], &messages.GetStats{}, testutil.Wait).Result(); err != nil {
+		t.Fatalf("sibling after the limit: %v %v", st, err)
 	}
 }
 

@@ -1,0 +1,51 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// Decision is what a supervisor decided about a failed socket actor, noted
+// with Context.NoteDecision so that the socket actor can tell its owner:
+// the attempt and backoff go into the Restarting event, and the reason of a
+// stop into the Closed event.
+type Decision struct {
+	// Restart is true for a restart, false for a stop.
+	Restart bool
+	// Attempt is the restart's number within the supervisor's window.
+	Attempt int
+	// Backoff is the delay before the restart.
+	Backoff time.Duration
+	// Reason says why, such as "restart limit reached: 3 restarts within
+	// 10s".
+	Reason string
+}
+
+// NoteDecision records a supervisor's decision about the socket actor
+// child, for its next Restarting or Closed event. Supervisors that are not
+// zmqactor's (package supervision) need not call it: the events then say
+// less.
+func (c *Context) NoteDecision(child *actor.PID, d Decision) {
+	if child == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.live[child.Id]; !ok {
+		return // not a socket actor of this context
+	}
+	if c.decisions == nil {
+		c.decisions = map[string]Decision{}
+	}
+	c.decisions[child.Id] = d
+}
+
+// takeDecision returns and forgets the decision noted for id.
+func (c *Context) takeDecision(id string) (Decision, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.decisions[id]
+	delete(c.decisions, id)
+	return d, ok
+}
