@@ -222,3 +222,10 @@ func ask[T any](ctx context.Context, s *Socket, op string, cmd any) (T, error) {
 	}
 	return answer, nil
 }
+
+// SocketOf returns a handle on a socket actor spawned as a child (with
+// Props), from the Started event it sent: for supervisors and service
+// trees that spawn socket actors themselves and want the Go methods.
+func (c *Context) SocketOf(pid *actor.PID, started *messages.Started) *Socket {
+	return &Socket{zc: c, pid: pid, started: started, requestTimeout: DefaultRequestTimeout}
+}

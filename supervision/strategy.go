@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -188,7 +189,9 @@ func (s *Strategy) HandleFailure(system *actor.ActorSystem, supervisor actor.Sup
 	rs *actor.RestartStatistics, reason any, message any) {
 	targets := []*actor.PID{child}
 	if s.allForOne {
-		targets = supervisor.Children()
+		// A copy: protoactor returns its own slice, which the supervisor
+		// changes as children stop, while the delayed restart reads it.
+		targets = slices.Clone(supervisor.Children())
 	}
 	directive := s.cfg.decide(reason)
 	why := fmt.Sprint(reason)
