@@ -187,10 +187,15 @@
 // connects done, or with the error that stopped it. A socket actor keeps its
 // spec outside the actor instance, with every bind (resolved, so a restarted
 // socket listens on the same port), connect, unbind, disconnect and option
-// applied since: a restarted instance (protoactor supervision) rebuilds the
-// same socket and sends Started again with Restarts counted. Messages still
-// in the old socket's ZeroMQ queues are lost on a restart; messages in the
-// socket actor's mailbox are not. Close, a failure that makes the socket
+// applied since: a restarted instance (protoactor supervision) tells its
+// owner Restarting (attempt and reason, and the backoff when package
+// supervision decided it), rebuilds the same socket and sends Started again
+// with Restarts counted. Messages still in the old socket's ZeroMQ queues
+// are lost on a restart; messages in the socket actor's mailbox are not.
+// The command a socket actor fails on is answered with an Error
+// (ERROR_CODE_SOCKET_FAILED) and not carried out: protoactor would drop it.
+// Package supervision has the deciders, strategies and service trees, and
+// says exactly what survives. Close, a failure that makes the socket
 // unusable (such as ETERM) and Shutdown send Closed with the number of
 // queued messages left unsent.
 package actors

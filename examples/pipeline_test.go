@@ -438,7 +438,8 @@ func TestDemo(t *testing.T) {
 		`temperatures stopped; weather: a peer unsubscribed from "temp."`,
 		`alice got "worker-`, `squared 3 = 9"`, `bob got "worker-`, `squared 9 = 81"`,
 		"(ErrRequestTimeout: true)", `the next one: "worker-`, "squares-client: 8 requests, 7 replies, 2 retries, 1 timed out",
-		"before the failure: 1000 sent, 1000 received", "restarted (attempt 1",
+		"before the failure: 1000 received", `supervised-pull: restarting (attempt 1, reason "zmqactor: injected fault: demo: pulled the plug", backoff`,
+		"supervised-pull: started again (restarts 1)", "in all: 3000 sent,",
 		"shutdown complete",
 	} {
 		if !strings.Contains(out, want) {

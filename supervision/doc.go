@@ -1,11 +1,25 @@
-// Package supervision holds the restart policy for socket actors.
+// Package supervision holds the restart policy for socket actors and
+// composes them into fault-tolerant service trees.
 //
-// Decide is the decider: a socket actor whose failure a new socket cannot
-// mend (the ZeroMQ context is terminating, or the socket was closed on
-// purpose) stops; any other failure restarts it. OneForOne and AllForOne
-// are protoactor supervisor strategies with a restart limit within a window
-// and a real exponential backoff with jitter and a cap, all set with
-// time.Duration options:
+// # Deciders
+//
+// Decide is the decider for socket actors, matching errors with errors.Is
+// (wrapped sentinels of package sockets and wrapped zmq4 errnos both work):
+// it stops a socket actor for good when the ZeroMQ context is terminating
+// (ETERM), when the socket was closed on purpose, and for failures that a
+// socket built again from the same spec would meet again (unknown type, bad
+// endpoint or option, address in use: a socket actor itself retries
+// EADDRINUSE ten times over about 5 s when it reopens); it escalates
+// failures wrapping ErrEscalate; and it restarts for anything else: a panic
+// in a handler or middleware, EFSM, a socket made unusable, an injected
+// fault.
+//
+// # Strategies
+//
+// OneForOne and AllForOne are protoactor supervisor strategies with a
+// restart limit within a window and a real exponential backoff with jitter
+// and a cap, all set with time.Duration options (protoactor's own backoff
+// is linear, with no cap and no limit):
 //
 //	strategy, err := supervision.AllForOne( // a broker's frontend and backend
 //		supervision.WithMaxRestarts(5),
@@ -15,19 +29,51 @@
 //	parent := actor.PropsFromProducer(newBroker, actor.WithSupervisor(strategy))
 //
 // The parent spawns its socket actors as children (actors.Context.Props).
-// A restarted socket actor rebuilds its socket from the spec and every
-// command applied since, on the same resolved endpoints, and sends Started
-// again with its restart count; past the limit it stops and sends Closed.
-// During the backoff its mailbox is suspended: commands wait and are carried
-// out after the restart.
+// Every decision is published on the actor system's event stream as an
+// *actor.SupervisorEvent, and the socket actor's owner hears of it:
+// messages.Restarting (attempt, reason, backoff) before each restart, then
+// messages.Started with the restart count; past the limit the socket actor
+// stops and its owner gets messages.Closed whose reason says so ("stopped
+// by its supervisor: restart limit reached: more than 5 restarts within
+// 1m0s; last failure: ..."). The supervisor and the rest of its tree stay
+// up.
 //
-// Each decision is published on the actor system's event stream as an
-// *actor.SupervisorEvent (child, reason, directive).
+// # Service trees
 //
-// A restarted SUB or XSUB socket actor subscribes again to every prefix of
-// its local subscribers and of its owner.
+// A Service declares handler actors, socket actors and nested services
+// under one strategy; Start starts the tree and waits until every socket is
+// open, and Running.Stop stops it, every supervisor stopping its children
+// before itself, with the owner told each socket's Closed. Sockets name
+// their handlers (WithHandler for ROUTER and REP servers) and receivers by
+// name, so one declaration describes a broker whose frontend and backend
+// restart together next to a pool of workers that restart alone:
 //
-// Not here yet: restart events to the socket's owner carrying the attempt
-// and reason (today: Started with restarts and restart_reason), the owner
-// told why the limit stopped a socket, service trees, and the chaos test.
+//	tree, err := supervision.Start(ctx, z, supervision.Service{
+//		Name: "shop",
+//		Services: []supervision.Service{
+//			{Name: "broker", Strategy: allForOne, Handlers: ..., Sockets: ...},
+//			{Name: "workers", Strategy: oneForOne, Handlers: ..., Sockets: ...},
+//		},
+//	}, owner)
+//
+// # What survives a restart, and what can be lost
+//
+// A restarted socket actor rebuilds its socket from its spec and every
+// command applied since, on the same resolved endpoints: options, binds,
+// connects, the subscriptions of a SUB or XSUB with their local
+// subscribers (and its owner's), a server's handler, a client's requests in
+// flight (a DEALER sends them again on the new socket, a REQ its current
+// one; their deadlines run on). Commands sent during the restart and the
+// backoff wait in the mailbox and are carried out afterwards, in order.
+// The command the actor failed on is not carried out and not lost without
+// a word: its sender, or the owner, gets an Error (ERROR_CODE_SOCKET_FAILED).
+//
+// Lost: what was inside the failed ZeroMQ socket (its queues, both ways, and
+// a send queue of messages waiting at the high-water mark: Closed.unsent
+// counts those) and what was on its connections. Peers reconnect to a
+// restarted socket over tcp and ipc; a peer connected over inproc does not
+// reconnect, so use tcp or ipc between sockets that restart. A REP server
+// forgets the request it was handling. Measured in the demo (make demo): a
+// PULL fed one message every 200 µs lost about 120 of 3,000 messages
+// across one restart with a 50 ms backoff.
 package supervision

@@ -206,13 +206,14 @@ func main() {
 	fmt.Println("shutdown complete: every socket actor stopped, ZeroMQ context terminated")
 }
 
-// counter owns a supervised PULL socket actor and reports each Received and
-// Started to the demo through channels.
+// counter owns a supervised PULL socket actor and reports each Received,
+// Restarting and Started to the demo through channels.
 type counter struct {
-	props    *actor.Props
-	received chan<- struct{}
-	started  chan<- socketStarted
-	problems chan<- error
+	props      *actor.Props
+	received   chan<- struct{}
+	started    chan<- socketStarted
+	restarting chan<- *messages.Restarting
+	problems   chan<- error
 }
 
 // socketStarted is a Started event with the socket actor that sent it.
@@ -229,6 +230,8 @@ func (c *counter) Receive(ctx actor.Context) {
 		report(c.started, socketStarted{m, ctx.Sender()}, c.problems)
 	case *messages.Received:
 		report(c.received, struct{}{}, c.problems)
+	case *messages.Restarting:
+		report(c.restarting, m, c.problems)
 	}
 }
 
@@ -239,46 +242,63 @@ func restartDemo(ctx context.Context, p *cli.Program, problems chan error) {
 	props, err := p.Z.Props(sockets.Spec{Name: "supervised-pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
 		actors.WithFaultInjection())
 	p.Check(err)
-	const n = 1000
+	const n, failAt = 3000, 1000
 	received, started := make(chan struct{}, 2*n), make(chan socketStarted, 4)
+	restarting := make(chan *messages.Restarting, 4)
 	p.System.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
-		return &counter{props: props, received: received, started: started, problems: problems}
+		return &counter{props: props, received: received, started: started, restarting: restarting, problems: problems}
 	}, actor.WithSupervisor(strategy)))
 	first := await(ctx, p, started, problems)
 	fmt.Printf("supervised-pull: started, bound to %s\n", first.Bound[0])
 	push, err := p.Z.Spawn(ctx, sockets.Spec{Name: "feeder", Type: sockets.Push, Connects: first.Bound})
 	p.Check(err)
 
-	// send sends n messages and counts them as they arrive: all n, or as
-	// many as arrived until none came for a second.
-	send := func() (arrived int) {
+	// The feeder sends n messages, one every 200 µs, while the socket
+	// fails and comes back.
+	fed := make(chan error, 1)
+	go func() {
+		tick := time.NewTicker(200 * time.Microsecond)
+		defer tick.Stop()
 		for i := range n {
-			p.Check(push.Send([]byte(strconv.Itoa(i))))
-		}
-		quiet := time.NewTimer(time.Second)
-		defer quiet.Stop()
-		for arrived < n {
-			select {
-			case <-received:
-				arrived++
-				quiet.Reset(time.Second)
-			case <-quiet.C:
-				return arrived
-			case err := <-problems:
-				p.Check(err)
-			case <-ctx.Done():
-				p.Check(fmt.Errorf("demo: %w", ctx.Err()))
+			<-tick.C
+			if err := push.Send([]byte(strconv.Itoa(i))); err != nil {
+				fed <- err
+				return
 			}
 		}
-		return arrived
+		fed <- nil
+	}()
+	count := 0
+	for count < failAt {
+		await(ctx, p, received, problems)
+		count++
 	}
-	fmt.Printf("before the failure: %d sent, %d received\n", n, send())
-
+	fmt.Printf("before the failure: %d received\n", count)
 	p.System.Root.Send(first.pid, &messages.InjectFault{Reason: "demo: pulled the plug"})
+	r := await(ctx, p, restarting, problems)
+	fmt.Printf("supervised-pull: restarting (attempt %d, reason %q, backoff %v)\n",
+		r.GetAttempt(), r.GetReason(), r.GetBackoff().AsDuration().Round(time.Millisecond))
 	again := await(ctx, p, started, problems)
-	fmt.Printf("supervised-pull: restarted (attempt %d, reason %q), bound again to %s\n",
-		again.Restarts, again.RestartReason, again.Bound[0])
-	fmt.Printf("after the restart:  %d sent, %d received (messages inside the failed socket's queues or on its old connection would be lost)\n", n, send())
+	fmt.Printf("supervised-pull: started again (restarts %d), bound again to %s\n", again.Restarts, again.Bound[0])
+	p.Check(await(ctx, p, fed, problems))
+	// Count what arrives until none came for a second.
+	quiet := time.NewTimer(time.Second)
+	defer quiet.Stop()
+	for count < n {
+		select {
+		case <-received:
+			count++
+			quiet.Reset(time.Second)
+			continue
+		case <-quiet.C:
+		case err := <-problems:
+			p.Check(err)
+		case <-ctx.Done():
+			p.Check(fmt.Errorf("demo: %w", ctx.Err()))
+		}
+		break
+	}
+	fmt.Printf("in all: %d sent, %d received, %d lost in the failed socket's queues and on its old connection\n", n, count, n-count)
 }
 
 // listener is a subscriber actor: it reports each message it gets, raw or
