@@ -9,7 +9,7 @@
 // (ETERM), when the socket was closed on purpose, and for failures that a
 // socket built again from the same spec would meet again (unknown type, bad
 // endpoint or option, address in use: a socket actor itself retries
-// EADDRINUSE ten times over about 5 s when it reopens); it escalates
+// EADDRINUSE for about 8 s when it reopens); it escalates
 // failures wrapping ErrEscalate; and it restarts for anything else: a panic
 // in a handler or middleware, EFSM, a socket made unusable, an injected
 // fault.
@@ -68,12 +68,22 @@
 // The command the actor failed on is not carried out and not lost without
 // a word: its sender, or the owner, gets an Error (ERROR_CODE_SOCKET_FAILED).
 //
-// Lost: what was inside the failed ZeroMQ socket (its queues, both ways, and
-// a send queue of messages waiting at the high-water mark: Closed.unsent
-// counts those) and what was on its connections. Peers reconnect to a
+// Lost: what was inside the failed ZeroMQ socket when it failed (its
+// queues, both ways, and its send queue of messages waiting at the
+// high-water mark) and what was on its connections. The socket is closed
+// the moment the actor fails, not after the backoff, so during the backoff
+// its peers keep their messages queued for the new socket instead of
+// handing them to one about to be thrown away. Peers reconnect to a
 // restarted socket over tcp and ipc; a peer connected over inproc does not
 // reconnect, so use tcp or ipc between sockets that restart. A REP server
-// forgets the request it was handling. Measured in the demo (make demo): a
-// PULL fed one message every 200 µs lost about 120 of 3,000 messages
-// across one restart with a 50 ms backoff.
+// forgets the request it was handling.
+//
+// Measured (BenchmarkRestartToFirstMessage, a PULL bound on tcp fed 10,000
+// numbered messages a second, 2 cores): from InjectFault to the first
+// message through the new socket, p50 1.7 ms and p99 3.4 ms with no backoff,
+// p50 11.8 ms and p99 14.8 ms with a 10 ms backoff; about 4 messages lost
+// per restart either way (106 with a 10 ms backoff when the socket was
+// still closed only at the restart). TestChaos injects about 550 faults into
+// 20 socket actors under traffic in 20 s and checks that all come back and
+// deliver.
 package supervision

@@ -31,7 +31,7 @@ var (
 //     was closed on purpose, and failures that a socket built again from
 //     the same spec would meet again: an unknown socket type, a bad
 //     endpoint or option, an address in use (a socket actor already retries
-//     EADDRINUSE ten times, over about 5 s, when it reopens).
+//     EADDRINUSE for about 8 s when it reopens).
 //   - Escalate: failures wrapping ErrEscalate.
 //   - Restart: anything else, such as a panic in a handler or a middleware,
 //     EFSM, a socket made unusable, an injected fault, and panics with
