@@ -8,13 +8,12 @@ import (
 
 // Decision is what a supervisor decided about a failed socket actor, noted
 // with Context.NoteDecision so that the socket actor can tell its owner:
-// the attempt and backoff go into the Restarting event, and the reason of a
-// stop into the Closed event.
+// the backoff goes into the Restarting event, whose attempt is the socket
+// actor's own count of restarts, and the reason of a stop into the Closed
+// event.
 type Decision struct {
 	// Restart is true for a restart, false for a stop.
 	Restart bool
-	// Attempt is the restart's number within the supervisor's window.
-	Attempt int
 	// Backoff is the delay before the restart.
 	Backoff time.Duration
 	// Reason says why, such as "restart limit reached: 3 restarts within

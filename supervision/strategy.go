@@ -222,7 +222,7 @@ func (s *Strategy) HandleFailure(system *actor.ActorSystem, supervisor actor.Sup
 		delay := s.jittered(s.Delay(attempt))
 		if z != nil {
 			for _, pid := range targets {
-				d := actors.Decision{Restart: true, Attempt: attempt, Backoff: delay, Reason: why}
+				d := actors.Decision{Restart: true, Backoff: delay, Reason: why}
 				if !pid.Equal(child) {
 					d.Reason = fmt.Sprintf("restarted with %s (all for one): %v", child.Id, reason)
 				}
