@@ -125,17 +125,7 @@ func main() {
 		case <-crashed:
 			return // the request is never answered
 		case m := <-events.C():
-			switch m := m.(type) {
-			case *messages.Error:
-				// One failed request does not stop the server.
-				fmt.Fprintf(os.Stderr, "lpserver: %v\n", sockets.ErrorFromProto(m))
-			case *messages.Closed:
-				err := sockets.ErrorFromProto(m.Error)
-				if err == nil {
-					err = fmt.Errorf("%s closed: %s", m.Socket, m.Reason)
-				}
-				p.Check(err)
-			}
+			p.Event(m) // a failed request is reported and the program goes on
 		}
 	}
 }

@@ -97,17 +97,7 @@ func main() {
 		case <-p.Ctx.Done():
 			return // Close (deferred) shuts down cleanly.
 		case m := <-events.C():
-			switch m := m.(type) {
-			case *messages.Error:
-				// One failed request does not stop the server.
-				fmt.Fprintf(os.Stderr, "mtserver: %v\n", sockets.ErrorFromProto(m))
-			case *messages.Closed:
-				err := sockets.ErrorFromProto(m.Error)
-				if err == nil {
-					err = fmt.Errorf("%s closed: %s", m.Socket, m.Reason)
-				}
-				p.Check(err)
-			}
+			p.Event(m) // a failed request is reported and the program goes on
 		}
 	}
 }

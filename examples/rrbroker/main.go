@@ -27,7 +27,6 @@ import (
 
 	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/examples/internal/cli"
-	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
@@ -67,18 +66,7 @@ func main() {
 			}
 			return // Close (deferred) shuts down the rest.
 		case m := <-events.C():
-			switch m := m.(type) {
-			case *messages.Error:
-				// One message that could not be forwarded does not stop
-				// the broker: its client times out, or waits.
-				fmt.Fprintf(os.Stderr, "rrbroker: %v\n", sockets.ErrorFromProto(m))
-			case *messages.Closed:
-				err := sockets.ErrorFromProto(m.Error)
-				if err == nil {
-					err = fmt.Errorf("%s closed: %s", m.Socket, m.Reason)
-				}
-				p.Check(err)
-			}
+			p.Event(m) // a failed request is reported and the program goes on
 		}
 	}
 }

@@ -28,33 +28,11 @@ import (
 	"os"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-
 	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/examples/internal/cli"
-	"github.com/zmqactor/zmqactor/messages"
+	"github.com/zmqactor/zmqactor/examples/internal/hello"
 	"github.com/zmqactor/zmqactor/sockets"
 )
-
-// greeter answers each request with "World" after the work.
-type greeter struct{ work time.Duration }
-
-func (g *greeter) Receive(ctx actor.Context) {
-	m, ok := ctx.Message().(*messages.Request)
-	if !ok {
-		return
-	}
-	fmt.Printf("Received request: [%s]\n", m.Frames[0])
-	reply := &messages.Reply{Frames: [][]byte{[]byte("World")}}
-	if g.work <= 0 {
-		ctx.Respond(reply)
-		return
-	}
-	// The sender stands for this one request: the reply may go to it
-	// later, from any goroutine.
-	to, root := ctx.Sender(), ctx.ActorSystem().Root
-	time.AfterFunc(g.work, func() { root.Send(to, reply) })
-}
 
 func main() {
 	connect := flag.String("connect", "tcp://localhost:5560", "endpoint of the broker's backend")
@@ -69,7 +47,7 @@ func main() {
 	p := cli.Start("rrworker")
 	defer p.Close()
 
-	handler := p.System.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &greeter{work: *work} }))
+	handler := p.System.Root.Spawn(hello.Props(*work))
 	events := actors.NewInbox(p.System, 16)
 	defer events.Close()
 	_, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "responder", Type: sockets.Rep, Connects: []string{*connect}},
@@ -83,17 +61,7 @@ func main() {
 		case <-p.Ctx.Done():
 			return // Close (deferred) shuts down cleanly.
 		case m := <-events.C():
-			switch m := m.(type) {
-			case *messages.Error:
-				// One failed request does not stop the worker.
-				fmt.Fprintf(os.Stderr, "rrworker: %v\n", sockets.ErrorFromProto(m))
-			case *messages.Closed:
-				err := sockets.ErrorFromProto(m.Error)
-				if err == nil {
-					err = fmt.Errorf("%s closed: %s", m.Socket, m.Reason)
-				}
-				p.Check(err)
-			}
+			p.Event(m) // a failed request is reported and the program goes on
 		}
 	}
 }

@@ -22,6 +22,8 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/zmqactor/zmqactor/actors"
+	"github.com/zmqactor/zmqactor/messages"
+	"github.com/zmqactor/zmqactor/sockets"
 )
 
 // ShutdownTimeout bounds Close: stopping the socket actors and terminating
@@ -89,4 +91,21 @@ func (p *Program) Close() {
 		os.Exit(1)
 	}
 	p.System.Shutdown()
+}
+
+// Event handles an event of a socket that serves on its own, such as a
+// server or a broker: an Error (one request or message that failed) is
+// printed to stderr and the program goes on; Closed ends it through Check.
+// Other messages are ignored.
+func (p *Program) Event(m any) {
+	switch m := m.(type) {
+	case *messages.Error:
+		fmt.Fprintf(os.Stderr, "%s: %v\n", p.Name, sockets.ErrorFromProto(m))
+	case *messages.Closed:
+		err := sockets.ErrorFromProto(m.Error)
+		if err == nil {
+			err = fmt.Errorf("%s closed: %s", m.Socket, m.Reason)
+		}
+		p.Check(err)
+	}
 }
