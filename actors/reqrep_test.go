@@ -60,17 +60,11 @@ func (f *fixture) rrStats(s *actors.Socket) *messages.RequestStats {
 // waitStats polls s's request stats until ok accepts them.
 func (f *fixture) waitRRStats(s *actors.Socket, what string, ok func(*messages.RequestStats) bool) *messages.RequestStats {
 	f.t.Helper()
-	deadline := time.Now().Add(testutil.Wait)
-	for {
-		st := f.rrStats(s)
-		if ok(st) {
-			return st
-		}
-		if time.Now().After(deadline) {
-			f.t.Fatalf("%s: stats never got there: %v", what, st)
-		}
-		time.Sleep(5 * time.Millisecond) // polling interval, not synchronisation
+	var st *messages.RequestStats
+	if !testutil.Poll(func() bool { st = f.rrStats(s); return ok(st) }) {
+		f.t.Fatalf("%s: stats never got there: %v", what, st)
 	}
+	return st
 }
 
 func TestRequestReply(t *testing.T) {

@@ -224,7 +224,9 @@ func TestPauseReceive(t *testing.T) {
 	// paused. Wait until the pusher's queue holds what neither side's
 	// high-water mark nor the TCP buffers took, and stays there.
 	deadline := time.Now().Add(20 * time.Second)
-	for {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for ; ; <-tick.C {
 		var queued int
 		push.do(func() { queued = push.sock.Queued() })
 		var received uint64
@@ -238,7 +240,6 @@ func TestPauseReceive(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the sender never met backpressure (queue %d)", queued)
 		}
-		time.Sleep(time.Millisecond) // polling interval
 	}
 	pull.do(func() {
 		if !pull.sock.Paused() {

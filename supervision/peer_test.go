@@ -219,19 +219,15 @@ func TestPeerKilledAndRestarted(t *testing.T) {
 				r, err := request("again", actors.Timeout(100*time.Millisecond), actors.Retries(200))
 				again <- result{r, err}
 			}()
-			deadline := time.Now().Add(testutil.Wait)
-			for {
-				st, err := client.RequestStats(ctx)
-				if err != nil {
+			var down *messages.RequestStats
+			if !testutil.Poll(func() bool {
+				var err error
+				if down, err = client.RequestStats(ctx); err != nil {
 					t.Fatal(err)
 				}
-				if st.GetRetries() >= 1 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("no retry while the server is down: %v", st)
-				}
-				time.Sleep(10 * time.Millisecond) // polling interval, not synchronisation
+				return down.GetRetries() >= 1
+			}) {
+				t.Fatalf("no retry while the server is down: %v", down)
 			}
 			peer = startPeer(t, peerPyRepServer, endpoint, "2")
 			peer.expect("ready")
@@ -305,19 +301,15 @@ func TestPeerKilledAndRestarted(t *testing.T) {
 			// The answer goes to a peer that is gone: lost on the wire, or
 			// refused by a ROUTER that already knows (host unreachable).
 			system.Root.Send(answer, &messages.Reply{Frames: [][]byte{[]byte("too late")}})
-			deadline := time.Now().Add(testutil.Wait)
-			for {
-				st, err := server.RequestStats(ctx)
-				if err != nil {
+			var settled *messages.RequestStats
+			if !testutil.Poll(func() bool {
+				var err error
+				if settled, err = server.RequestStats(ctx); err != nil {
 					t.Fatal(err)
 				}
-				if st.GetPending() == 0 && st.GetHandled() == n+1 && st.GetAnswered()+st.GetDropped() == n+1 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("the held request was not settled: %v", st)
-				}
-				time.Sleep(10 * time.Millisecond) // polling interval, not synchronisation
+				return settled.GetPending() == 0 && settled.GetHandled() == n+1 && settled.GetAnswered()+settled.GetDropped() == n+1
+			}) {
+				t.Fatalf("the held request was not settled: %v", settled)
 			}
 
 			peer = startPeer(t, peerPyReqClient, server.Endpoint(), "2", fmt.Sprint(n), "no")

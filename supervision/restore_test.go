@@ -405,19 +405,14 @@ func restoreFDs(t *testing.T) int {
 	return len(entries)
 }
 
-// restoreSettle polls get every 10 ms until ok accepts its value or the
+// restoreSettle polls get until ok accepts its value or the
 // deadline passes, and returns the last value: file descriptors and
 // goroutines of closed sockets go away in ZeroMQ's I/O thread and in the
 // socket's waiter shortly after the close, not at once.
 func restoreSettle(get func() int, ok func(int) bool) int {
-	deadline := time.Now().Add(testutil.Wait)
-	for {
-		v := get()
-		if ok(v) || time.Now().After(deadline) {
-			return v
-		}
-		time.Sleep(10 * time.Millisecond) // polling interval, not synchronisation
-	}
+	var v int
+	testutil.Poll(func() bool { v = get(); return ok(v) })
+	return v
 }
 
 // restoreHeap returns the Go heap in use after a collection.

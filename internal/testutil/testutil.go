@@ -105,3 +105,21 @@ func Python(t testing.TB) string {
 	}
 	return py
 }
+
+// Poll calls ok every few milliseconds until it returns true, and reports
+// whether it did within Wait: for conditions that come with no event to
+// wait on, such as counters and file descriptors that settle after a close.
+func Poll(ok func() bool) bool {
+	deadline := time.NewTimer(Wait)
+	defer deadline.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !ok() {
+		select {
+		case <-tick.C:
+		case <-deadline.C:
+			return ok()
+		}
+	}
+	return true
+}
