@@ -98,7 +98,7 @@ func (a *socketActor) Receive(ctx actor.Context) {
 				a.fail(ctx, err)
 				return
 			}
-			a.resetIfNeeded(ctx)
+			a.afterTurn(ctx)
 		}
 	case *actor.Started:
 		a.self, a.root = ctx.Self(), ctx.ActorSystem().Root
@@ -220,7 +220,7 @@ func (a *socketActor) command(ctx actor.Context, msg any, sender *actor.PID) {
 	case *handlerAnswer:
 		if a.state.server != nil {
 			a.handlerAnswered(m)
-			a.resetIfNeeded(ctx)
+			a.afterTurn(ctx)
 		}
 		return
 	case deadlineTick:
@@ -231,7 +231,7 @@ func (a *socketActor) command(ctx actor.Context, msg any, sender *actor.PID) {
 	}
 	name := a.state.spec.Name
 	if a.sock == nil {
-		a.answerErr(ctx, sender, &sockets.Error{Op: "command", Socket: name, Err: sockets.ErrClosed})
+		a.answerErr(sender, &sockets.Error{Op: "command", Socket: name, Err: sockets.ErrClosed})
 		return
 	}
 	var answer any
@@ -319,7 +319,7 @@ func (a *socketActor) command(ctx actor.Context, msg any, sender *actor.PID) {
 			Err: fmt.Errorf("%w: a socket actor does not understand %T", sockets.ErrBadMessage, m)}
 	}
 	if err != nil {
-		a.answerErr(ctx, sender, err)
+		a.answerErr(sender, err)
 		return
 	}
 	if answer != nil && sender != nil {
@@ -375,7 +375,7 @@ func (a *socketActor) open(ctx actor.Context) {
 		a.ended = true
 		a.event(&messages.Closed{Socket: name, Reason: "open failed", Error: sockets.ErrorToProto(name, err)})
 		for _, p := range a.pending {
-			a.answerErr(ctx, p.sender, &sockets.Error{Op: "command", Socket: name, Err: sockets.ErrClosed})
+			a.answerErr(p.sender, &sockets.Error{Op: "command", Socket: name, Err: sockets.ErrClosed})
 		}
 		a.pending = nil
 		ctx.Stop(a.self)
@@ -445,7 +445,7 @@ func (a *socketActor) stopRetry(ctx actor.Context) {
 	// Commands that waited for a reopen that will not come are answered.
 	a.opening = false
 	for _, p := range a.pending {
-		a.answerErr(ctx, p.sender, &sockets.Error{Op: "command", Socket: a.state.spec.Name, Err: sockets.ErrClosed})
+		a.answerErr(p.sender, &sockets.Error{Op: "command", Socket: a.state.spec.Name, Err: sockets.ErrClosed})
 	}
 	a.pending = nil
 }
@@ -470,7 +470,7 @@ func (a *socketActor) event(msg any) {
 
 // answerErr sends err as an Error to sender, or to the owner when there is
 // no sender: a failure is never dropped.
-func (a *socketActor) answerErr(ctx actor.Context, sender *actor.PID, err error) {
+func (a *socketActor) answerErr(sender *actor.PID, err error) {
 	e := sockets.ErrorToProto(a.state.spec.Name, err)
 	if sender != nil {
 		a.root.Send(sender, e)

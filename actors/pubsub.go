@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/proto"
@@ -17,12 +18,7 @@ func isSubscriber(t sockets.Type) bool { return t == sockets.Sub || t == sockets
 // hasSubscribeOptions reports whether the spec subscribes by option: those
 // subscriptions are the owner's.
 func hasSubscribeOptions(spec sockets.Spec) bool {
-	for _, o := range spec.Options {
-		if isSubscription(o) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(spec.Options, isSubscription)
 }
 
 func isSubscription(o sockets.Option) bool {

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -217,36 +218,33 @@ func isRouterMandatory(o sockets.Option) bool {
 	return ok
 }
 
-func hasOption(spec sockets.Spec, match func(sockets.Option) bool) bool {
-	for _, o := range spec.Options {
-		if match(o) {
-			return true
-		}
-	}
-	return false
-}
-
 func isClient(t sockets.Type) bool { return t == sockets.Dealer || t == sockets.Req }
 func isServer(t sockets.Type) bool { return t == sockets.Router || t == sockets.Rep }
 
-// initRequests checks the request/reply options against the socket type
-// and sets up the state they need.
-func initRequests(st *socketState, cfg spawnConfig) error {
+// checkRequests checks the request/reply spawn options against the socket
+// type.
+func checkRequests(t sockets.Type, cfg spawnConfig) error {
+	if cfg.handler != nil && !isServer(t) {
+		return fmt.Errorf("%w: WithHandler: a %v socket does not serve requests (ROUTER or REP does)", ErrUnsupported, t)
+	}
+	if cfg.requestTimeout != 0 && !isClient(t) {
+		return fmt.Errorf("%w: WithRequestTimeout: a %v socket does not send requests (DEALER or REQ does)", ErrUnsupported, t)
+	}
+	return nil
+}
+
+// initRequests sets up the client or server state of a socket actor whose
+// options checkRequests accepted.
+func initRequests(st *socketState, cfg spawnConfig) {
 	t := st.spec.Type
 	if cfg.handler != nil {
-		if !isServer(t) {
-			return fmt.Errorf("%w: WithHandler: a %v socket does not serve requests (ROUTER or REP does)", ErrUnsupported, t)
-		}
 		st.server = &serverState{handler: cfg.handler, opts: cfg.serve, pending: map[uint32]*served{}}
-		if t == sockets.Router && !hasOption(st.spec, isRouterMandatory) {
+		if t == sockets.Router && !slices.ContainsFunc(st.spec.Options, isRouterMandatory) {
 			// A plain ROUTER drops a reply for a peer at its high-water
 			// mark without a word; a mandatory one says EAGAIN, and the
 			// reply waits in the send queue instead.
 			st.spec.Options = append(st.spec.Options, sockets.RouterMandatory(true))
 		}
-	}
-	if cfg.requestTimeout != 0 && !isClient(t) {
-		return fmt.Errorf("%w: WithRequestTimeout: a %v socket does not send requests (DEALER or REQ does)", ErrUnsupported, t)
 	}
 	if isClient(t) {
 		timeout := cfg.requestTimeout
@@ -255,7 +253,6 @@ func initRequests(st *socketState, cfg spawnConfig) error {
 		}
 		st.client = &clientState{timeout: timeout, inflight: map[uint64]*outRequest{}}
 	}
-	return nil
 }
 
 // startServer registers the process that takes the handler's answers and
@@ -344,7 +341,7 @@ func (a *socketActor) sendNext() {
 		}
 		if _, err := a.sock.Send(r.body); err != nil {
 			c.waiting = c.waiting[1:]
-			a.answerErr(nil, r.asker, err)
+			a.answerErr(r.asker, err)
 			continue
 		}
 		r.sent = true
@@ -405,7 +402,7 @@ func (a *socketActor) answer(r *outRequest, body [][]byte) {
 	m, err := decodeBody(body, a.types)
 	if err != nil {
 		a.state.rr.decodeErrors++
-		a.answerErr(nil, r.asker, &sockets.Error{Op: "request", Socket: a.state.spec.Name, Err: fmt.Errorf("reply: %w", err)})
+		a.answerErr(r.asker, &sockets.Error{Op: "request", Socket: a.state.spec.Name, Err: fmt.Errorf("reply: %w", err)})
 		return
 	}
 	a.root.Send(r.asker, m)
@@ -427,7 +424,7 @@ func (a *socketActor) expireRequest(ctx actor.Context, r *outRequest) {
 		}
 		if _, err := a.sock.Send(r.wire); err != nil {
 			delete(c.inflight, r.id)
-			a.answerErr(nil, r.asker, err)
+			a.answerErr(r.asker, err)
 			return
 		}
 		r.attempts++
@@ -435,7 +432,7 @@ func (a *socketActor) expireRequest(ctx actor.Context, r *outRequest) {
 		return
 	}
 	a.state.rr.timeouts++
-	a.answerErr(nil, r.asker, &sockets.Error{Op: "request", Socket: a.state.spec.Name,
+	a.answerErr(r.asker, &sockets.Error{Op: "request", Socket: a.state.spec.Name,
 		Err: fmt.Errorf("%w: %v for each of %d attempts", sockets.ErrRequestTimeout, r.timeout, r.attempts)})
 	if req {
 		c.waiting = c.waiting[1:]
@@ -461,17 +458,12 @@ func (a *socketActor) resumeRequests() {
 		a.sendNext()
 		return
 	}
-	ids := make([]uint64, 0, len(c.inflight))
-	for id := range c.inflight {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(c.inflight)) {
 		r := c.inflight[id]
 		if _, err := a.sock.Send(r.wire); err != nil {
 			delete(c.inflight, id)
 			a.removeDeadline(r)
-			a.answerErr(nil, r.asker, err)
+			a.answerErr(r.asker, err)
 		}
 	}
 }
@@ -483,15 +475,10 @@ func (a *socketActor) failRequests(err error) {
 		return
 	}
 	for _, r := range c.waiting {
-		a.answerErr(nil, r.asker, err)
+		a.answerErr(r.asker, err)
 	}
-	ids := make([]uint64, 0, len(c.inflight))
-	for id := range c.inflight {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		a.answerErr(nil, c.inflight[id].asker, err)
+	for _, id := range slices.Sorted(maps.Keys(c.inflight)) {
+		a.answerErr(c.inflight[id].asker, err)
 	}
 	c.waiting, c.inflight = nil, map[uint64]*outRequest{}
 	a.state.timeouts = nil
@@ -650,18 +637,13 @@ func (a *socketActor) failServed(sv *served, reason string) {
 func (a *socketActor) handlerGone(ctx actor.Context) {
 	srv := a.state.server
 	srv.gone = true
-	seqs := make([]uint32, 0, len(srv.pending))
-	for seq := range srv.pending {
-		seqs = append(seqs, seq)
-	}
-	slices.Sort(seqs)
-	for _, seq := range seqs {
+	for _, seq := range slices.Sorted(maps.Keys(srv.pending)) {
 		sv := srv.pending[seq]
 		delete(srv.pending, seq)
 		a.removeDeadline(sv)
 		a.failServed(sv, "the handler stopped")
 	}
-	a.resetIfNeeded(ctx)
+	a.afterTurn(ctx)
 }
 
 // dropServed forgets the requests of a server whose socket was opened
@@ -741,15 +723,16 @@ func (a *socketActor) expire(ctx actor.Context) {
 			a.failServed(v, fmt.Sprintf("no answer within the deadline of %v", a.state.server.opts.Deadline))
 		}
 	}
-	a.resetIfNeeded(ctx)
+	a.afterTurn(ctx)
 	if a.sock != nil {
 		a.armDeadlines()
 	}
 }
 
-// resetIfNeeded resets a REP server that dropped a request, and lets a
-// server receive again when its requests in progress went below the bound.
-func (a *socketActor) resetIfNeeded(ctx actor.Context) {
+// afterTurn ends a message that may have changed a server's requests in
+// progress: it resets a REP server that dropped a request (which cannot
+// happen inside Handle), and pauses or resumes receiving for the bound.
+func (a *socketActor) afterTurn(ctx actor.Context) {
 	a.serverFlow()
 	if a.resetLater {
 		a.resetLater = false

@@ -83,7 +83,7 @@ func (c *Context) config(spec sockets.Spec, opts []SpawnOption) (spawnConfig, so
 	if err := spec.Validate(); err != nil {
 		return cfg, spec, err
 	}
-	if err := initRequests(&socketState{spec: spec}, cfg); err != nil {
+	if err := checkRequests(spec.Type, cfg); err != nil {
 		return cfg, spec, err
 	}
 	return cfg, spec, nil
@@ -102,7 +102,7 @@ func (c *Context) Props(spec sockets.Spec, opts ...SpawnOption) (*actor.Props, e
 
 func (c *Context) props(spec sockets.Spec, cfg spawnConfig, started chan<- startResult) *actor.Props {
 	state := &socketState{spec: spec, owner: cfg.owner, started: started, faults: cfg.faults}
-	_ = initRequests(state, cfg) // checked by config
+	initRequests(state, cfg)
 	producer := func() actor.Actor { return &socketActor{zc: c, state: state} }
 	opts := append([]actor.PropsOption{actor.WithReceiverMiddleware(failures(state)), actor.WithOnInit(func(ctx actor.Context) {
 		if state.owner == nil {
