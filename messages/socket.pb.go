@@ -270,6 +270,12 @@ type SocketOption struct {
 	//	*SocketOption_Unsubscribe
 	//	*SocketOption_XpubVerbose
 	//	*SocketOption_XpubNodrop
+	//	*SocketOption_CurveServer
+	//	*SocketOption_CurveClient
+	//	*SocketOption_PlainServer
+	//	*SocketOption_PlainClient
+	//	*SocketOption_ZapDomain
+	//	*SocketOption_HandshakeInterval
 	Option        isSocketOption_Option `protobuf_oneof:"option"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -447,6 +453,60 @@ func (x *SocketOption) GetXpubNodrop() bool {
 	return false
 }
 
+func (x *SocketOption) GetCurveServer() *CurveServer {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_CurveServer); ok {
+			return x.CurveServer
+		}
+	}
+	return nil
+}
+
+func (x *SocketOption) GetCurveClient() *CurveClient {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_CurveClient); ok {
+			return x.CurveClient
+		}
+	}
+	return nil
+}
+
+func (x *SocketOption) GetPlainServer() bool {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_PlainServer); ok {
+			return x.PlainServer
+		}
+	}
+	return false
+}
+
+func (x *SocketOption) GetPlainClient() *PlainClient {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_PlainClient); ok {
+			return x.PlainClient
+		}
+	}
+	return nil
+}
+
+func (x *SocketOption) GetZapDomain() string {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_ZapDomain); ok {
+			return x.ZapDomain
+		}
+	}
+	return ""
+}
+
+func (x *SocketOption) GetHandshakeInterval() *durationpb.Duration {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_HandshakeInterval); ok {
+			return x.HandshakeInterval
+		}
+	}
+	return nil
+}
+
 type isSocketOption_Option interface {
 	isSocketOption_Option()
 }
@@ -547,6 +607,51 @@ type SocketOption_XpubNodrop struct {
 	XpubNodrop bool `protobuf:"varint,15,opt,name=xpub_nodrop,json=xpubNodrop,proto3,oneof"`
 }
 
+type SocketOption_CurveServer struct {
+	// curve_server makes the socket a CURVE server (ZMQ_CURVE_SERVER) with
+	// this secret key (ZMQ_CURVE_SECRETKEY): its traffic is encrypted, and
+	// each client is authenticated by the context's ZAP authenticator. A
+	// socket actor also sets ZMQ_ZAP_ENFORCE_DOMAIN, so that with no
+	// authenticator running every client is refused, never let in.
+	CurveServer *CurveServer `protobuf:"bytes,16,opt,name=curve_server,json=curveServer,proto3,oneof"`
+}
+
+type SocketOption_CurveClient struct {
+	// curve_client makes the socket a CURVE client of the server with the
+	// given public key, with its own key pair (ZMQ_CURVE_SERVERKEY,
+	// ZMQ_CURVE_PUBLICKEY, ZMQ_CURVE_SECRETKEY).
+	CurveClient *CurveClient `protobuf:"bytes,17,opt,name=curve_client,json=curveClient,proto3,oneof"`
+}
+
+type SocketOption_PlainServer struct {
+	// plain_server makes the socket a PLAIN server (ZMQ_PLAIN_SERVER): the
+	// clients' user names and passwords are checked by the context's ZAP
+	// authenticator; nothing is encrypted. As for curve_server, with no
+	// authenticator running every client is refused.
+	PlainServer bool `protobuf:"varint,18,opt,name=plain_server,json=plainServer,proto3,oneof"`
+}
+
+type SocketOption_PlainClient struct {
+	// plain_client makes the socket a PLAIN client with these credentials
+	// (ZMQ_PLAIN_USERNAME, ZMQ_PLAIN_PASSWORD), sent in clear text.
+	PlainClient *PlainClient `protobuf:"bytes,19,opt,name=plain_client,json=plainClient,proto3,oneof"`
+}
+
+type SocketOption_ZapDomain struct {
+	// zap_domain is the authentication domain passed to the ZAP
+	// authenticator with each handshake (ZMQ_ZAP_DOMAIN); at most 254 bytes.
+	// On a socket with no security mechanism it makes the authenticator
+	// check the peers' addresses.
+	ZapDomain string `protobuf:"bytes,20,opt,name=zap_domain,json=zapDomain,proto3,oneof"`
+}
+
+type SocketOption_HandshakeInterval struct {
+	// handshake_interval bounds a connection's security handshake
+	// (ZMQ_HANDSHAKE_IVL), in whole milliseconds; zero means no limit.
+	// libzmq's default is 30 seconds.
+	HandshakeInterval *durationpb.Duration `protobuf:"bytes,21,opt,name=handshake_interval,json=handshakeInterval,proto3,oneof"`
+}
+
 func (*SocketOption_RoutingId) isSocketOption_Option() {}
 
 func (*SocketOption_SendHighWaterMark) isSocketOption_Option() {}
@@ -577,6 +682,186 @@ func (*SocketOption_XpubVerbose) isSocketOption_Option() {}
 
 func (*SocketOption_XpubNodrop) isSocketOption_Option() {}
 
+func (*SocketOption_CurveServer) isSocketOption_Option() {}
+
+func (*SocketOption_CurveClient) isSocketOption_Option() {}
+
+func (*SocketOption_PlainServer) isSocketOption_Option() {}
+
+func (*SocketOption_PlainClient) isSocketOption_Option() {}
+
+func (*SocketOption_ZapDomain) isSocketOption_Option() {}
+
+func (*SocketOption_HandshakeInterval) isSocketOption_Option() {}
+
+// CurveServer is a CURVE server's secret key. Keys are 32 raw bytes; Z85
+// text is decoded before it gets here.
+type CurveServer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// secret_key is the server's long-term secret key, 32 bytes.
+	SecretKey     []byte `protobuf:"bytes,1,opt,name=secret_key,json=secretKey,proto3" json:"secret_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CurveServer) Reset() {
+	*x = CurveServer{}
+	mi := &file_zmqactor_v1_socket_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CurveServer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CurveServer) ProtoMessage() {}
+
+func (x *CurveServer) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_socket_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CurveServer.ProtoReflect.Descriptor instead.
+func (*CurveServer) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_socket_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *CurveServer) GetSecretKey() []byte {
+	if x != nil {
+		return x.SecretKey
+	}
+	return nil
+}
+
+// CurveClient is a CURVE client's key pair and the key of the server it
+// talks to, 32 raw bytes each.
+type CurveClient struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// server_key is the server's long-term public key.
+	ServerKey []byte `protobuf:"bytes,1,opt,name=server_key,json=serverKey,proto3" json:"server_key,omitempty"`
+	// public_key is the client's long-term public key, which the server's
+	// authenticator checks.
+	PublicKey []byte `protobuf:"bytes,2,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"`
+	// secret_key is the client's long-term secret key.
+	SecretKey     []byte `protobuf:"bytes,3,opt,name=secret_key,json=secretKey,proto3" json:"secret_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CurveClient) Reset() {
+	*x = CurveClient{}
+	mi := &file_zmqactor_v1_socket_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CurveClient) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CurveClient) ProtoMessage() {}
+
+func (x *CurveClient) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_socket_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CurveClient.ProtoReflect.Descriptor instead.
+func (*CurveClient) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_socket_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *CurveClient) GetServerKey() []byte {
+	if x != nil {
+		return x.ServerKey
+	}
+	return nil
+}
+
+func (x *CurveClient) GetPublicKey() []byte {
+	if x != nil {
+		return x.PublicKey
+	}
+	return nil
+}
+
+func (x *CurveClient) GetSecretKey() []byte {
+	if x != nil {
+		return x.SecretKey
+	}
+	return nil
+}
+
+// PlainClient is a PLAIN client's credentials.
+type PlainClient struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// username is the user name, at most 255 bytes.
+	Username string `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	// password is the password, at most 255 bytes.
+	Password      string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlainClient) Reset() {
+	*x = PlainClient{}
+	mi := &file_zmqactor_v1_socket_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlainClient) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlainClient) ProtoMessage() {}
+
+func (x *PlainClient) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_socket_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlainClient.ProtoReflect.Descriptor instead.
+func (*PlainClient) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_socket_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PlainClient) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+func (x *PlainClient) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
 // SocketSpec says how to build a socket: its type, its options and where it
 // binds and connects. A socket actor keeps its spec, and the commands applied
 // since, so that a restarted actor rebuilds the same socket.
@@ -605,7 +890,7 @@ type SocketSpec struct {
 
 func (x *SocketSpec) Reset() {
 	*x = SocketSpec{}
-	mi := &file_zmqactor_v1_socket_proto_msgTypes[2]
+	mi := &file_zmqactor_v1_socket_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -617,7 +902,7 @@ func (x *SocketSpec) String() string {
 func (*SocketSpec) ProtoMessage() {}
 
 func (x *SocketSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_socket_proto_msgTypes[2]
+	mi := &file_zmqactor_v1_socket_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -630,7 +915,7 @@ func (x *SocketSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SocketSpec.ProtoReflect.Descriptor instead.
 func (*SocketSpec) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_socket_proto_rawDescGZIP(), []int{2}
+	return file_zmqactor_v1_socket_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *SocketSpec) GetName() string {
@@ -684,7 +969,7 @@ const file_zmqactor_v1_socket_proto_rawDesc = "" +
 	"\x04mode\x18\x01 \x01(\x0e2\x1d.zmqactor.v1.TcpKeepaliveModeR\x04mode\x12-\n" +
 	"\x04idle\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x04idle\x125\n" +
 	"\binterval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\binterval\x12\x14\n" +
-	"\x05count\x18\x04 \x01(\x05R\x05count\"\xde\x05\n" +
+	"\x05count\x18\x04 \x01(\x05R\x05count\"\xad\b\n" +
 	"\fSocketOption\x12\x1f\n" +
 	"\n" +
 	"routing_id\x18\x01 \x01(\fH\x00R\troutingId\x121\n" +
@@ -703,8 +988,28 @@ const file_zmqactor_v1_socket_proto_rawDesc = "" +
 	"\vunsubscribe\x18\r \x01(\fH\x00R\vunsubscribe\x12#\n" +
 	"\fxpub_verbose\x18\x0e \x01(\bH\x00R\vxpubVerbose\x12!\n" +
 	"\vxpub_nodrop\x18\x0f \x01(\bH\x00R\n" +
-	"xpubNodropB\b\n" +
-	"\x06option\"\xde\x01\n" +
+	"xpubNodrop\x12=\n" +
+	"\fcurve_server\x18\x10 \x01(\v2\x18.zmqactor.v1.CurveServerH\x00R\vcurveServer\x12=\n" +
+	"\fcurve_client\x18\x11 \x01(\v2\x18.zmqactor.v1.CurveClientH\x00R\vcurveClient\x12#\n" +
+	"\fplain_server\x18\x12 \x01(\bH\x00R\vplainServer\x12=\n" +
+	"\fplain_client\x18\x13 \x01(\v2\x18.zmqactor.v1.PlainClientH\x00R\vplainClient\x12\x1f\n" +
+	"\n" +
+	"zap_domain\x18\x14 \x01(\tH\x00R\tzapDomain\x12J\n" +
+	"\x12handshake_interval\x18\x15 \x01(\v2\x19.google.protobuf.DurationH\x00R\x11handshakeIntervalB\b\n" +
+	"\x06option\",\n" +
+	"\vCurveServer\x12\x1d\n" +
+	"\n" +
+	"secret_key\x18\x01 \x01(\fR\tsecretKey\"j\n" +
+	"\vCurveClient\x12\x1d\n" +
+	"\n" +
+	"server_key\x18\x01 \x01(\fR\tserverKey\x12\x1d\n" +
+	"\n" +
+	"public_key\x18\x02 \x01(\fR\tpublicKey\x12\x1d\n" +
+	"\n" +
+	"secret_key\x18\x03 \x01(\fR\tsecretKey\"E\n" +
+	"\vPlainClient\x12\x1a\n" +
+	"\busername\x18\x01 \x01(\tR\busername\x12\x1a\n" +
+	"\bpassword\x18\x02 \x01(\tR\bpassword\"\xde\x01\n" +
 	"\n" +
 	"SocketSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12+\n" +
@@ -747,30 +1052,37 @@ func file_zmqactor_v1_socket_proto_rawDescGZIP() []byte {
 }
 
 var file_zmqactor_v1_socket_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_zmqactor_v1_socket_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_zmqactor_v1_socket_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_zmqactor_v1_socket_proto_goTypes = []any{
 	(SocketType)(0),             // 0: zmqactor.v1.SocketType
 	(TcpKeepaliveMode)(0),       // 1: zmqactor.v1.TcpKeepaliveMode
 	(*TcpKeepalive)(nil),        // 2: zmqactor.v1.TcpKeepalive
 	(*SocketOption)(nil),        // 3: zmqactor.v1.SocketOption
-	(*SocketSpec)(nil),          // 4: zmqactor.v1.SocketSpec
-	(*durationpb.Duration)(nil), // 5: google.protobuf.Duration
+	(*CurveServer)(nil),         // 4: zmqactor.v1.CurveServer
+	(*CurveClient)(nil),         // 5: zmqactor.v1.CurveClient
+	(*PlainClient)(nil),         // 6: zmqactor.v1.PlainClient
+	(*SocketSpec)(nil),          // 7: zmqactor.v1.SocketSpec
+	(*durationpb.Duration)(nil), // 8: google.protobuf.Duration
 }
 var file_zmqactor_v1_socket_proto_depIdxs = []int32{
-	1, // 0: zmqactor.v1.TcpKeepalive.mode:type_name -> zmqactor.v1.TcpKeepaliveMode
-	5, // 1: zmqactor.v1.TcpKeepalive.idle:type_name -> google.protobuf.Duration
-	5, // 2: zmqactor.v1.TcpKeepalive.interval:type_name -> google.protobuf.Duration
-	5, // 3: zmqactor.v1.SocketOption.linger:type_name -> google.protobuf.Duration
-	5, // 4: zmqactor.v1.SocketOption.reconnect_interval:type_name -> google.protobuf.Duration
-	5, // 5: zmqactor.v1.SocketOption.reconnect_interval_max:type_name -> google.protobuf.Duration
-	2, // 6: zmqactor.v1.SocketOption.tcp_keepalive:type_name -> zmqactor.v1.TcpKeepalive
-	0, // 7: zmqactor.v1.SocketSpec.type:type_name -> zmqactor.v1.SocketType
-	3, // 8: zmqactor.v1.SocketSpec.options:type_name -> zmqactor.v1.SocketOption
-	9, // [9:9] is the sub-list for method output_type
-	9, // [9:9] is the sub-list for method input_type
-	9, // [9:9] is the sub-list for extension type_name
-	9, // [9:9] is the sub-list for extension extendee
-	0, // [0:9] is the sub-list for field type_name
+	1,  // 0: zmqactor.v1.TcpKeepalive.mode:type_name -> zmqactor.v1.TcpKeepaliveMode
+	8,  // 1: zmqactor.v1.TcpKeepalive.idle:type_name -> google.protobuf.Duration
+	8,  // 2: zmqactor.v1.TcpKeepalive.interval:type_name -> google.protobuf.Duration
+	8,  // 3: zmqactor.v1.SocketOption.linger:type_name -> google.protobuf.Duration
+	8,  // 4: zmqactor.v1.SocketOption.reconnect_interval:type_name -> google.protobuf.Duration
+	8,  // 5: zmqactor.v1.SocketOption.reconnect_interval_max:type_name -> google.protobuf.Duration
+	2,  // 6: zmqactor.v1.SocketOption.tcp_keepalive:type_name -> zmqactor.v1.TcpKeepalive
+	4,  // 7: zmqactor.v1.SocketOption.curve_server:type_name -> zmqactor.v1.CurveServer
+	5,  // 8: zmqactor.v1.SocketOption.curve_client:type_name -> zmqactor.v1.CurveClient
+	6,  // 9: zmqactor.v1.SocketOption.plain_client:type_name -> zmqactor.v1.PlainClient
+	8,  // 10: zmqactor.v1.SocketOption.handshake_interval:type_name -> google.protobuf.Duration
+	0,  // 11: zmqactor.v1.SocketSpec.type:type_name -> zmqactor.v1.SocketType
+	3,  // 12: zmqactor.v1.SocketSpec.options:type_name -> zmqactor.v1.SocketOption
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_zmqactor_v1_socket_proto_init() }
@@ -794,6 +1106,12 @@ func file_zmqactor_v1_socket_proto_init() {
 		(*SocketOption_Unsubscribe)(nil),
 		(*SocketOption_XpubVerbose)(nil),
 		(*SocketOption_XpubNodrop)(nil),
+		(*SocketOption_CurveServer)(nil),
+		(*SocketOption_CurveClient)(nil),
+		(*SocketOption_PlainServer)(nil),
+		(*SocketOption_PlainClient)(nil),
+		(*SocketOption_ZapDomain)(nil),
+		(*SocketOption_HandshakeInterval)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -801,7 +1119,7 @@ func file_zmqactor_v1_socket_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zmqactor_v1_socket_proto_rawDesc), len(file_zmqactor_v1_socket_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   3,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

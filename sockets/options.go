@@ -169,6 +169,18 @@ func OptionName(o Option) string {
 		return "ZMQ_XPUB_VERBOSE"
 	case *messages.SocketOption_XpubNodrop:
 		return "ZMQ_XPUB_NODROP"
+	case *messages.SocketOption_CurveServer:
+		return "ZMQ_CURVE_SERVER"
+	case *messages.SocketOption_CurveClient:
+		return "ZMQ_CURVE_SERVERKEY"
+	case *messages.SocketOption_PlainServer:
+		return "ZMQ_PLAIN_SERVER"
+	case *messages.SocketOption_PlainClient:
+		return "ZMQ_PLAIN_USERNAME"
+	case *messages.SocketOption_ZapDomain:
+		return "ZMQ_ZAP_DOMAIN"
+	case *messages.SocketOption_HandshakeInterval:
+		return "ZMQ_HANDSHAKE_IVL"
 	}
 	return ""
 }
@@ -255,6 +267,9 @@ func CheckOption(t Type, o Option) error {
 	case *messages.SocketOption_XpubVerbose, *messages.SocketOption_XpubNodrop:
 		return only(XPub)
 	default:
+		if handled, err := checkSecurity(o); handled {
+			return err
+		}
 		return fmt.Errorf("%w: unknown option %T", ErrBadOption, v)
 	}
 	return nil
@@ -322,6 +337,9 @@ func apply(zs *zmq4.Socket, o Option) error {
 		return zs.SetXpubVerbose(boolInt(v.XpubVerbose))
 	case *messages.SocketOption_XpubNodrop:
 		return zs.SetXpubNodrop(v.XpubNodrop)
+	}
+	if handled, err := applySecurity(zs, o); handled {
+		return err
 	}
 	return fmt.Errorf("%w: unknown option %T", ErrBadOption, o.GetOption())
 }

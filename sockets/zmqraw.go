@@ -1,0 +1,74 @@
+package sockets
+
+/*
+#cgo !windows pkg-config: libzmq
+#include <stdlib.h>
+#include <zmq.h>
+
+static int zmqactor_set_int(void *s, int option, int value) {
+	return zmq_setsockopt(s, option, &value, sizeof value);
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"reflect"
+	"sync"
+	"unsafe"
+
+	"github.com/pebbe/zmq4"
+)
+
+// zmqZAPEnforceDomain is ZMQ_ZAP_ENFORCE_DOMAIN, which libzmq 4.3 has but
+// declares only in its draft API, and pebbe/zmq4 does not offer.
+const zmqZAPEnforceDomain = 93
+
+// rawHandle finds libzmq's socket handle inside a *zmq4.Socket, whose
+// first field it is in pebbe/zmq4 v1.4: checked once, by name and type, so
+// that another layout makes the options below fail with ErrUnsupported
+// rather than crash.
+var rawLayout = sync.OnceValue(func() bool {
+	f, ok := reflect.TypeFor[zmq4.Socket]().FieldByName("soc")
+	return ok && f.Offset == 0 && f.Type == reflect.TypeFor[unsafe.Pointer]()
+})
+
+func rawHandle(zs *zmq4.Socket) (unsafe.Pointer, error) {
+	if !rawLayout() {
+		return nil, fmt.Errorf("%w: this pebbe/zmq4 version hides the socket handle", ErrUnsupported)
+	}
+	h := *(*unsafe.Pointer)(unsafe.Pointer(zs))
+	if h == nil {
+		return nil, ErrClosed
+	}
+	return h, nil
+}
+
+// setZAPEnforceDomain sets ZMQ_ZAP_ENFORCE_DOMAIN: a server whose mechanism
+// asks ZAP refuses the peer when no ZAP handler is bound, instead of
+// letting it in unauthenticated (libzmq's default, kept for old programs).
+func setZAPEnforceDomain(zs *zmq4.Socket, on bool) error {
+	h, err := rawHandle(zs)
+	if err != nil {
+		return err
+	}
+	v := 0
+	if on {
+		v = 1
+	}
+	if rc, errno := C.zmqactor_set_int(h, zmqZAPEnforceDomain, C.int(v)); rc != 0 {
+		return errno
+	}
+	return nil
+}
+
+// curvePublic derives a CURVE public key with zmq_curve_public(3).
+func curvePublic(secret Key) (Key, error) {
+	cs := C.CString(secret.String())
+	defer C.free(unsafe.Pointer(cs))
+	var out [41]C.char
+	if rc, errno := C.zmq_curve_public(&out[0], cs); rc != 0 {
+		return Key{}, fmt.Errorf("zmqactor: zmq_curve_public: %w", errno)
+	}
+	return ParseKey(C.GoStringN(&out[0], 40))
+}
