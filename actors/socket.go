@@ -188,12 +188,24 @@ func (s *Socket) close(ctx context.Context, linger *durationpb.Duration) (int, e
 // ask sends cmd to the socket actor with RequestFuture and returns its
 // answer of type T; an Error answer becomes the returned error.
 func ask[T any](ctx context.Context, s *Socket, op string, cmd any) (T, error) {
+	if s.stopped() {
+		var zero T
+		if err := ctx.Err(); err != nil {
+			return zero, err
+		}
+		return zero, &sockets.Error{Op: op, Socket: s.Name(), Err: ErrClosed}
+	}
+	return askActor[T](ctx, s.zc, s.pid, s.Name(), op, cmd)
+}
+
+// askActor sends cmd to the actor pid, named name in errors, and waits for
+// its answer of type T: a messages.Error answer is returned as an error, a
+// stopped actor as ErrClosed, no answer within ctx or DefaultTimeout as
+// ErrTimeout.
+func askActor[T any](ctx context.Context, zc *Context, pid *actor.PID, name, op string, cmd any) (T, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
 		return zero, err
-	}
-	if s.stopped() {
-		return zero, &sockets.Error{Op: op, Socket: s.Name(), Err: ErrClosed}
 	}
 	timeout := DefaultTimeout
 	if dl, ok := ctx.Deadline(); ok {
@@ -202,14 +214,14 @@ func ask[T any](ctx context.Context, s *Socket, op string, cmd any) (T, error) {
 			return zero, context.DeadlineExceeded
 		}
 	}
-	res, err := s.zc.answers.ask(ctx, s.zc.system, s.pid, cmd, timeout)
+	res, err := zc.answers.ask(ctx, zc.system, pid, cmd, timeout)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return zero, ctx.Err()
 	case errors.Is(err, actor.ErrDeadLetter):
-		return zero, &sockets.Error{Op: op, Socket: s.Name(), Err: ErrClosed}
+		return zero, &sockets.Error{Op: op, Socket: name, Err: ErrClosed}
 	case errors.Is(err, actor.ErrTimeout):
-		return zero, &sockets.Error{Op: op, Socket: s.Name(), Err: ErrTimeout}
+		return zero, &sockets.Error{Op: op, Socket: name, Err: ErrTimeout}
 	case err != nil:
 		return zero, err
 	}

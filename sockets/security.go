@@ -19,6 +19,10 @@ import (
 // of the spec: they stay in the process, but a spec sent to another node
 // carries them, so send specs with secrets only over an encrypted link.
 
+// DefaultZAPDomain is the ZAP domain of a CURVE or PLAIN server whose spec
+// sets none: libzmq asks its ZAP handler only for sockets with a domain.
+const DefaultZAPDomain = "global"
+
 // CurveServer makes the socket a CURVE server with this secret key: traffic
 // is encrypted and clients must know the matching public key.
 func CurveServer(secret Key) Option {
@@ -48,7 +52,9 @@ func PlainClient(username, password string) Option {
 		PlainClient: &messages.PlainClient{Username: username, Password: password}}}
 }
 
-// ZAPDomain sets the socket's authentication domain (ZMQ_ZAP_DOMAIN).
+// ZAPDomain sets the socket's authentication domain (ZMQ_ZAP_DOMAIN), which
+// the authenticator receives with each request; CURVE and PLAIN servers
+// default to DefaultZAPDomain. Not empty.
 func ZAPDomain(domain string) Option {
 	return &messages.SocketOption{Option: &messages.SocketOption_ZapDomain{ZapDomain: domain}}
 }
@@ -106,6 +112,9 @@ func checkSecurity(o Option) (handled bool, err error) {
 		}
 		return true, nil
 	case *messages.SocketOption_ZapDomain:
+		if v.ZapDomain == "" {
+			return true, fmt.Errorf("%w: ZMQ_ZAP_DOMAIN: empty; leave the option out for the default", ErrBadOption)
+		}
 		if len(v.ZapDomain) > 254 {
 			return true, fmt.Errorf("%w: ZMQ_ZAP_DOMAIN: %d bytes, at most 254", ErrBadOption, len(v.ZapDomain))
 		}
@@ -133,7 +142,7 @@ func applySecurity(zs *zmq4.Socket, o Option) (handled bool, err error) {
 		if err := zs.SetCurveSecretkey(string(v.CurveServer.GetSecretKey())); err != nil {
 			return true, err
 		}
-		return true, setZAPEnforceDomain(zs, true)
+		return true, enforceZAP(zs)
 	case *messages.SocketOption_CurveClient:
 		c := v.CurveClient
 		if err := zs.SetCurveServerkey(string(c.GetServerKey())); err != nil {
@@ -147,7 +156,7 @@ func applySecurity(zs *zmq4.Socket, o Option) (handled bool, err error) {
 		if err := zs.SetPlainServer(1); err != nil {
 			return true, err
 		}
-		return true, setZAPEnforceDomain(zs, true)
+		return true, enforceZAP(zs)
 	case *messages.SocketOption_PlainClient:
 		if err := zs.SetPlainUsername(v.PlainClient.GetUsername()); err != nil {
 			return true, err
@@ -159,4 +168,24 @@ func applySecurity(zs *zmq4.Socket, o Option) (handled bool, err error) {
 		return true, zs.SetHandshakeIvl(v.HandshakeInterval.AsDuration())
 	}
 	return false, nil
+}
+
+// enforceZAP makes a CURVE or PLAIN server fail closed: it refuses every
+// peer while no ZAP handler is bound (ZMQ_ZAP_ENFORCE_DOMAIN), where
+// libzmq's default lets every peer in. libzmq 4.3 asks the handler only when
+// the socket has a ZAP domain, and with enforcement on a PLAIN server
+// without one aborts the process at the first connection: so a server gets
+// DefaultZAPDomain unless a domain was set before (a later ZAPDomain option
+// replaces it; an empty one is refused).
+func enforceZAP(zs *zmq4.Socket) error {
+	domain, err := zs.GetZapDomain()
+	if err != nil {
+		return err
+	}
+	if domain == "" {
+		if err := zs.SetZapDomain(DefaultZAPDomain); err != nil {
+			return err
+		}
+	}
+	return setZAPEnforceDomain(zs, true)
 }
