@@ -175,6 +175,39 @@
 // broker (lbbroker): REQ workers announce READY and each client request goes
 // to the worker ready the longest.
 //
+// # Security: the ZAP authenticator
+//
+// A socket is a CURVE or PLAIN server or client through the security
+// options of its spec (sockets.CurveServer, sockets.CurveClient,
+// sockets.PlainServer, sockets.PlainClient, sockets.ZAPDomain). A server's
+// peers are checked by the authenticator of its Context, which
+// Context.StartAuthenticator starts: an actor that owns the ZAP handler
+// socket, a ROUTER bound at ZAPEndpoint (ZeroMQ RFC 27), and answers each
+// request at once from its policy: address allow and deny lists (IP
+// addresses or prefixes), PLAIN user names and passwords, and the CURVE
+// client keys allowed, or any key. The policy starts empty, which refuses
+// every CURVE and PLAIN client; it is changed by the messages of
+// messages/auth.proto (the Authenticator's methods send them), each
+// answered with the policy in force, for the next handshake. Watchers
+// receive an AuthDecision for every request. Malformed requests are
+// answered with status 500 when they carry a request id and dropped
+// otherwise, and counted (AuthStats.malformed).
+//
+// The server side fails closed: a CURVE or PLAIN server refuses every peer
+// while no authenticator is bound (ZMQ_ZAP_ENFORCE_DOMAIN, which libzmq
+// 4.3 has but leaves off), and gets the ZAP domain sockets.DefaultZAPDomain
+// unless its spec sets one, because libzmq asks ZAP only for sockets with
+// a domain. libzmq 4.3 does not reconnect a client that was refused: its
+// next connection is a new Connect, or a new socket.
+//
+// The authenticator is supervised by protoactor's default strategy. A
+// restarted one keeps its policy, watchers and counters, closes its
+// handler socket and binds it again; commands sent meanwhile wait, so an
+// answer means the handler is bound. A handshake that asks during the
+// restart is refused, and a ZAP request in flight at the failure is not
+// answered: that client's handshake ends at the server's
+// sockets.HandshakeInterval.
+//
 // # Concurrency
 //
 // A socket actor handles one message at a time and never blocks in Receive:
