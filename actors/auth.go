@@ -495,6 +495,8 @@ func (a *authActor) command(ctx actor.Context, msg any, sender *actor.PID) {
 			for _, k := range keys {
 				st.keys[k] = true
 			}
+		} else {
+			err = fmt.Errorf("%w: %w", sockets.ErrBadOption, err)
 		}
 	case *messages.SetCurveAllowAny:
 		st.anyKey = m.GetAny()

@@ -68,6 +68,21 @@
 // they drop at the high-water mark, as ZeroMQ documents. Close offers the
 // queue to ZeroMQ once more and reports how many messages stayed unsent.
 //
+// # Security
+//
+// CurveServer, CurveClient, PlainServer, PlainClient, ZAPDomain and
+// HandshakeInterval are options like the others. A Key is 32 bytes, parsed
+// from its 40 characters of Z85 by ParseKey; keys of the wrong size, the
+// zero key and bad Z85 are refused when the spec is checked, and no error
+// ever prints a key. NewKeyPair and PublicKeyOf call libzmq. Certificate
+// keeps a key pair in CZMQ's ZPL files, the public part and the secret part
+// (mode 0600) apart; LoadPublicKeys reads a directory of public ones, for
+// an allowlist. A CURVE or PLAIN server fails closed: with no ZAP handler
+// bound in its context every peer is refused (ZMQ_ZAP_ENFORCE_DOMAIN, set
+// through a small cgo call since pebbe/zmq4 lacks it), and it gets
+// DefaultZAPDomain unless a domain is set. The ZAP handler itself is the
+// actors package's authenticator.
+//
 // # Errors
 //
 // Errors are *Error values wrapping a sentinel (ErrBadEndpoint, ErrQueueFull,

@@ -3,6 +3,7 @@ package sockets
 /*
 #cgo !windows pkg-config: libzmq
 #include <stdlib.h>
+#include <string.h>
 #include <zmq.h>
 
 static int zmqactor_set_int(void *s, int option, int value) {
@@ -65,7 +66,10 @@ func setZAPEnforceDomain(zs *zmq4.Socket, on bool) error {
 // curvePublic derives a CURVE public key with zmq_curve_public(3).
 func curvePublic(secret Key) (Key, error) {
 	cs := C.CString(secret.String())
-	defer C.free(unsafe.Pointer(cs))
+	defer func() {
+		C.memset(unsafe.Pointer(cs), 0, 40) // not left in freed memory
+		C.free(unsafe.Pointer(cs))
+	}()
 	var out [41]C.char
 	if rc, errno := C.zmq_curve_public(&out[0], cs); rc != 0 {
 		return Key{}, fmt.Errorf("zmqactor: zmq_curve_public: %w", errno)
