@@ -272,8 +272,9 @@ func (a *authActor) Receive(ctx actor.Context) {
 }
 
 // open binds the ZAP handler socket. libzmq releases an inproc name in its
-// reaper thread after close, so a rebind after a restart may briefly find
-// it taken: retried as a socket actor's reopen is.
+// reaper thread after close, so a bind after a restart, or after a Stop and
+// a new start, may briefly find it taken: retried as a socket actor's
+// reopen is (about 8 s in all before the start fails).
 func (a *authActor) open(ctx actor.Context) {
 	spec := sockets.Spec{Name: authName, Type: sockets.Router, Binds: []string{ZAPEndpoint},
 		Options: []sockets.Option{sockets.Linger(0)}}
@@ -282,7 +283,7 @@ func (a *authActor) open(ctx actor.Context) {
 		Deliver: a.serve,
 	})
 	if err != nil {
-		if a.st.starts > 0 && errors.Is(err, sockets.ErrAddressInUse) && a.tries < reopenTries {
+		if errors.Is(err, sockets.ErrAddressInUse) && a.tries < reopenTries {
 			delay := reopenFirstDelay << a.tries
 			a.tries++
 			self, root, msg := a.self, a.root, authReopen{a: a}

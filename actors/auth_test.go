@@ -431,3 +431,54 @@ push.close(linger=-1)
 	}
 	f.noMessage()
 }
+
+// TestAuthenticatorStopStart: an authenticator stopped and started again
+// many times serves each time, and leaves no file descriptor behind.
+func TestAuthenticatorStopStart(t *testing.T) {
+	system, z := testutil.NewSystem(t)
+	ctx := testutil.Ctx(t)
+	inbox := actors.NewInbox(system, 16)
+	defer inbox.Close()
+	serverP, serverS := keyPair(t)
+	srv, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"},
+		Options: []sockets.Option{sockets.CurveServer(serverS)}}, actors.WithOwner(inbox.PID()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientP, clientS := keyPair(t)
+	cycle := func(i int) {
+		auth, err := z.StartAuthenticator(ctx)
+		if err != nil {
+			t.Fatalf("cycle %d: %v", i, err)
+		}
+		if _, err := auth.AllowCurveKeys(ctx, clientP); err != nil {
+			t.Fatal(err)
+		}
+		cli, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: []string{srv.Endpoint()},
+			Options: []sockets.Option{sockets.CurveClient(serverP, clientP, clientS)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cli.Send([]byte("cycle")); err != nil {
+			t.Fatal(err)
+		}
+		testutil.Expect[*messages.Received](t, inbox, testutil.Wait)
+		if _, err := cli.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := auth.Stop(ctx); err != nil {
+			t.Fatalf("cycle %d: stop: %v", i, err)
+		}
+		if _, err := auth.Stats(ctx); !errors.Is(err, actors.ErrClosed) {
+			t.Fatalf("cycle %d: stats of a stopped authenticator: %v, want ErrClosed", i, err)
+		}
+	}
+	cycle(0)
+	before := openFDs(t)
+	for i := 1; i <= 20; i++ {
+		cycle(i)
+	}
+	if !testutil.Poll(func() bool { return openFDs(t) <= before }) {
+		t.Errorf("open file descriptors: %d before 20 cycles, %d after", before, openFDs(t))
+	}
+}
