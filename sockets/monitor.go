@@ -129,7 +129,9 @@ func (m *monitor) owns(sig *Signal) bool { return sig == &m.sig[0] || sig == &m.
 // kinds means every kind. A kind outside EventKinds fails with
 // ErrBadOption. Calling Monitor again with other kinds restarts the monitor
 // with them: events that libzmq emits during the switch may be lost.
-// Monitor on a closed socket fails with ErrClosed. The monitor ends with
+// Monitor on a closed socket fails with ErrClosed. When libzmq refuses to
+// start the new monitor, the old one is stopped too (Monitored tells). The
+// monitor ends with
 // Close, or StopMonitor, and does not survive the Socket: an owner that
 // opens a new Socket starts it again (WithMonitor).
 //
