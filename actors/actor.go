@@ -72,6 +72,9 @@ type socketState struct {
 	failure string      // why the last instance failed, for the next Started
 	topics  *topicTable // SUB and XSUB: the local subscribers
 
+	// watchers receive the socket's monitor events (Monitor), by pidKey.
+	watchers map[string]*watcher
+
 	// Request/reply: a DEALER or REQ client's requests, a ROUTER or REP
 	// server's handler and requests, their deadlines and counters.
 	client   *clientState
@@ -137,6 +140,7 @@ func (a *socketActor) Receive(ctx actor.Context) {
 		a.stopServer()
 		a.zc.unregister(ctx.Self().Id)
 	case *actor.Terminated:
+		a.watcherGone(m.Who)
 		if srv := a.state.server; srv != nil && m.Who.Equal(srv.handler) {
 			a.handlerGone(ctx)
 			return
@@ -262,6 +266,10 @@ func (a *socketActor) command(ctx actor.Context, msg any, sender *actor.PID) {
 		answer, err = a.subscribe(ctx, m, sender)
 	case *messages.Unsubscribe:
 		answer, err = a.unsubscribe(ctx, m, sender)
+	case *messages.Monitor:
+		answer, err = a.monitor(ctx, m, sender)
+	case *messages.Unmonitor:
+		answer, err = a.unmonitor(ctx, m, sender)
 	case *messages.Bind:
 		var resolved string
 		if resolved, err = a.sock.Bind(m.GetEndpoint()); err == nil {
@@ -336,6 +344,7 @@ func (a *socketActor) open(ctx actor.Context) {
 	hooks := sockets.Hooks{
 		Signal: func(sig *sockets.Signal) { a.root.Send(a.self, sig) },
 		Report: func(err error) { a.event(sockets.ErrorToProto(name, err)) },
+		Event:  a.monitorEvent,
 	}
 	switch owner := st.owner; {
 	case st.server != nil:
@@ -354,7 +363,7 @@ func (a *socketActor) open(ctx actor.Context) {
 	var sock *sockets.Socket
 	err := a.initTopics()
 	if err == nil {
-		sock, err = sockets.Open(a.zc.zctx, st.spec, hooks)
+		sock, err = sockets.Open(a.zc.zctx, st.spec, hooks, a.monitorOptions()...)
 	}
 	if err == nil {
 		if err = a.restoreSubscriptions(ctx, sock); err != nil {
@@ -382,6 +391,7 @@ func (a *socketActor) open(ctx actor.Context) {
 		return
 	}
 	a.sock, a.opening, a.tries = sock, false, 0
+	a.restoreWatchers(ctx)
 	// Rebind what was resolved, so peers find a restarted socket where it was.
 	st.spec.Binds = sock.Bound()
 	if st.starts > 0 {

@@ -208,6 +208,42 @@
 // answered: that client's handshake ends at the server's
 // sockets.HandshakeInterval.
 //
+// # Monitor events
+//
+// A socket actor reports its socket's connection lifecycle, as
+// zmq_socket_monitor(3) sees it, to the actors that ask: messages.Monitor
+// (Socket.Monitor) registers a watcher (the one named, else the sender, else
+// the owner) with the kinds it wants, every kind by default, and answers
+// Monitoring. From then on the watcher receives each event of those kinds
+// as a messages.SocketEvent, with the socket actor as sender: CONNECTED,
+// CONNECT_DELAYED, CONNECT_RETRIED, LISTENING, BIND_FAILED, ACCEPTED,
+// ACCEPT_FAILED, CLOSED, CLOSE_FAILED, DISCONNECTED, HANDSHAKE_SUCCEEDED
+// and the HANDSHAKE_FAILED variants (no detail, protocol, auth), each with
+// the endpoint as libzmq names it and a value (a file descriptor, an error
+// number, the reconnect wait in milliseconds, a ZMTP protocol error or a ZAP
+// status code). libzmq reports tcp and ipc endpoints, not inproc.
+//
+//	_ = client.Monitor(ctx, watcherPID) // every kind
+//	// watcherPID receives: CONNECTED, HANDSHAKE_SUCCEEDED; when the server
+//	// goes: DISCONNECTED, CONNECT_RETRIED...; when it is back: CONNECTED, ...
+//
+// Each watcher has one list of kinds (a second Monitor replaces it), and
+// the socket's monitor reports their union; changing it restarts libzmq's
+// monitor, and an event emitted during that switch may be lost.
+// messages.Unmonitor (Socket.Unmonitor) stops the events to a watcher, and
+// a watcher that stops is forgotten: the socket actor watches it. A kind
+// that is no SocketEventKind, SOCKET_EVENT_KIND_UNSPECIFIED included, is
+// refused with ERROR_CODE_INVALID_OPTION. The watchers live in the state
+// that outlives the actor instance: a restarted socket is monitored again
+// before its binds and connects, so its watchers see LISTENING for its
+// binds and its connections made again. The monitor costs one inproc PAIR
+// socket and one waiter goroutine parked in the netpoller per monitored
+// socket, no OS thread, and is closed with the socket. Events wait in
+// memory until the socket actor reads them: libzmq writes them with a
+// blocking send, which must never block it. libzmq 4.3 ends a connection
+// whose peer has an incompatible socket type (a DEALER that reached a PUSH)
+// with DISCONNECTED and does not reconnect.
+//
 // # Concurrency
 //
 // A socket actor handles one message at a time and never blocks in Receive:

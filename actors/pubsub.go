@@ -228,7 +228,7 @@ func (a *socketActor) unsubscribe(ctx actor.Context, m *messages.Unsubscribe, se
 			wire = []string{string(m.GetPrefix())}
 		}
 	}
-	if !t.has(pid) {
+	if !t.has(pid) && !a.isWatcher(pid) {
 		ctx.Unwatch(pid)
 	}
 	return answer, a.unsubscribeWire(wire)

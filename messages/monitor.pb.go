@@ -142,15 +142,21 @@ func (SocketEventKind) EnumDescriptor() ([]byte, []int) {
 	return file_zmqactor_v1_monitor_proto_rawDescGZIP(), []int{0}
 }
 
-// Monitor asks a socket actor to report its socket's events. Sent with a
-// sender, the sender receives them (and Monitoring as the answer); sent
-// without one, the owner does. Each watcher is registered once: a second
-// Monitor from it replaces its list. The socket actor keeps the watchers
-// across restarts and stops reporting to an actor once it has stopped.
+// Monitor asks a socket actor to report its socket's events, as
+// SocketEvent with the socket actor as sender, to a watcher: the watcher
+// named, else the command's sender, else the owner. A command sent with a
+// sender is answered with Monitoring (or an Error); one without reports only
+// failures, to the owner. Each watcher is registered once: a second Monitor
+// for it replaces its list. The socket's monitor reports the union of the
+// watchers' kinds. The socket actor keeps the watchers across restarts (the
+// new socket is monitored before its binds and connects) and stops
+// reporting to an actor once it has stopped.
 type Monitor struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// kinds are the events wanted; empty means every kind.
-	Kinds         []SocketEventKind `protobuf:"varint,1,rep,packed,name=kinds,proto3,enum=zmqactor.v1.SocketEventKind" json:"kinds,omitempty"`
+	Kinds []SocketEventKind `protobuf:"varint,1,rep,packed,name=kinds,proto3,enum=zmqactor.v1.SocketEventKind" json:"kinds,omitempty"`
+	// watcher receives the events; when unset, the sender, else the owner.
+	Watcher       *ActorRef `protobuf:"bytes,2,opt,name=watcher,proto3" json:"watcher,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -192,10 +198,21 @@ func (x *Monitor) GetKinds() []SocketEventKind {
 	return nil
 }
 
-// Unmonitor stops the events to the sender, or to the owner when sent
-// without a sender. The answer is Monitoring with no kinds.
+func (x *Monitor) GetWatcher() *ActorRef {
+	if x != nil {
+		return x.Watcher
+	}
+	return nil
+}
+
+// Unmonitor stops the events to a watcher: the watcher named, else the
+// sender, else the owner. The answer is Monitoring with no kinds; it is
+// not an error if the watcher had none.
 type Unmonitor struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// watcher is the actor that receives the events; when unset, the sender,
+	// else the owner.
+	Watcher       *ActorRef `protobuf:"bytes,1,opt,name=watcher,proto3" json:"watcher,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -230,12 +247,20 @@ func (*Unmonitor) Descriptor() ([]byte, []int) {
 	return file_zmqactor_v1_monitor_proto_rawDescGZIP(), []int{1}
 }
 
+func (x *Unmonitor) GetWatcher() *ActorRef {
+	if x != nil {
+		return x.Watcher
+	}
+	return nil
+}
+
 // Monitoring answers Monitor and Unmonitor.
 type Monitoring struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// socket is the socket's name.
 	Socket string `protobuf:"bytes,1,opt,name=socket,proto3" json:"socket,omitempty"`
-	// kinds are the events the watcher now receives; empty after Unmonitor.
+	// kinds are the events the watcher now receives, in wire order (every
+	// kind listed for a Monitor with none); empty after Unmonitor.
 	Kinds         []SocketEventKind `protobuf:"varint,2,rep,packed,name=kinds,proto3,enum=zmqactor.v1.SocketEventKind" json:"kinds,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -363,10 +388,12 @@ var File_zmqactor_v1_monitor_proto protoreflect.FileDescriptor
 
 const file_zmqactor_v1_monitor_proto_rawDesc = "" +
 	"\n" +
-	"\x19zmqactor/v1/monitor.proto\x12\vzmqactor.v1\"=\n" +
+	"\x19zmqactor/v1/monitor.proto\x12\vzmqactor.v1\x1a\x18zmqactor/v1/pubsub.proto\"n\n" +
 	"\aMonitor\x122\n" +
-	"\x05kinds\x18\x01 \x03(\x0e2\x1c.zmqactor.v1.SocketEventKindR\x05kinds\"\v\n" +
-	"\tUnmonitor\"X\n" +
+	"\x05kinds\x18\x01 \x03(\x0e2\x1c.zmqactor.v1.SocketEventKindR\x05kinds\x12/\n" +
+	"\awatcher\x18\x02 \x01(\v2\x15.zmqactor.v1.ActorRefR\awatcher\"<\n" +
+	"\tUnmonitor\x12/\n" +
+	"\awatcher\x18\x01 \x01(\v2\x15.zmqactor.v1.ActorRefR\awatcher\"X\n" +
 	"\n" +
 	"Monitoring\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x122\n" +
@@ -415,16 +442,19 @@ var file_zmqactor_v1_monitor_proto_goTypes = []any{
 	(*Unmonitor)(nil),    // 2: zmqactor.v1.Unmonitor
 	(*Monitoring)(nil),   // 3: zmqactor.v1.Monitoring
 	(*SocketEvent)(nil),  // 4: zmqactor.v1.SocketEvent
+	(*ActorRef)(nil),     // 5: zmqactor.v1.ActorRef
 }
 var file_zmqactor_v1_monitor_proto_depIdxs = []int32{
 	0, // 0: zmqactor.v1.Monitor.kinds:type_name -> zmqactor.v1.SocketEventKind
-	0, // 1: zmqactor.v1.Monitoring.kinds:type_name -> zmqactor.v1.SocketEventKind
-	0, // 2: zmqactor.v1.SocketEvent.kind:type_name -> zmqactor.v1.SocketEventKind
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	5, // 1: zmqactor.v1.Monitor.watcher:type_name -> zmqactor.v1.ActorRef
+	5, // 2: zmqactor.v1.Unmonitor.watcher:type_name -> zmqactor.v1.ActorRef
+	0, // 3: zmqactor.v1.Monitoring.kinds:type_name -> zmqactor.v1.SocketEventKind
+	0, // 4: zmqactor.v1.SocketEvent.kind:type_name -> zmqactor.v1.SocketEventKind
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_zmqactor_v1_monitor_proto_init() }
@@ -432,6 +462,7 @@ func file_zmqactor_v1_monitor_proto_init() {
 	if File_zmqactor_v1_monitor_proto != nil {
 		return
 	}
+	file_zmqactor_v1_pubsub_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

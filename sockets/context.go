@@ -3,6 +3,7 @@ package sockets
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pebbe/zmq4"
 )
@@ -19,6 +20,9 @@ type Context struct {
 	mu     sync.RWMutex // held for reading while a socket is created
 	z      *zmq4.Context
 	closed bool
+	// monitors numbers the inproc endpoints of socket monitors: libzmq
+	// releases an inproc name only some time after its socket closed.
+	monitors atomic.Uint64
 }
 
 // ContextOption configures a Context.

@@ -59,6 +59,21 @@
 // ZMQ_EVENTS costs a system call, so it is read once per turn, not per
 // message; receives and sends use DONTWAIT.
 //
+// # Monitor
+//
+// Socket.Monitor (or WithMonitor at Open, before the spec's binds and
+// connects) starts zmq_socket_monitor(3) on a unique inproc endpoint of
+// the socket's context and reads its events from a PAIR socket connected
+// there, the same way as the socket itself: a second waiter parks on the
+// PAIR's ZMQ_FD, Hooks.Signal asks the owner for a turn, and Handle drains
+// the events until EAGAIN (at most a batch per turn) before it arms the
+// waiter again, passing each to Hooks.Event as a messages.SocketEvent. The
+// PAIR has no high-water mark, because libzmq sends the events with a
+// blocking send from its I/O thread or from the owner's own Bind. Calling
+// Monitor with other kinds restarts the monitor; StopMonitor and Close end
+// it (zmq_socket_monitor with no endpoint, then the PAIR closed with no
+// linger, after its waiter ended).
+//
 // # Send queue
 //
 // When ZeroMQ refuses a send at the high-water mark (EAGAIN) the message

@@ -37,6 +37,9 @@ type Hooks struct {
 	// Report receives failures found by Handle that are not fatal to the
 	// socket, such as a queued message that ZeroMQ refused for good. Optional.
 	Report func(err error)
+	// Event receives each event of the socket's monitor (see Monitor), in
+	// order, on the owner's goroutine. Required to monitor.
+	Event func(ev *messages.SocketEvent)
 }
 
 // Signal is a request from a Socket to be handled. A socket actor receives it
@@ -64,6 +67,8 @@ func (k signalKind) String() string {
 		return "more"
 	case signalRetry:
 		return "retry"
+	case signalMonitorFired, signalMonitorMore:
+		return "monitor"
 	}
 	return "recheck"
 }
@@ -79,9 +84,11 @@ func (sig *Signal) String() string { return "zmq readiness " + sig.kind.String()
 type Socket struct {
 	name  string
 	typ   Type
+	ctx   *Context
 	zs    *zmq4.Socket
 	hooks Hooks
 	w     *waiter
+	mon   *monitor // nil unless monitored
 	batch int
 
 	// armed: the waiter holds an arm; more/recheck: that signal is on its way.
@@ -117,10 +124,17 @@ type Stats struct {
 // Open creates a socket of spec.Type on ctx, applies the spec's options, binds
 // and connects, and starts its readiness waiter. On error nothing is left
 // open. The first Handle, which drains whatever arrived before the owner was
-// ready, is requested through hooks.Signal before Open returns.
-func Open(ctx *Context, spec Spec, hooks Hooks) (*Socket, error) {
+// ready, is requested through hooks.Signal before Open returns. With
+// WithMonitor the socket's monitor starts before the binds and connects.
+func Open(ctx *Context, spec Spec, hooks Hooks, opts ...OpenOption) (*Socket, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
+	}
+	var cfg openConfig
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, &Error{Op: "open", Socket: spec.Name, Err: err}
+		}
 	}
 	if ctx == nil {
 		return nil, opError("open", spec.Name, "", ErrTerminated, "no ZeroMQ context")
@@ -135,6 +149,7 @@ func Open(ctx *Context, spec Spec, hooks Hooks) (*Socket, error) {
 	s := &Socket{
 		name:       spec.Name,
 		typ:        spec.Type,
+		ctx:        ctx,
 		zs:         zs,
 		hooks:      hooks,
 		batch:      DefaultBatch,
@@ -145,6 +160,7 @@ func Open(ctx *Context, spec Spec, hooks Hooks) (*Socket, error) {
 		s.sig[i] = Signal{s: s, kind: signalKind(i)}
 	}
 	fail := func(err error) (*Socket, error) {
+		s.stopMonitor()
 		_ = zs.SetLinger(0)
 		_ = zs.Close()
 		return nil, err
@@ -154,6 +170,11 @@ func Open(ctx *Context, spec Spec, hooks Hooks) (*Socket, error) {
 	}
 	for _, o := range spec.Options {
 		if err := s.SetOption(o); err != nil {
+			return fail(err)
+		}
+	}
+	if cfg.monitor != nil {
+		if err := s.Monitor(cfg.monitor...); err != nil {
 			return fail(err)
 		}
 	}
@@ -406,6 +427,9 @@ func (s *Socket) Handle(sig *Signal) error {
 	if sig == nil || sig.s != s || s.closed {
 		return nil
 	}
+	if sig.kind >= signalMonitorFired {
+		return s.handleMonitor(sig)
+	}
 	switch sig.kind {
 	case signalFired:
 		s.armed = false
@@ -623,6 +647,7 @@ func (s *Socket) Close(linger *time.Duration) (unsent int, err error) {
 		s.retry = nil
 	}
 	s.w.close()
+	s.stopMonitor()
 	if linger != nil {
 		if e := s.zs.SetLinger(*linger); e != nil {
 			err = zmqError("close", s.name, "", e)
