@@ -482,3 +482,77 @@ func TestAuthenticatorStopStart(t *testing.T) {
 		t.Errorf("open file descriptors: %d before 20 cycles, %d after", before, openFDs(t))
 	}
 }
+
+// TestCurveWrongServerKey: a CURVE client with the wrong server key never
+// completes the handshake, the authenticator is never asked, no message
+// crosses, and both sockets' monitors report the failure; a refused key is
+// reported as a ZAP 400 by the client's monitor.
+func TestCurveWrongServerKey(t *testing.T) {
+	f := newAuthFixture(t)
+	ctx := testutil.Ctx(t)
+	events := actors.NewInbox(f.system, 64)
+	defer events.Close()
+	srv := f.server(sockets.CurveServer(f.serverK))
+	if err := srv.Monitor(ctx, events.PID(), messages.SocketEventKind_SOCKET_EVENT_KIND_HANDSHAKE_FAILED_PROTOCOL); err != nil {
+		t.Fatal(err)
+	}
+	wrongP, _ := keyPair(t)
+	cp, cs := keyPair(t)
+	if _, err := f.auth.AllowCurveKeys(ctx, cp); err != nil {
+		t.Fatal(err)
+	}
+	failures := []messages.SocketEventKind{
+		messages.SocketEventKind_SOCKET_EVENT_KIND_HANDSHAKE_FAILED_NO_DETAIL,
+		messages.SocketEventKind_SOCKET_EVENT_KIND_HANDSHAKE_FAILED_PROTOCOL,
+		messages.SocketEventKind_SOCKET_EVENT_KIND_HANDSHAKE_FAILED_AUTH,
+	}
+	client := func(serverKey sockets.Key, p, s sockets.Key) *actors.Socket {
+		t.Helper()
+		c, err := f.z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Options: []sockets.Option{sockets.CurveClient(serverKey, p, s)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Monitor(ctx, events.PID(), failures...); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Connect(ctx, srv.Endpoint()); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Send([]byte("secret")); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	bad := client(wrongP, cp, cs)
+	seen := map[string]*messages.SocketEvent{}
+	for len(seen) < 2 {
+		ev := testutil.Expect[*messages.SocketEvent](t, events, testutil.Wait)
+		seen[ev.GetSocket()] = ev
+	}
+	if ev := seen[srv.Name()]; ev.GetKind() != messages.SocketEventKind_SOCKET_EVENT_KIND_HANDSHAKE_FAILED_PROTOCOL {
+		t.Errorf("server event %v", ev)
+	}
+	if ev := seen[bad.Name()]; ev == nil || ev.GetKind() != messages.SocketEventKind_SOCKET_EVENT_KIND_HANDSHAKE_FAILED_NO_DETAIL {
+		t.Errorf("client event %v", ev)
+	}
+	f.noMessage()
+	if st, err := f.auth.Stats(ctx); err != nil || st.GetRequests() != 0 {
+		t.Errorf("the authenticator was asked: %v %v", st, err)
+	}
+
+	// The right server key but a key not on the allowlist: ZAP 400.
+	otherP, otherS := keyPair(t)
+	refused := client(f.serverP, otherP, otherS)
+	for {
+		ev := testutil.Expect[*messages.SocketEvent](t, events, testutil.Wait)
+		if ev.GetSocket() != refused.Name() {
+			continue
+		}
+		if ev.GetKind() != messages.SocketEventKind_SOCKET_EVENT_KIND_HANDSHAKE_FAILED_AUTH || ev.GetValue() != 400 {
+			t.Fatalf("refused client event %v, want HANDSHAKE_FAILED_AUTH 400", ev)
+		}
+		break
+	}
+	f.decision(false)
+	f.noMessage()
+}
