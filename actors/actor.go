@@ -78,6 +78,9 @@ type socketState struct {
 	server   *serverState
 	timeouts deadlines
 	rr       rrStats
+
+	// The counters of metrics.go; nil without WithMeterProvider.
+	metrics *socketMetrics
 }
 
 // InjectedFault is the error a socket actor fails with on InjectFault.
@@ -122,6 +125,7 @@ func (a *socketActor) Receive(ctx actor.Context) {
 		a.closeSocket(ctx, nil, nil, reason, nil)
 		a.failRequests(&sockets.Error{Op: "request", Socket: a.state.spec.Name, Err: sockets.ErrClosed})
 	case *actor.Restarting:
+		a.state.metrics.restarted()
 		a.stopRetry(ctx)
 		a.stopDeadlines()
 		a.closeSocket(ctx, nil, nil, "", nil)
@@ -337,6 +341,7 @@ func (a *socketActor) open(ctx actor.Context) {
 		Signal: func(sig *sockets.Signal) { a.root.Send(a.self, sig) },
 		Report: func(err error) { a.event(sockets.ErrorToProto(name, err)) },
 	}
+	hooks.Counters = st.metrics.counters()
 	switch owner := st.owner; {
 	case st.server != nil:
 		hooks.Deliver = a.serverDeliver
