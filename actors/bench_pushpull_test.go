@@ -1,10 +1,12 @@
 package actors_test
 
 import (
+	"context"
 	"sync/atomic"
 	"testing"
 
 	"github.com/asynkron/protoactor-go/actor"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/internal/testutil"
@@ -17,8 +19,16 @@ import (
 // sends 64-byte messages over tcp loopback to a PULL socket actor, whose
 // owner actor counts them. ns/op is per message, until the owner has the
 // last one. No high-water marks, so nothing waits in a send queue.
+// metrics=on counts for an OpenTelemetry meter provider (WithMeterProvider;
+// nothing collects during the run, as a reader collecting every few
+// seconds would not).
 func BenchmarkPushPull(b *testing.B) {
 	b.Run("metrics=off", func(b *testing.B) { benchPushPull(b) })
+	b.Run("metrics=on", func(b *testing.B) {
+		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+		b.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+		benchPushPull(b, actors.WithMeterProvider(mp))
+	})
 }
 
 const pushPullSize = 64
