@@ -8,7 +8,10 @@ require (
 	google.golang.org/protobuf v1.36.12
 )
 
-require go.uber.org/goleak v1.3.0
+require (
+	go.opentelemetry.io/otel/exporters/stdout/stdoutmetric v0.44.0
+	go.uber.org/goleak v1.3.0
+)
 
 require github.com/serialx/hashring v0.0.0-20200727003509-22c0c7ab6b1b // indirect
 
