@@ -28,7 +28,7 @@ const (
 // go.opentelemetry.io/otel/sdk/metric's, or the actor system's own
 // Config.MetricsProvider): see "Metrics" in the package docs. The default,
 // and nil or otel's noop provider, is no metrics: nothing is registered,
-// and a socket pays one nil check per message. With a provider the Context
+// and counting costs a socket a nil check. With a provider the Context
 // registers one callback, which the provider calls when it collects, and
 // unregisters it at Shutdown; it starts no goroutine.
 func WithMeterProvider(mp metric.MeterProvider) Option {
