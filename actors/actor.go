@@ -81,6 +81,9 @@ type socketState struct {
 	server   *serverState
 	timeouts deadlines
 	rr       rrStats
+
+	// The counters of metrics.go; nil without WithMeterProvider.
+	metrics *socketMetrics
 }
 
 // InjectedFault is the error a socket actor fails with on InjectFault.
@@ -125,6 +128,7 @@ func (a *socketActor) Receive(ctx actor.Context) {
 		a.closeSocket(ctx, nil, nil, reason, nil)
 		a.failRequests(&sockets.Error{Op: "request", Socket: a.state.spec.Name, Err: sockets.ErrClosed})
 	case *actor.Restarting:
+		a.state.metrics.restarted()
 		a.stopRetry(ctx)
 		a.stopDeadlines()
 		a.closeSocket(ctx, nil, nil, "", nil)
@@ -346,6 +350,7 @@ func (a *socketActor) open(ctx actor.Context) {
 		Report: func(err error) { a.event(sockets.ErrorToProto(name, err)) },
 		Event:  a.monitorEvent,
 	}
+	hooks.Counters = st.metrics.counters()
 	switch owner := st.owner; {
 	case st.server != nil:
 		hooks.Deliver = a.serverDeliver

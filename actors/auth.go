@@ -357,6 +357,9 @@ func (a *authActor) serve(frames [][]byte) {
 		a.replies = append(a.replies, r)
 	}
 	d := a.decide(body)
+	if !d.GetAllowed() {
+		a.zc.countAuthRefusal(d.GetMechanism())
+	}
 	switch {
 	case d.GetStatusCode() == zapInternal:
 		st.stats.malformed++

@@ -2,11 +2,13 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/extensions"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/zmqactor/zmqactor/sockets"
 )
@@ -24,6 +26,7 @@ type Context struct {
 	system  *actor.ActorSystem
 	zctx    *sockets.Context
 	answers *answers // for the Socket methods that wait
+	metrics *metrics // nil without WithMeterProvider
 
 	mu        sync.Mutex
 	closing   bool
@@ -36,15 +39,30 @@ type Context struct {
 // ExtensionID implements protoactor's extensions.Extension.
 func (c *Context) ExtensionID() extensions.ExtensionID { return extensionID }
 
-// Option configures a Context.
-type Option = sockets.ContextOption
+// Option configures a Context: WithIOThreads, WithMaxSockets,
+// WithMeterProvider. (It was an alias of sockets.ContextOption; pass the
+// options of this package.)
+type Option func(*contextConfig) error
+
+type contextConfig struct {
+	zmq           []sockets.ContextOption
+	meterProvider metric.MeterProvider
+}
+
+// zmqOption passes an option on to the ZeroMQ context.
+func zmqOption(o sockets.ContextOption) Option {
+	return func(c *contextConfig) error {
+		c.zmq = append(c.zmq, o)
+		return nil
+	}
+}
 
 // WithIOThreads sets the ZeroMQ I/O thread count (default 1).
-func WithIOThreads(n int) Option { return sockets.WithIOThreads(n) }
+func WithIOThreads(n int) Option { return zmqOption(sockets.WithIOThreads(n)) }
 
 // WithMaxSockets sets the most sockets open at once (default
 // sockets.DefaultMaxSockets, 65,536; libzmq's own default is 1,023).
-func WithMaxSockets(n int) Option { return sockets.WithMaxSockets(n) }
+func WithMaxSockets(n int) Option { return zmqOption(sockets.WithMaxSockets(n)) }
 
 // NewContext creates the ZeroMQ context of system and registers it as an
 // extension. A system has at most one: a second call fails.
@@ -55,16 +73,28 @@ func NewContext(system *actor.ActorSystem, opts ...Option) (*Context, error) {
 	if _, ok := FromSystem(system); ok {
 		return nil, fmt.Errorf("zmqactor: actor system %s already has a ZeroMQ context", system.ID)
 	}
-	zctx, err := sockets.NewContext(opts...)
+	var cfg contextConfig
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	zctx, err := sockets.NewContext(cfg.zmq...)
 	if err != nil {
 		return nil, err
 	}
-	answers, err := newAnswers(system)
+	metrics, err := newMetrics(cfg.meterProvider)
 	if err != nil {
 		_ = zctx.Term()
 		return nil, err
 	}
-	c := &Context{system: system, zctx: zctx, answers: answers, live: map[string]chan struct{}{}}
+	answers, err := newAnswers(system)
+	if err != nil {
+		_ = metrics.stop()
+		_ = zctx.Term()
+		return nil, err
+	}
+	c := &Context{system: system, zctx: zctx, answers: answers, metrics: metrics, live: map[string]chan struct{}{}}
 	system.Extensions.Register(c)
 	return c, nil
 }
@@ -110,6 +140,7 @@ func (c *Context) unregister(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if done, ok := c.live[id]; ok {
+		c.metrics.forget(id)
 		close(done)
 		delete(c.live, id)
 	}
@@ -141,7 +172,7 @@ func (c *Context) Shutdown(ctx context.Context) error {
 		}
 	}
 	c.termOnce.Do(func() {
-		c.termErr = c.zctx.Term()
+		c.termErr = errors.Join(c.zctx.Term(), c.metrics.stop())
 		c.system.ProcessRegistry.Remove(actor.NewPID(c.system.Address(), c.answers.id))
 	})
 	return c.termErr

@@ -244,6 +244,64 @@
 // whose peer has an incompatible socket type (a DEALER that reached a PUSH)
 // with DISCONNECTED and does not reconnect.
 //
+// # Metrics
+//
+// A Context made WithMeterProvider reports the metrics of its socket
+// actors through that OpenTelemetry meter provider, under the meter (the
+// instrumentation scope) "github.com/zmqactor/zmqactor/actors":
+//
+//	reader := sdkmetric.NewManualReader() // or a periodic reader and an exporter
+//	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+//	z, err := actors.NewContext(system, actors.WithMeterProvider(mp))
+//
+// The instruments are asynchronous. Each socket actor counts in atomic
+// counters that it alone writes, an atomic add per count, whatever the
+// provider; one callback per Context reads them when the provider collects
+// and is unregistered at Shutdown. No goroutine is started. The counts
+// cover a socket actor's whole life, restarts included; once it has
+// stopped it is no longer reported. Without a provider, or with nil or
+// otel's noop provider, nothing is registered and counting costs a socket a
+// nil check.
+//
+// Every socket metric has two attributes: zmqactor.socket.name, the spec's
+// Name (else the actor's id, as in Started), and zmqactor.socket.type, such
+// as "PUSH". Sockets of the same name and type (the "backend" DEALERs of
+// two proxies) are one series, their counts added. A socket reports only
+// what its type can do: a PUSH no received messages, a PULL nothing about
+// sends. All are cumulative counters but the queue depth:
+//
+//	zmqactor.socket.messages.received  {message}  messages received
+//	zmqactor.socket.messages.sent      {message}  messages handed to ZeroMQ
+//	zmqactor.socket.bytes.received     By         the sum of their frames' lengths
+//	zmqactor.socket.bytes.sent         By         the sum of their frames' lengths
+//	zmqactor.socket.sends.queued       {message}  sends that met the high-water mark and waited in the send queue
+//	zmqactor.socket.sends.refused      {message}  sends refused because the send queue was full
+//	zmqactor.socket.sends.dropped      {message}  queued messages never sent
+//	zmqactor.socket.queue.depth        {message}  messages in the send queue now
+//	zmqactor.socket.restarts           {restart}  restarts of the socket actor
+//
+// and, with the attribute zmqactor.auth.mechanism ("NULL", "PLAIN",
+// "CURVE", "GSSAPI", always reported, and "other" once not zero), for the
+// ZAP authenticator of the Context:
+//
+//	zmqactor.auth.refusals             {refusal}  ZAP requests refused (any status but 200)
+//
+// Sent, queued and refused count as Stats does (sent, queued, refused),
+// but across restarts. A message is sent when ZeroMQ took it, which for a
+// queued one is when it left the queue. Dropped counts what the socket
+// actor saw lost: a queued message that ZeroMQ refused for good when its
+// turn came (also reported as an Error, such as a ROUTER's unroutable
+// reply), and the messages still queued when the socket closed (Closed's
+// unsent), failed, restarted, or (a REQ client's) was reset. What ZeroMQ drops by itself cannot
+// be seen and is not counted: a PUB, or an XPUB without XPubNoDrop, at a
+// subscriber's high-water mark drops the message for that subscriber while
+// the send succeeds and counts as sent; messages in ZeroMQ's own queues are
+// lost uncounted when a socket fails or its linger runs out. A SUB counts
+// what it receives also when no local subscriber wants it (Stats.unrouted).
+// The queue depth is an asynchronous UpDownCounter, OpenTelemetry's
+// instrument for a size that adds up across series (a gauge would not
+// sum); it is zero while the socket is being reopened.
+//
 // # Concurrency
 //
 // A socket actor handles one message at a time and never blocks in Receive:

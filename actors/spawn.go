@@ -108,6 +108,7 @@ func (c *Context) props(spec sockets.Spec, cfg spawnConfig, started chan<- start
 		if state.owner == nil {
 			state.owner = ctx.Parent()
 		}
+		state.metrics = c.metrics.track(ctx.Self().Id, state.spec)
 	})}, cfg.props...)
 	return actor.PropsFromProducer(producer, append(opts, actor.WithSpawnFunc(c.spawnFunc))...)
 }

@@ -40,6 +40,9 @@ type Hooks struct {
 	// Event receives each event of the socket's monitor (see Monitor), in
 	// order, on the owner's goroutine. Required to monitor.
 	Event func(ev *messages.SocketEvent)
+	// Counters, when set, count the socket's traffic for metrics, readable
+	// from any goroutine; see Counters. Optional.
+	Counters *Counters
 }
 
 // Signal is a request from a Socket to be handled. A socket actor receives it
@@ -355,10 +358,12 @@ func (s *Socket) Send(frames [][]byte) (queued bool, err error) {
 	if s.queue.len() > 0 { // keep order behind what already waits
 		if s.queue.len() >= s.limit {
 			s.stats.Refused++
+			s.hooks.Counters.refused()
 			return false, opError("send", s.name, "", ErrQueueFull, fmt.Sprintf("%d messages wait for the high-water mark to clear", s.queue.len()))
 		}
 		s.queue.push(frames)
 		s.stats.Queued++
+		s.hooks.Counters.queued(s.queue.len())
 		return true, nil
 	}
 	// Rule 3: a send may process ZeroMQ's commands and clear ZMQ_FD while
@@ -367,10 +372,12 @@ func (s *Socket) Send(frames [][]byte) (queued bool, err error) {
 	switch err := s.sendNow(frames); {
 	case err == nil:
 		s.stats.Sent++
+		s.hooks.Counters.sent(frames)
 		return false, nil
 	case isAgain(err):
 		s.queue.push(frames)
 		s.stats.Queued++
+		s.hooks.Counters.queued(s.queue.len())
 		return true, nil
 	default:
 		return false, zmqError("send", s.name, "", err)
@@ -458,6 +465,7 @@ func (s *Socket) service() error {
 				frames, err := s.recv()
 				if err == nil {
 					s.stats.Received++
+					s.hooks.Counters.received(frames)
 					s.hooks.Deliver(frames)
 					budget--
 					continue
@@ -554,10 +562,13 @@ func (s *Socket) recv() ([][]byte, error) {
 // Hooks.Report; an error that makes the socket unusable is returned.
 func (s *Socket) flush() (progress bool, err error) {
 	for s.queue.len() > 0 {
-		err := s.sendNow(s.queue.front())
+		frames := s.queue.front()
+		err := s.sendNow(frames)
 		if err == nil {
 			s.queue.pop()
 			s.stats.Sent++
+			s.hooks.Counters.sent(frames)
+			s.hooks.Counters.depth(s.queue.len())
 			progress = true
 			continue
 		}
@@ -569,6 +580,8 @@ func (s *Socket) flush() (progress bool, err error) {
 			return progress, e
 		}
 		s.queue.pop()
+		s.hooks.Counters.dropped(1)
+		s.hooks.Counters.depth(s.queue.len())
 		if s.hooks.Report != nil {
 			s.hooks.Report(e)
 		}
@@ -641,6 +654,8 @@ func (s *Socket) Close(linger *time.Duration) (unsent int, err error) {
 	}
 	unsent = s.queue.len()
 	s.queue = sendQueue{}
+	s.hooks.Counters.dropped(unsent)
+	s.hooks.Counters.depth(0)
 	s.closed = true
 	if s.retry != nil {
 		s.retry.Stop()

@@ -44,13 +44,13 @@ type Program struct {
 }
 
 // Start creates the actor system (with protoactor's own logging off), its
-// ZeroMQ context, and the signal context. It exits 1 if the ZeroMQ context
-// cannot be created.
-func Start(name string) *Program {
+// ZeroMQ context with opts, and the signal context. It exits 1 if the
+// ZeroMQ context cannot be created.
+func Start(name string, opts ...actors.Option) *Program {
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(slog.NewTextHandler(io.Discard, nil))
 	}))
-	z, err := actors.NewContext(system)
+	z, err := actors.NewContext(system, opts...)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		system.Shutdown()

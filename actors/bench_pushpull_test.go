@@ -1,0 +1,72 @@
+package actors_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"github.com/asynkron/protoactor-go/actor"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/zmqactor/zmqactor/actors"
+	"github.com/zmqactor/zmqactor/internal/testutil"
+	"github.com/zmqactor/zmqactor/messages"
+	"github.com/zmqactor/zmqactor/sockets"
+)
+
+// BenchmarkPushPull measures pipeline throughput between socket actors: a
+// PUSH socket actor, fed with Socket.Send from the benchmark's goroutine,
+// sends 64-byte messages over tcp loopback to a PULL socket actor, whose
+// owner actor counts them. ns/op is per message, until the owner has the
+// last one. No high-water marks, so nothing waits in a send queue.
+// metrics=on counts for an OpenTelemetry meter provider (WithMeterProvider;
+// nothing collects during the run, as a reader collecting every few
+// seconds would not).
+func BenchmarkPushPull(b *testing.B) {
+	b.Run("metrics=off", func(b *testing.B) { benchPushPull(b) })
+	b.Run("metrics=on", func(b *testing.B) {
+		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+		b.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+		benchPushPull(b, actors.WithMeterProvider(mp))
+	})
+}
+
+const pushPullSize = 64
+
+func benchPushPull(b *testing.B, opts ...actors.Option) {
+	system, z := testutil.NewSystem(b, opts...)
+	ctx := testutil.Ctx(b)
+	target := int64(b.N)
+	var count atomic.Int64
+	done := make(chan struct{})
+	owner := system.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		if _, ok := c.Message().(*messages.Received); ok && count.Add(1) == target {
+			close(done)
+		}
+	}))
+	b.Cleanup(func() { system.Root.Stop(owner) })
+	noHWM := []sockets.Option{sockets.SendHWM(0), sockets.ReceiveHWM(0)}
+	pull, err := z.Spawn(ctx, sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}, Options: noHWM},
+		actors.WithOwner(owner))
+	if err != nil {
+		b.Fatal(err)
+	}
+	push, err := z.Spawn(ctx, sockets.Spec{Name: "push", Type: sockets.Push, Connects: []string{pull.Endpoint()}, Options: noHWM})
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg := make([]byte, pushPullSize)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := push.Send(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		b.Fatalf("%d of %d messages arrived", count.Load(), b.N)
+	}
+	b.StopTimer()
+}
