@@ -68,9 +68,10 @@ type socketState struct {
 	owner   *actor.PID
 	started chan<- startResult // first start only, nil afterwards
 	starts  uint32
-	faults  bool        // InjectFault is allowed
-	failure string      // why the last instance failed, for the next Started
-	topics  *topicTable // SUB and XSUB: the local subscribers
+	faults  bool             // InjectFault is allowed
+	failure string           // why the last instance failed, for the next Started
+	carried []pendingCommand // commands a failed instance had not carried out
+	topics  *topicTable      // SUB and XSUB: the local subscribers
 
 	// watchers receive the socket's monitor events (Monitor), by pidKey.
 	watchers map[string]*watcher
@@ -112,6 +113,7 @@ func (a *socketActor) Receive(ctx actor.Context) {
 			a.state.spec.Name = a.self.Id
 		}
 		a.startServer(ctx)
+		a.pending, a.state.carried = append(a.state.carried, a.pending...), nil
 		a.opening = true
 		a.open(ctx)
 	case reopen:
@@ -127,6 +129,10 @@ func (a *socketActor) Receive(ctx actor.Context) {
 		}
 		a.closeSocket(ctx, nil, nil, reason, nil)
 		a.failRequests(&sockets.Error{Op: "request", Socket: a.state.spec.Name, Err: sockets.ErrClosed})
+		for _, p := range a.state.carried {
+			a.answerErr(p.sender, &sockets.Error{Op: "command", Socket: a.state.spec.Name, Err: sockets.ErrClosed})
+		}
+		a.state.carried = nil
 	case *actor.Restarting:
 		a.state.metrics.restarted()
 		a.stopRetry(ctx)
@@ -210,6 +216,9 @@ func failures(state *socketState) actor.ReceiverMiddleware {
 // closeFailed closes the socket of a failed instance at once, with no
 // linger: what is in its queues is lost either way.
 func (a *socketActor) closeFailed() {
+	// Commands still waiting for a reopen wait for the next instance's.
+	a.state.carried = append(a.state.carried, a.pending...)
+	a.pending = nil
 	a.stopDeadlines()
 	if a.retry != nil {
 		a.retry.Stop()
@@ -427,11 +436,14 @@ func (a *socketActor) open(ctx actor.Context) {
 
 // runPending carries out the commands that waited for the socket to open.
 func (a *socketActor) runPending(ctx actor.Context) {
-	pending := a.pending
-	a.pending = nil
-	for _, p := range pending {
+	for len(a.pending) > 0 {
+		// One at a time, so that if a command makes the actor fail the
+		// ones after it are still here for closeFailed to hand on.
+		p := a.pending[0]
+		a.pending = a.pending[1:]
 		a.command(ctx, p.msg, p.sender)
 	}
+	a.pending = nil
 }
 
 // reset closes a REQ or REP socket and opens it again from the spec, to
