@@ -506,6 +506,9 @@ func (a *authActor) command(ctx actor.Context, msg any, sender *actor.PID) {
 		st.anyKey = m.GetAny()
 	case *messages.GetAuthPolicy:
 	case *messages.WatchAuth:
+		if err = watchable("watch", authName, sender); err != nil {
+			break
+		}
 		if w := sender; w != nil {
 			if _, ok := st.watchers[w.String()]; !ok {
 				st.watchers[w.String()] = w

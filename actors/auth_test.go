@@ -556,3 +556,28 @@ func TestCurveWrongServerKey(t *testing.T) {
 	f.decision(false)
 	f.noMessage()
 }
+
+// TestFutureIsNoWatcher: a RequestFuture that would become a subscriber
+// or watcher is refused with a clear error, since a watched future takes
+// protoactor's Watch as its result.
+func TestFutureIsNoWatcher(t *testing.T) {
+	f := newAuthFixture(t)
+	sub, err := f.z.Spawn(testutil.Ctx(t), sockets.Spec{Type: sockets.Sub, Connects: []string{"tcp://127.0.0.1:9"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		to  *actor.PID
+		cmd any
+	}{
+		{sub.PID(), &messages.Subscribe{Prefix: []byte("a")}},
+		{sub.PID(), &messages.Monitor{}},
+		{f.auth.PID(), &messages.WatchAuth{}},
+	} {
+		res, err := f.system.Root.RequestFuture(c.to, c.cmd, testutil.Wait).Result()
+		e, ok := res.(*messages.Error)
+		if err != nil || !ok || e.GetCode() != messages.ErrorCode_ERROR_CODE_INVALID_MESSAGE {
+			t.Errorf("%T from a future: %v %v, want ERROR_CODE_INVALID_MESSAGE", c.cmd, res, err)
+		}
+	}
+}

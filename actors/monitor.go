@@ -117,9 +117,9 @@ func (a *socketActor) applyMonitor() error {
 func (a *socketActor) monitorWatcher(op string, ref *messages.ActorRef, sender *actor.PID) (*actor.PID, error) {
 	switch pid := PIDOf(ref); {
 	case pid != nil:
-		return pid, nil
+		return pid, watchable(op, a.state.spec.Name, pid)
 	case sender != nil:
-		return sender, nil
+		return sender, watchable(op, a.state.spec.Name, sender)
 	case a.state.owner != nil:
 		return a.state.owner, nil
 	}

@@ -3,6 +3,7 @@ package actors
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/proto"
@@ -172,10 +173,10 @@ func (a *socketActor) noTopics(op string) error {
 // subscriber returns the actor a Subscribe or Unsubscribe is for.
 func (a *socketActor) subscriber(op string, ref *messages.ActorRef, sender *actor.PID) (*actor.PID, error) {
 	if pid := PIDOf(ref); pid != nil {
-		return pid, nil
+		return pid, watchable(op, a.state.spec.Name, pid)
 	}
 	if sender != nil {
-		return sender, nil
+		return sender, watchable(op, a.state.spec.Name, sender)
 	}
 	return nil, &sockets.Error{Op: op, Socket: a.state.spec.Name,
 		Err: fmt.Errorf("%w: %s names no subscriber and has no sender", sockets.ErrBadMessage, op)}
@@ -306,4 +307,16 @@ func (a *socketActor) publish(m *messages.Publish, sender *actor.PID) (any, erro
 		return nil, err
 	}
 	return &messages.Sent{Socket: name, Queued: queued}, nil
+}
+
+// watchable refuses a protoactor future as a subscriber or watcher: the
+// socket actor watches the actors it sends to, and a future takes a Watch
+// as its result, racing with the answer. A RequestFuture that subscribes
+// must name the subscribing actor in the command instead.
+func watchable(op, socket string, pid *actor.PID) error {
+	if strings.HasPrefix(pid.GetId(), "future$") {
+		return &sockets.Error{Op: op, Socket: socket, Err: fmt.Errorf(
+			"%w: a future (%s) cannot be a subscriber or watcher; name the actor in the command", sockets.ErrBadMessage, pid.GetId())}
+	}
+	return nil
 }
