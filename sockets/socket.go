@@ -110,7 +110,11 @@ type Socket struct {
 	bound, connected []string
 	closed           bool
 	paused           bool // PauseReceive: messages stay in ZeroMQ
-	stats            Stats
+	// held are messages received in a batch and not yet delivered, from
+	// heldAt on: Deliver paused the socket in the middle of the batch.
+	held   [][][]byte
+	heldAt int
+	stats  Stats
 }
 
 // Stats counts a socket's traffic since it was opened.
@@ -461,23 +465,34 @@ func (s *Socket) service() error {
 		// processed its command mailbox on the way, so ZMQ_FD is current.
 		idle := false
 		if canRecv && !s.paused {
+			var rerr error                // what ended the last batch
 			for budget > 0 && !s.paused { // Deliver may pause
-				frames, err := s.recv()
-				if err == nil {
-					s.stats.Received++
-					s.hooks.Counters.received(frames)
-					s.hooks.Deliver(frames)
-					budget--
-					continue
+				if s.heldAt == len(s.held) {
+					if rerr != nil {
+						break
+					}
+					s.held, s.heldAt = s.held[:0], 0
+					s.held, rerr = s.receive(s.held, budget)
+					if len(s.held) == 0 {
+						break
+					}
 				}
-				if isAgain(err) {
-					idle = true
-					break
-				}
-				if errors.Is(err, zmq4.EFSM) {
-					break // a REQ that must send first: nothing to receive now
-				}
-				return zmqError("receive", s.name, "", err)
+				frames := s.held[s.heldAt]
+				s.held[s.heldAt] = nil
+				s.heldAt++
+				s.stats.Received++
+				s.hooks.Counters.received(frames)
+				s.hooks.Deliver(frames)
+				budget--
+			}
+			switch {
+			case rerr == nil:
+			case isAgain(rerr):
+				idle = s.heldAt == len(s.held)
+			case errors.Is(rerr, zmq4.EFSM):
+				// a REQ that must send first: nothing to receive now
+			default:
+				return zmqError("receive", s.name, "", rerr)
 			}
 			if budget == 0 {
 				s.requestMore()
@@ -622,7 +637,8 @@ func (s *Socket) requestRecheck() {
 // incoming messages in ZeroMQ, whose high-water mark then pushes back on the
 // peers (a ROUTER or DEALER peer's sends wait, a PUB's are dropped): the
 // owner's flow control. Deliver may pause; the message it was given is
-// the last one until Resume. Resuming asks for a turn, which receives what
+// the last one until Resume (the rest of the batch it came in, already
+// taken from ZeroMQ, waits in the Socket and comes first after Resume). Resuming asks for a turn, which receives what
 // waited without needing a new readiness edge.
 func (s *Socket) PauseReceive(paused bool) {
 	if s.paused == paused || s.closed {
