@@ -1,0 +1,94 @@
+package sockets
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// TestReceiveBatchShapes sends messages whose shapes stress the batched
+// receive: empty frames, frames larger than the scratch buffer, a message
+// of more frames than a batch holds, and many small ones, over inproc and
+// tcp; every message arrives whole, in order, byte for byte.
+func TestReceiveBatchShapes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var msgs [][][]byte
+	frame := func(size int) []byte {
+		b := make([]byte, size)
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+		}
+		return b
+	}
+	for i := range 2000 {
+		switch {
+		case i == 100:
+			long := make([][]byte, batchFrames*2+7) // cut by two batch ends
+			for j := range long {
+				long[j] = frame(j % 5)
+			}
+			msgs = append(msgs, long)
+		case i%97 == 0:
+			msgs = append(msgs, [][]byte{frame(batchBytes + 1 + rng.IntN(3*batchBytes)), frame(3)})
+		case i%89 == 0:
+			msgs = append(msgs, [][]byte{frame(10), frame(batchBytes - 5), frame(20)}) // fills a buffer almost
+		default:
+			m := make([][]byte, 1+rng.IntN(4))
+			for j := range m {
+				m[j] = frame(rng.IntN(300))
+			}
+			msgs = append(msgs, m)
+		}
+	}
+	for _, transport := range []string{"inproc://batch-shapes", "tcp://127.0.0.1:*"} {
+		t.Run(transport[:3], func(t *testing.T) {
+			ctx, err := NewContext()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ctx.Term()
+			pull, push := newOwner(t), newOwner(t)
+			pull.open(ctx, Spec{Type: Pull, Binds: []string{transport}, Options: []Option{ReceiveHWM(0)}})
+			var ep string
+			pull.do(func() { ep = pull.sock.Bound()[0] })
+			push.open(ctx, Spec{Type: Push, Connects: []string{ep}, Options: []Option{SendHWM(0)}, SendQueueLimit: len(msgs)})
+			push.do(func() {
+				for _, m := range msgs {
+					if _, err := push.sock.Send(m); err != nil {
+						t.Errorf("send: %v", err)
+					}
+				}
+			})
+			timeout := time.After(20 * time.Second)
+			for i, want := range msgs {
+				select {
+				case got := <-pull.received:
+					if err := sameMessage(got, want); err != nil {
+						t.Fatalf("message %d: %v", i, err)
+					}
+				case <-timeout:
+					t.Fatalf("got %d of %d messages", i, len(msgs))
+				}
+			}
+			push.close()
+			pull.close()
+		})
+	}
+}
+
+func sameMessage(got, want [][]byte) error {
+	if len(got) != len(want) {
+		return fmt.Errorf("%d frames, want %d", len(got), len(want))
+	}
+	for j := range got {
+		if !bytes.Equal(got[j], want[j]) {
+			return fmt.Errorf("frame %d: %d bytes differ from the %d sent", j, len(got[j]), len(want[j]))
+		}
+		if cap(got[j]) != len(got[j]) {
+			return fmt.Errorf("frame %d has spare capacity %d: an append would overwrite the next frame", j, cap(got[j]))
+		}
+	}
+	return nil
+}
