@@ -69,6 +69,7 @@ type socketState struct {
 	started chan<- startResult // first start only, nil afterwards
 	starts  uint32
 	faults  bool             // InjectFault is allowed
+	batch   bool             // WithBatchDelivery: the owner gets ReceivedBatch
 	failure string           // why the last instance failed, for the next Started
 	carried []pendingCommand // commands a failed instance had not carried out
 	topics  *topicTable      // SUB and XSUB: the local subscribers
@@ -269,6 +270,8 @@ func (a *socketActor) command(ctx actor.Context, msg any, sender *actor.PID) {
 		if queued, err = a.sock.Send(m.GetFrames()); err == nil && sender != nil {
 			answer = &messages.Sent{Socket: name, Queued: queued}
 		}
+	case *messages.SendBatch:
+		answer, err = a.sendBatch(m, sender)
 	case *messages.Publish:
 		answer, err = a.publish(m, sender)
 	case *messages.Request:
@@ -369,6 +372,16 @@ func (a *socketActor) open(ctx actor.Context) {
 		hooks.Deliver = a.route
 	case st.spec.Type == sockets.XPub:
 		hooks.Deliver = a.peerSubscription
+	case owner != nil && st.batch:
+		hooks.DeliverBatch = func(msgs [][][]byte) {
+			batch := &messages.ReceivedBatch{Socket: name, Messages: make([]*messages.Frames, len(msgs))}
+			all := make([]messages.Frames, len(msgs)) // one allocation for the batch
+			for i, frames := range msgs {
+				all[i].Frames = frames
+				batch.Messages[i] = &all[i]
+			}
+			a.root.RequestWithCustomSender(owner, batch, a.self)
+		}
 	case owner != nil:
 		hooks.Deliver = func(frames [][]byte) {
 			a.root.RequestWithCustomSender(owner, &messages.Received{Socket: name, Frames: frames}, a.self)

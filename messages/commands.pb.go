@@ -263,6 +263,58 @@ func (x *Send) GetFrames() [][]byte {
 	return nil
 }
 
+// SendBatch sends several multipart messages, in order, as that many Send
+// commands would, with one actor message: for senders of many small
+// messages. The answer is Sent, queued when any of them waits in the send
+// queue. The messages are checked first, and a bad one refuses the whole
+// batch; past the send queue's limit, the messages that did not fit are
+// refused with ERROR_CODE_SEND_QUEUE_FULL and the ones before them are
+// sent.
+type SendBatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// messages are the messages, in order; at least one.
+	Messages      []*Frames `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendBatch) Reset() {
+	*x = SendBatch{}
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendBatch) ProtoMessage() {}
+
+func (x *SendBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendBatch.ProtoReflect.Descriptor instead.
+func (*SendBatch) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SendBatch) GetMessages() []*Frames {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
 // SetOption applies one socket option now and keeps it in the spec for
 // restarts. The answer is OptionSet.
 type SetOption struct {
@@ -275,7 +327,7 @@ type SetOption struct {
 
 func (x *SetOption) Reset() {
 	*x = SetOption{}
-	mi := &file_zmqactor_v1_commands_proto_msgTypes[5]
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -287,7 +339,7 @@ func (x *SetOption) String() string {
 func (*SetOption) ProtoMessage() {}
 
 func (x *SetOption) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_commands_proto_msgTypes[5]
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -300,7 +352,7 @@ func (x *SetOption) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetOption.ProtoReflect.Descriptor instead.
 func (*SetOption) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{5}
+	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SetOption) GetOption() *SocketOption {
@@ -323,7 +375,7 @@ type Close struct {
 
 func (x *Close) Reset() {
 	*x = Close{}
-	mi := &file_zmqactor_v1_commands_proto_msgTypes[6]
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -335,7 +387,7 @@ func (x *Close) String() string {
 func (*Close) ProtoMessage() {}
 
 func (x *Close) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_commands_proto_msgTypes[6]
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -348,7 +400,7 @@ func (x *Close) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Close.ProtoReflect.Descriptor instead.
 func (*Close) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{6}
+	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Close) GetLinger() *durationpb.Duration {
@@ -367,7 +419,7 @@ type GetStats struct {
 
 func (x *GetStats) Reset() {
 	*x = GetStats{}
-	mi := &file_zmqactor_v1_commands_proto_msgTypes[7]
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -379,7 +431,7 @@ func (x *GetStats) String() string {
 func (*GetStats) ProtoMessage() {}
 
 func (x *GetStats) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_commands_proto_msgTypes[7]
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -392,7 +444,7 @@ func (x *GetStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStats.ProtoReflect.Descriptor instead.
 func (*GetStats) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{7}
+	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{8}
 }
 
 // InjectFault makes the socket actor fail, as a fatal ZeroMQ error would, so
@@ -409,7 +461,7 @@ type InjectFault struct {
 
 func (x *InjectFault) Reset() {
 	*x = InjectFault{}
-	mi := &file_zmqactor_v1_commands_proto_msgTypes[8]
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -421,7 +473,7 @@ func (x *InjectFault) String() string {
 func (*InjectFault) ProtoMessage() {}
 
 func (x *InjectFault) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_commands_proto_msgTypes[8]
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -434,7 +486,7 @@ func (x *InjectFault) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InjectFault.ProtoReflect.Descriptor instead.
 func (*InjectFault) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{8}
+	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *InjectFault) GetReason() string {
@@ -448,7 +500,7 @@ var File_zmqactor_v1_commands_proto protoreflect.FileDescriptor
 
 const file_zmqactor_v1_commands_proto_rawDesc = "" +
 	"\n" +
-	"\x1azmqactor/v1/commands.proto\x12\vzmqactor.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x18zmqactor/v1/socket.proto\"\"\n" +
+	"\x1azmqactor/v1/commands.proto\x12\vzmqactor.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x18zmqactor/v1/events.proto\x1a\x18zmqactor/v1/socket.proto\"\"\n" +
 	"\x04Bind\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\"%\n" +
 	"\aConnect\x12\x1a\n" +
@@ -459,7 +511,9 @@ const file_zmqactor_v1_commands_proto_rawDesc = "" +
 	"Disconnect\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\"\x1e\n" +
 	"\x04Send\x12\x16\n" +
-	"\x06frames\x18\x01 \x03(\fR\x06frames\">\n" +
+	"\x06frames\x18\x01 \x03(\fR\x06frames\"<\n" +
+	"\tSendBatch\x12/\n" +
+	"\bmessages\x18\x01 \x03(\v2\x13.zmqactor.v1.FramesR\bmessages\">\n" +
 	"\tSetOption\x121\n" +
 	"\x06option\x18\x01 \x01(\v2\x19.zmqactor.v1.SocketOptionR\x06option\":\n" +
 	"\x05Close\x121\n" +
@@ -482,28 +536,31 @@ func file_zmqactor_v1_commands_proto_rawDescGZIP() []byte {
 	return file_zmqactor_v1_commands_proto_rawDescData
 }
 
-var file_zmqactor_v1_commands_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_zmqactor_v1_commands_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_zmqactor_v1_commands_proto_goTypes = []any{
 	(*Bind)(nil),                // 0: zmqactor.v1.Bind
 	(*Connect)(nil),             // 1: zmqactor.v1.Connect
 	(*Unbind)(nil),              // 2: zmqactor.v1.Unbind
 	(*Disconnect)(nil),          // 3: zmqactor.v1.Disconnect
 	(*Send)(nil),                // 4: zmqactor.v1.Send
-	(*SetOption)(nil),           // 5: zmqactor.v1.SetOption
-	(*Close)(nil),               // 6: zmqactor.v1.Close
-	(*GetStats)(nil),            // 7: zmqactor.v1.GetStats
-	(*InjectFault)(nil),         // 8: zmqactor.v1.InjectFault
-	(*SocketOption)(nil),        // 9: zmqactor.v1.SocketOption
-	(*durationpb.Duration)(nil), // 10: google.protobuf.Duration
+	(*SendBatch)(nil),           // 5: zmqactor.v1.SendBatch
+	(*SetOption)(nil),           // 6: zmqactor.v1.SetOption
+	(*Close)(nil),               // 7: zmqactor.v1.Close
+	(*GetStats)(nil),            // 8: zmqactor.v1.GetStats
+	(*InjectFault)(nil),         // 9: zmqactor.v1.InjectFault
+	(*Frames)(nil),              // 10: zmqactor.v1.Frames
+	(*SocketOption)(nil),        // 11: zmqactor.v1.SocketOption
+	(*durationpb.Duration)(nil), // 12: google.protobuf.Duration
 }
 var file_zmqactor_v1_commands_proto_depIdxs = []int32{
-	9,  // 0: zmqactor.v1.SetOption.option:type_name -> zmqactor.v1.SocketOption
-	10, // 1: zmqactor.v1.Close.linger:type_name -> google.protobuf.Duration
-	2,  // [2:2] is the sub-list for method output_type
-	2,  // [2:2] is the sub-list for method input_type
-	2,  // [2:2] is the sub-list for extension type_name
-	2,  // [2:2] is the sub-list for extension extendee
-	0,  // [0:2] is the sub-list for field type_name
+	10, // 0: zmqactor.v1.SendBatch.messages:type_name -> zmqactor.v1.Frames
+	11, // 1: zmqactor.v1.SetOption.option:type_name -> zmqactor.v1.SocketOption
+	12, // 2: zmqactor.v1.Close.linger:type_name -> google.protobuf.Duration
+	3,  // [3:3] is the sub-list for method output_type
+	3,  // [3:3] is the sub-list for method input_type
+	3,  // [3:3] is the sub-list for extension type_name
+	3,  // [3:3] is the sub-list for extension extendee
+	0,  // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_zmqactor_v1_commands_proto_init() }
@@ -511,6 +568,7 @@ func file_zmqactor_v1_commands_proto_init() {
 	if File_zmqactor_v1_commands_proto != nil {
 		return
 	}
+	file_zmqactor_v1_events_proto_init()
 	file_zmqactor_v1_socket_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -518,7 +576,7 @@ func file_zmqactor_v1_commands_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zmqactor_v1_commands_proto_rawDesc), len(file_zmqactor_v1_commands_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

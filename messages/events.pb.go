@@ -366,6 +366,111 @@ func (x *Received) GetFrames() [][]byte {
 	return nil
 }
 
+// ReceivedBatch is several messages that arrived on the socket, in the
+// order ZeroMQ gave them: what one turn of the socket actor received, for
+// an owner that asked for batches (actors.WithBatchDelivery). It carries
+// the same messages as that many Received would, with one actor message
+// instead of one per message.
+type ReceivedBatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// socket is the socket's name.
+	Socket string `protobuf:"bytes,1,opt,name=socket,proto3" json:"socket,omitempty"`
+	// messages are the messages, oldest first.
+	Messages      []*Frames `protobuf:"bytes,2,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceivedBatch) Reset() {
+	*x = ReceivedBatch{}
+	mi := &file_zmqactor_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceivedBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceivedBatch) ProtoMessage() {}
+
+func (x *ReceivedBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceivedBatch.ProtoReflect.Descriptor instead.
+func (*ReceivedBatch) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ReceivedBatch) GetSocket() string {
+	if x != nil {
+		return x.Socket
+	}
+	return ""
+}
+
+func (x *ReceivedBatch) GetMessages() []*Frames {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+// Frames is one multipart message.
+type Frames struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// frames are the message's parts, in order.
+	Frames        [][]byte `protobuf:"bytes,1,rep,name=frames,proto3" json:"frames,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Frames) Reset() {
+	*x = Frames{}
+	mi := &file_zmqactor_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Frames) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Frames) ProtoMessage() {}
+
+func (x *Frames) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Frames.ProtoReflect.Descriptor instead.
+func (*Frames) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Frames) GetFrames() [][]byte {
+	if x != nil {
+		return x.Frames
+	}
+	return nil
+}
+
 // Bound answers Bind.
 type Bound struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -382,7 +487,7 @@ type Bound struct {
 
 func (x *Bound) Reset() {
 	*x = Bound{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[3]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -394,7 +499,7 @@ func (x *Bound) String() string {
 func (*Bound) ProtoMessage() {}
 
 func (x *Bound) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[3]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -407,7 +512,7 @@ func (x *Bound) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Bound.ProtoReflect.Descriptor instead.
 func (*Bound) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Bound) GetSocket() string {
@@ -444,7 +549,7 @@ type Connected struct {
 
 func (x *Connected) Reset() {
 	*x = Connected{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[4]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -456,7 +561,7 @@ func (x *Connected) String() string {
 func (*Connected) ProtoMessage() {}
 
 func (x *Connected) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[4]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -469,7 +574,7 @@ func (x *Connected) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Connected.ProtoReflect.Descriptor instead.
 func (*Connected) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{4}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Connected) GetSocket() string {
@@ -499,7 +604,7 @@ type Unbound struct {
 
 func (x *Unbound) Reset() {
 	*x = Unbound{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[5]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -511,7 +616,7 @@ func (x *Unbound) String() string {
 func (*Unbound) ProtoMessage() {}
 
 func (x *Unbound) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[5]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -524,7 +629,7 @@ func (x *Unbound) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Unbound.ProtoReflect.Descriptor instead.
 func (*Unbound) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{5}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Unbound) GetSocket() string {
@@ -554,7 +659,7 @@ type Disconnected struct {
 
 func (x *Disconnected) Reset() {
 	*x = Disconnected{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[6]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -566,7 +671,7 @@ func (x *Disconnected) String() string {
 func (*Disconnected) ProtoMessage() {}
 
 func (x *Disconnected) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[6]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -579,7 +684,7 @@ func (x *Disconnected) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Disconnected.ProtoReflect.Descriptor instead.
 func (*Disconnected) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{6}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Disconnected) GetSocket() string {
@@ -611,7 +716,7 @@ type Sent struct {
 
 func (x *Sent) Reset() {
 	*x = Sent{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[7]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -623,7 +728,7 @@ func (x *Sent) String() string {
 func (*Sent) ProtoMessage() {}
 
 func (x *Sent) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[7]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -636,7 +741,7 @@ func (x *Sent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sent.ProtoReflect.Descriptor instead.
 func (*Sent) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{7}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Sent) GetSocket() string {
@@ -666,7 +771,7 @@ type OptionSet struct {
 
 func (x *OptionSet) Reset() {
 	*x = OptionSet{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[8]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -678,7 +783,7 @@ func (x *OptionSet) String() string {
 func (*OptionSet) ProtoMessage() {}
 
 func (x *OptionSet) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[8]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -691,7 +796,7 @@ func (x *OptionSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionSet.ProtoReflect.Descriptor instead.
 func (*OptionSet) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{8}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *OptionSet) GetSocket() string {
@@ -730,7 +835,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[9]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -742,7 +847,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[9]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -755,7 +860,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{9}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Error) GetSocket() string {
@@ -820,7 +925,7 @@ type Closed struct {
 
 func (x *Closed) Reset() {
 	*x = Closed{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[10]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -832,7 +937,7 @@ func (x *Closed) String() string {
 func (*Closed) ProtoMessage() {}
 
 func (x *Closed) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[10]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -845,7 +950,7 @@ func (x *Closed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Closed.ProtoReflect.Descriptor instead.
 func (*Closed) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{10}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Closed) GetSocket() string {
@@ -915,7 +1020,7 @@ type Stats struct {
 
 func (x *Stats) Reset() {
 	*x = Stats{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[11]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -927,7 +1032,7 @@ func (x *Stats) String() string {
 func (*Stats) ProtoMessage() {}
 
 func (x *Stats) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[11]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -940,7 +1045,7 @@ func (x *Stats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stats.ProtoReflect.Descriptor instead.
 func (*Stats) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{11}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Stats) GetSocket() string {
@@ -1054,7 +1159,12 @@ const file_zmqactor_v1_events_proto_rawDesc = "" +
 	"\abackoff\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\abackoff\":\n" +
 	"\bReceived\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x16\n" +
-	"\x06frames\x18\x02 \x03(\fR\x06frames\"h\n" +
+	"\x06frames\x18\x02 \x03(\fR\x06frames\"X\n" +
+	"\rReceivedBatch\x12\x16\n" +
+	"\x06socket\x18\x01 \x01(\tR\x06socket\x12/\n" +
+	"\bmessages\x18\x02 \x03(\v2\x13.zmqactor.v1.FramesR\bmessages\" \n" +
+	"\x06Frames\x12\x16\n" +
+	"\x06frames\x18\x01 \x03(\fR\x06frames\"h\n" +
 	"\x05Bound\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x1a\n" +
 	"\bendpoint\x18\x02 \x01(\tR\bendpoint\x12+\n" +
@@ -1134,36 +1244,39 @@ func file_zmqactor_v1_events_proto_rawDescGZIP() []byte {
 }
 
 var file_zmqactor_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_zmqactor_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_zmqactor_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_zmqactor_v1_events_proto_goTypes = []any{
 	(ErrorCode)(0),              // 0: zmqactor.v1.ErrorCode
 	(*Started)(nil),             // 1: zmqactor.v1.Started
 	(*Restarting)(nil),          // 2: zmqactor.v1.Restarting
 	(*Received)(nil),            // 3: zmqactor.v1.Received
-	(*Bound)(nil),               // 4: zmqactor.v1.Bound
-	(*Connected)(nil),           // 5: zmqactor.v1.Connected
-	(*Unbound)(nil),             // 6: zmqactor.v1.Unbound
-	(*Disconnected)(nil),        // 7: zmqactor.v1.Disconnected
-	(*Sent)(nil),                // 8: zmqactor.v1.Sent
-	(*OptionSet)(nil),           // 9: zmqactor.v1.OptionSet
-	(*Error)(nil),               // 10: zmqactor.v1.Error
-	(*Closed)(nil),              // 11: zmqactor.v1.Closed
-	(*Stats)(nil),               // 12: zmqactor.v1.Stats
-	(SocketType)(0),             // 13: zmqactor.v1.SocketType
-	(*durationpb.Duration)(nil), // 14: google.protobuf.Duration
-	(*SocketOption)(nil),        // 15: zmqactor.v1.SocketOption
+	(*ReceivedBatch)(nil),       // 4: zmqactor.v1.ReceivedBatch
+	(*Frames)(nil),              // 5: zmqactor.v1.Frames
+	(*Bound)(nil),               // 6: zmqactor.v1.Bound
+	(*Connected)(nil),           // 7: zmqactor.v1.Connected
+	(*Unbound)(nil),             // 8: zmqactor.v1.Unbound
+	(*Disconnected)(nil),        // 9: zmqactor.v1.Disconnected
+	(*Sent)(nil),                // 10: zmqactor.v1.Sent
+	(*OptionSet)(nil),           // 11: zmqactor.v1.OptionSet
+	(*Error)(nil),               // 12: zmqactor.v1.Error
+	(*Closed)(nil),              // 13: zmqactor.v1.Closed
+	(*Stats)(nil),               // 14: zmqactor.v1.Stats
+	(SocketType)(0),             // 15: zmqactor.v1.SocketType
+	(*durationpb.Duration)(nil), // 16: google.protobuf.Duration
+	(*SocketOption)(nil),        // 17: zmqactor.v1.SocketOption
 }
 var file_zmqactor_v1_events_proto_depIdxs = []int32{
-	13, // 0: zmqactor.v1.Started.type:type_name -> zmqactor.v1.SocketType
-	14, // 1: zmqactor.v1.Restarting.backoff:type_name -> google.protobuf.Duration
-	15, // 2: zmqactor.v1.OptionSet.option:type_name -> zmqactor.v1.SocketOption
-	0,  // 3: zmqactor.v1.Error.code:type_name -> zmqactor.v1.ErrorCode
-	10, // 4: zmqactor.v1.Closed.error:type_name -> zmqactor.v1.Error
-	5,  // [5:5] is the sub-list for method output_type
-	5,  // [5:5] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	15, // 0: zmqactor.v1.Started.type:type_name -> zmqactor.v1.SocketType
+	16, // 1: zmqactor.v1.Restarting.backoff:type_name -> google.protobuf.Duration
+	5,  // 2: zmqactor.v1.ReceivedBatch.messages:type_name -> zmqactor.v1.Frames
+	17, // 3: zmqactor.v1.OptionSet.option:type_name -> zmqactor.v1.SocketOption
+	0,  // 4: zmqactor.v1.Error.code:type_name -> zmqactor.v1.ErrorCode
+	12, // 5: zmqactor.v1.Closed.error:type_name -> zmqactor.v1.Error
+	6,  // [6:6] is the sub-list for method output_type
+	6,  // [6:6] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_zmqactor_v1_events_proto_init() }
@@ -1178,7 +1291,7 @@ func file_zmqactor_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zmqactor_v1_events_proto_rawDesc), len(file_zmqactor_v1_events_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -34,6 +34,11 @@ type Hooks struct {
 	// Deliver receives each message that Handle received, in order. Required
 	// for types that receive.
 	Deliver func(frames [][]byte)
+	// DeliverBatch, when set, receives the messages instead of Deliver, as
+	// many at a time as one batch received: for owners that pass messages
+	// on in batches. The outer slice is only valid during the call; the
+	// messages themselves may be kept. Optional.
+	DeliverBatch func(msgs [][][]byte)
 	// Report receives failures found by Handle that are not fatal to the
 	// socket, such as a queued message that ZeroMQ refused for good. Optional.
 	Report func(err error)
@@ -146,8 +151,8 @@ func Open(ctx *Context, spec Spec, hooks Hooks, opts ...OpenOption) (*Socket, er
 	if ctx == nil {
 		return nil, opError("open", spec.Name, "", ErrTerminated, "no ZeroMQ context")
 	}
-	if hooks.Signal == nil || (spec.Type.CanReceive() && hooks.Deliver == nil) {
-		return nil, fmt.Errorf("zmqactor: open %s: Hooks.Signal and, for a receiving type, Hooks.Deliver are required", spec.Name)
+	if hooks.Signal == nil || (spec.Type.CanReceive() && hooks.Deliver == nil && hooks.DeliverBatch == nil) {
+		return nil, fmt.Errorf("zmqactor: open %s: Hooks.Signal and, for a receiving type, Hooks.Deliver or DeliverBatch are required", spec.Name)
 	}
 	zs, err := ctx.newSocket(spec.Type)
 	if err != nil {
@@ -388,6 +393,11 @@ func (s *Socket) Send(frames [][]byte) (queued bool, err error) {
 	}
 }
 
+// CheckSend reports whether Send would refuse frames for what they are
+// (no frames, a frame over max_message_size) or because the socket cannot
+// send (closed, a type that does not send); it sends nothing.
+func (s *Socket) CheckSend(frames [][]byte) error { return s.checkSend(frames) }
+
 func (s *Socket) checkSend(frames [][]byte) error {
 	if s.closed {
 		return opError("send", s.name, "", ErrClosed, "")
@@ -476,6 +486,18 @@ func (s *Socket) service() error {
 					if len(s.held) == 0 {
 						break
 					}
+				}
+				if s.hooks.DeliverBatch != nil {
+					batch := s.held[s.heldAt:]
+					s.heldAt = len(s.held)
+					for _, frames := range batch {
+						s.stats.Received++
+						s.hooks.Counters.received(frames)
+					}
+					s.hooks.DeliverBatch(batch)
+					clear(batch)
+					budget -= len(batch)
+					continue
 				}
 				frames := s.held[s.heldAt]
 				s.held[s.heldAt] = nil

@@ -1,0 +1,62 @@
+package actors
+
+import (
+	"fmt"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/zmqactor/zmqactor/messages"
+	"github.com/zmqactor/zmqactor/sockets"
+)
+
+// sendBatch carries out SendBatch: every message is checked before any is
+// sent, then each is sent as Send would, in order.
+func (a *socketActor) sendBatch(m *messages.SendBatch, sender *actor.PID) (any, error) {
+	name := a.state.spec.Name
+	msgs := m.GetMessages()
+	if len(msgs) == 0 {
+		return nil, &sockets.Error{Op: "send", Socket: name, Err: fmt.Errorf("%w: a SendBatch has at least one message", sockets.ErrBadMessage)}
+	}
+	for i, f := range msgs {
+		if err := a.sock.CheckSend(f.GetFrames()); err != nil {
+			return nil, fmt.Errorf("message %d of the batch: %w", i, err)
+		}
+	}
+	anyQueued := false
+	for i, f := range msgs {
+		queued, err := a.sock.Send(f.GetFrames())
+		if err != nil {
+			return nil, fmt.Errorf("%d of %d messages of the batch sent: %w", i, len(msgs), err)
+		}
+		anyQueued = anyQueued || queued
+	}
+	if sender == nil {
+		return nil, nil
+	}
+	return &messages.Sent{Socket: name, Queued: anyQueued}, nil
+}
+
+// SendBatch sends several multipart messages, in order, without waiting:
+// one messages.SendBatch command for all of them, where Send takes one
+// command each. Like Send it fails at once only with ErrClosed or for a
+// message with no frames; later failures reach the owner as Error events.
+// The frames are not copied: do not modify them after SendBatch.
+func (s *Socket) SendBatch(msgs ...[][]byte) error {
+	if len(msgs) == 0 {
+		return &sockets.Error{Op: "send", Socket: s.Name(), Err: fmt.Errorf("%w: no messages", sockets.ErrBadMessage)}
+	}
+	batch := &messages.SendBatch{Messages: make([]*messages.Frames, len(msgs))}
+	all := make([]messages.Frames, len(msgs))
+	for i, frames := range msgs {
+		if len(frames) == 0 {
+			return &sockets.Error{Op: "send", Socket: s.Name(), Err: fmt.Errorf("%w: message %d has no frames", sockets.ErrBadMessage, i)}
+		}
+		all[i].Frames = frames
+		batch.Messages[i] = &all[i]
+	}
+	if s.stopped() {
+		return &sockets.Error{Op: "send", Socket: s.Name(), Err: ErrClosed}
+	}
+	s.zc.system.Root.Send(s.pid, batch)
+	return nil
+}
