@@ -17,23 +17,18 @@ func (a *socketActor) sendBatch(m *messages.SendBatch, sender *actor.PID) (any, 
 	if len(msgs) == 0 {
 		return nil, &sockets.Error{Op: "send", Socket: name, Err: fmt.Errorf("%w: a SendBatch has at least one message", sockets.ErrBadMessage)}
 	}
+	frames := make([][][]byte, len(msgs))
 	for i, f := range msgs {
-		if err := a.sock.CheckSend(f.GetFrames()); err != nil {
-			return nil, fmt.Errorf("message %d of the batch: %w", i, err)
-		}
+		frames[i] = f.GetFrames()
 	}
-	anyQueued := false
-	for i, f := range msgs {
-		queued, err := a.sock.Send(f.GetFrames())
-		if err != nil {
-			return nil, fmt.Errorf("%d of %d messages of the batch sent: %w", i, len(msgs), err)
-		}
-		anyQueued = anyQueued || queued
+	queued, err := a.sock.SendBatch(frames)
+	if err != nil {
+		return nil, fmt.Errorf("a batch of %d messages: %w", len(msgs), err)
 	}
 	if sender == nil {
 		return nil, nil
 	}
-	return &messages.Sent{Socket: name, Queued: anyQueued}, nil
+	return &messages.Sent{Socket: name, Queued: queued > 0}, nil
 }
 
 // SendBatch sends several multipart messages, in order, without waiting:

@@ -24,6 +24,7 @@ import (
 // seconds would not).
 func BenchmarkPushPull(b *testing.B) {
 	b.Run("metrics=off", func(b *testing.B) { benchPushPull(b) })
+	b.Run("batched", func(b *testing.B) { benchPushPullBatched(b) })
 	b.Run("metrics=on", func(b *testing.B) {
 		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 		b.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
@@ -60,6 +61,52 @@ func benchPushPull(b *testing.B, opts ...actors.Option) {
 	b.ResetTimer()
 	for range b.N {
 		if err := push.Send(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		b.Fatalf("%d of %d messages arrived", count.Load(), b.N)
+	}
+	b.StopTimer()
+}
+
+// benchPushPullBatched is the same transfer with batches between the
+// actors and the sockets: the sender hands the PUSH socket actor 256
+// messages per SendBatch, and the PULL's owner, spawned
+// WithBatchDelivery, gets one ReceivedBatch per turn.
+func benchPushPullBatched(b *testing.B) {
+	system, z := testutil.NewSystem(b)
+	ctx := testutil.Ctx(b)
+	target := int64(b.N)
+	var count atomic.Int64
+	done := make(chan struct{})
+	owner := system.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		if m, ok := c.Message().(*messages.ReceivedBatch); ok && count.Add(int64(len(m.GetMessages()))) == target {
+			close(done)
+		}
+	}))
+	b.Cleanup(func() { system.Root.Stop(owner) })
+	noHWM := []sockets.Option{sockets.SendHWM(0), sockets.ReceiveHWM(0)}
+	pull, err := z.Spawn(ctx, sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}, Options: noHWM},
+		actors.WithOwner(owner), actors.WithBatchDelivery())
+	if err != nil {
+		b.Fatal(err)
+	}
+	push, err := z.Spawn(ctx, sockets.Spec{Name: "push", Type: sockets.Push, Connects: []string{pull.Endpoint()}, Options: noHWM})
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg := [][]byte{make([]byte, pushPullSize)}
+	batch := make([][][]byte, 256)
+	for i := range batch {
+		batch[i] = msg
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for sent := 0; sent < b.N; sent += len(batch) {
+		if err := push.SendBatch(batch[:min(len(batch), b.N-sent)]...); err != nil {
 			b.Fatal(err)
 		}
 	}

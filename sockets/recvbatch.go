@@ -45,6 +45,27 @@ static int zmqactor_recv_batch(void *s, char *buf, size_t cap, uint64_t *info, i
 	return n;
 }
 
+// zmqactor_send_batch sends n frames, laid one after another in buf, with
+// the lengths and more flags of info (as zmqactor_recv_batch records
+// them), without blocking. Returns the number of frames sent; *err is the
+// error that stopped it, 0 if none. ZeroMQ takes a message all or none at
+// its first frame, so EAGAIN stops at a message boundary.
+static int zmqactor_send_batch(void *s, const char *buf, const uint64_t *info, int n, int *err) {
+	size_t at = 0;
+	int i;
+	*err = 0;
+	for (i = 0; i < n; i++) {
+		size_t size = (size_t)(info[i] >> 1);
+		int flags = ZMQ_DONTWAIT | ((info[i] & 1) ? ZMQ_SNDMORE : 0);
+		if (zmq_send(s, buf + at, size, flags) < 0) {
+			*err = zmq_errno();
+			break;
+		}
+		at += size;
+	}
+	return i;
+}
+
 // zmqactor_take copies the frame left in *big into dst and closes it.
 static void zmqactor_take(zmq_msg_t *big, char *dst) {
 	size_t size = zmq_msg_size(big);
@@ -57,6 +78,7 @@ static void zmqactor_take(zmq_msg_t *big, char *dst) {
 import "C"
 
 import (
+	"fmt"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -163,4 +185,70 @@ func (s *Socket) receive(msgs [][][]byte, max int) ([][][]byte, error) {
 		msgs = append(msgs, frames)
 	}
 	return msgs, nil
+}
+
+// sendBatch hands ZeroMQ as many of msgs as it takes now, without
+// blocking, packing them into the scratch buffer so that one cgo call sends
+// many. It returns how many whole messages were sent, and the error that
+// stopped it (EAGAIN at the high-water mark). A message too large for the
+// scratch buffer goes alone through sendNow.
+func (s *Socket) sendBatch(msgs [][][]byte) (int, error) {
+	h, err := rawHandle(s.zs)
+	if err != nil {
+		return 0, err
+	}
+	sc := scratchPool.Get().(*batchScratch)
+	defer scratchPool.Put(sc)
+	sent := 0
+	for sent < len(msgs) {
+		if size, frames := messageSize(msgs[sent]); size > batchBytes || frames > batchFrames {
+			if err := s.sendNow(msgs[sent]); err != nil {
+				return sent, err
+			}
+			sent++
+			continue
+		}
+		// Pack whole messages while they fit.
+		used, n, packed := 0, 0, 0
+		for _, m := range msgs[sent:] {
+			size, frames := messageSize(m)
+			if used+size > batchBytes || n+frames > batchFrames {
+				break
+			}
+			for i, f := range m {
+				copy(sc.buf[used:], f)
+				used += len(f)
+				more := C.uint64_t(0)
+				if i < len(m)-1 {
+					more = 1
+				}
+				sc.info[n] = C.uint64_t(len(f))<<1 | more
+				n++
+			}
+			packed++
+		}
+		var errno C.int
+		done := int(C.zmqactor_send_batch(h, (*C.char)(unsafe.Pointer(&sc.buf[0])), &sc.info[0], C.int(n), &errno))
+		// Count the whole messages among the frames sent.
+		for k := 0; k < packed && done >= len(msgs[sent]); k++ {
+			done -= len(msgs[sent])
+			sent++
+		}
+		if errno != 0 {
+			err := error(zmq4.Errno(syscall.Errno(errno)))
+			if done > 0 {
+				err = fmt.Errorf("message cut after %d of %d frames: %w", done, len(msgs[sent]), err)
+			}
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// messageSize returns a message's bytes and frames.
+func messageSize(m [][]byte) (size, frames int) {
+	for _, f := range m {
+		size += len(f)
+	}
+	return size, len(m)
 }

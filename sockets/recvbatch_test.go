@@ -2,7 +2,9 @@ package sockets
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"strconv"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -91,4 +93,93 @@ func sameMessage(got, want [][]byte) error {
 		}
 	}
 	return nil
+}
+
+// TestSendBatch: batches sent faster than the high-water mark lets them go
+// wait in the send queue and arrive whole and in order, big messages
+// among them; a bad message refuses its whole batch, a REQ refuses more
+// than one message, and past the queue's limit the rest of a batch is
+// refused.
+func TestSendBatch(t *testing.T) {
+	ctx, err := NewContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Term()
+	const batches, per = 200, 100
+	pull, push := newOwner(t), newOwner(t)
+	pull.open(ctx, Spec{Type: Pull, Binds: []string{"tcp://127.0.0.1:*"}, Options: []Option{ReceiveHWM(10)}})
+	var ep string
+	pull.do(func() { ep = pull.sock.Bound()[0] })
+	push.open(ctx, Spec{Type: Push, Connects: []string{ep}, Options: []Option{SendHWM(10)}, SendQueueLimit: batches * per})
+	var want [][][]byte
+	queued := 0
+	for b := range batches {
+		batch := make([][][]byte, per)
+		for j := range batch {
+			id := []byte(strconv.Itoa(b*per + j))
+			if j == 50 {
+				batch[j] = [][]byte{id, make([]byte, batchBytes+10)} // goes alone
+			} else {
+				batch[j] = [][]byte{id, []byte("x")}
+			}
+		}
+		want = append(want, batch...)
+		push.do(func() {
+			q, err := push.sock.SendBatch(batch)
+			if err != nil {
+				t.Errorf("batch %d: %v", b, err)
+			}
+			queued += q
+		})
+	}
+	if queued == 0 {
+		t.Error("no message waited in the send queue: the high-water mark was never met")
+	}
+	timeout := time.After(20 * time.Second)
+	for i, w := range want {
+		select {
+		case got := <-pull.received:
+			if err := sameMessage(got, w); err != nil {
+				t.Fatalf("message %d: %v", i, err)
+			}
+		case <-timeout:
+			t.Fatalf("got %d of %d", i, len(want))
+		}
+	}
+	push.do(func() {
+		if _, err := push.sock.SendBatch([][][]byte{{[]byte("ok")}, {}}); !errors.Is(err, ErrBadMessage) {
+			t.Errorf("a batch with an empty message: %v", err)
+		}
+	})
+	select {
+	case m := <-pull.received:
+		t.Errorf("a refused batch sent %q", m)
+	default:
+	}
+	push.close()
+	pull.close()
+
+	req := newOwner(t)
+	req.open(ctx, Spec{Type: Req, Connects: []string{"tcp://127.0.0.1:9"}})
+	req.do(func() {
+		if _, err := req.sock.SendBatch([][][]byte{{[]byte("a")}, {[]byte("b")}}); !errors.Is(err, ErrUnsupported) {
+			t.Errorf("REQ batch of two: %v", err)
+		}
+	})
+	req.close()
+
+	full := newOwner(t)
+	full.open(ctx, Spec{Type: Push, Connects: []string{"tcp://127.0.0.1:9"}, Options: []Option{SendHWM(1)}, SendQueueLimit: 5})
+	full.do(func() {
+		msgs := make([][][]byte, 20)
+		for i := range msgs {
+			msgs[i] = [][]byte{[]byte("m")}
+		}
+		q, err := full.sock.SendBatch(msgs)
+		if !errors.Is(err, ErrQueueFull) || q != 5 || full.sock.Queued() != 5 {
+			t.Errorf("past the limit: queued %d (%d in the queue), %v; want 5 and ErrQueueFull", q, full.sock.Queued(), err)
+		}
+	})
+	full.close()
 }

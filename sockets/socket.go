@@ -393,6 +393,59 @@ func (s *Socket) Send(frames [][]byte) (queued bool, err error) {
 	}
 }
 
+// SendBatch sends several multipart messages in order, as that many calls
+// of Send would, with fewer calls into ZeroMQ: those ZeroMQ takes at once
+// go in one cgo call. It returns how many of them wait in the send queue.
+// Every message is checked first (CheckSend), and a bad one refuses the
+// whole batch; past the queue's limit the rest of the batch is refused
+// with ErrQueueFull, after the messages before it were sent or queued
+// (sent + queued of them). A REQ socket sends one message at a time:
+// SendBatch refuses more.
+func (s *Socket) SendBatch(msgs [][][]byte) (queued int, err error) {
+	for _, m := range msgs {
+		if err := s.checkSend(m); err != nil {
+			return 0, err
+		}
+	}
+	if s.typ == Req && len(msgs) > 1 {
+		return 0, opError("send", s.name, "", ErrUnsupported, "a REQ socket sends one request at a time")
+	}
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	if s.queue.len() > 0 || !rawLayout() {
+		return s.queueOrSend(msgs)
+	}
+	s.requestRecheck() // rule 3, as for Send
+	sent, err := s.sendBatch(msgs)
+	for _, m := range msgs[:sent] {
+		s.stats.Sent++
+		s.hooks.Counters.sent(m)
+	}
+	switch {
+	case err == nil:
+		return 0, nil
+	case isAgain(err):
+		return s.queueOrSend(msgs[sent:])
+	default:
+		return 0, zmqError("send", s.name, "", err)
+	}
+}
+
+// queueOrSend sends msgs one by one with Send: the queue keeps the order.
+func (s *Socket) queueOrSend(msgs [][][]byte) (queued int, err error) {
+	for _, m := range msgs {
+		q, err := s.Send(m)
+		if err != nil {
+			return queued, err
+		}
+		if q {
+			queued++
+		}
+	}
+	return queued, nil
+}
+
 // CheckSend reports whether Send would refuse frames for what they are
 // (no frames, a frame over max_message_size) or because the socket cannot
 // send (closed, a type that does not send); it sends nothing.
