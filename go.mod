@@ -8,7 +8,10 @@ require (
 	google.golang.org/protobuf v1.36.12
 )
 
-require go.uber.org/goleak v1.3.0
+require (
+	go.uber.org/goleak v1.3.0
+	golang.org/x/image v0.47.0
+)
 
 require github.com/serialx/hashring v0.0.0-20200727003509-22c0c7ab6b1b // indirect
 
