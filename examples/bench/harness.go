@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -90,9 +91,10 @@ type benchCase struct {
 type result struct {
 	row    row
 	runs   [numPaths][]float64
-	absent [numPaths]bool   // no such path for this case
-	errs   [numPaths]string // why a path has no figures
-	note   string           // said under the table
+	cpu    [numPaths][]float64 // the process's CPU time per operation, µs, per run
+	absent [numPaths]bool      // no such path for this case
+	errs   [numPaths]string    // why a path has no figures
+	note   string              // said under the table
 }
 
 func (r *result) median(p int) (float64, bool) {
@@ -186,7 +188,16 @@ func measure(cfg config, c benchCase) []*result {
 				continue
 			}
 			runtime.GC()
+			before, err := cpuTime()
+			if err != nil {
+				fail(p, err)
+				continue
+			}
 			figs, err := r.run(counts[p])
+			after, cerr := cpuTime()
+			if err == nil {
+				err = cerr
+			}
 			if err == nil && len(figs) != len(results) {
 				err = fmt.Errorf("%d figures for %d rows", len(figs), len(results))
 			}
@@ -196,8 +207,10 @@ func measure(cfg config, c benchCase) []*result {
 				runners[p] = nil
 				continue
 			}
+			perOp := float64(after-before) / float64(time.Microsecond) / float64(counts[p])
 			for i, f := range figs {
 				results[i].runs[p] = append(results[i].runs[p], f)
+				results[i].cpu[p] = append(results[i].cpu[p], perOp)
 			}
 		}
 	}
@@ -253,6 +266,16 @@ func calibrate(r runner, d time.Duration) (int, error) {
 			n *= 2
 		}
 	}
+}
+
+// cpuTime returns the CPU time the process has used, user and system, in
+// all its threads: Go's, libzmq's I/O thread, the C paths' threads.
+func cpuTime() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, fmt.Errorf("getrusage: %w", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }
 
 // throughput is the figure of a run of n operations that took d.

@@ -57,7 +57,10 @@
 // -time each, then the runs of the paths alternate (raw, C, actor, raw, ...)
 // so that a change in the machine's load touches all of them; a garbage
 // collection precedes each run. The table gives the median of the -runs runs
-// and their spread, (max-min)/median. The figures are throughput (higher is
+// and their spread, (max-min)/median, and the median CPU time the process
+// used per operation (getrusage, user and system, all threads: Go's,
+// libzmq's I/O thread, the C threads), which a busy machine disturbs less
+// than the elapsed time. The figures are throughput (higher is
 // better) or latency (lower is better); a ratio is actor/raw of the figure
 // itself, so a latency ratio above 1 means the actor path is slower.
 //

@@ -125,17 +125,35 @@ func (r *result) spreadCell() string {
 	return strings.Join(parts, " / ")
 }
 
+// cpuCell is the median CPU time per operation of each path, in µs.
+func (r *result) cpuCell() string {
+	var parts []string
+	any := false
+	for p := range numPaths {
+		if v := r.cpu[p]; len(v) > 0 && r.errs[p] == "" {
+			parts = append(parts, fmt.Sprintf("%.2f", median(v)))
+			any = true
+		} else {
+			parts = append(parts, "—")
+		}
+	}
+	if !any {
+		return "—"
+	}
+	return strings.Join(parts, " / ")
+}
+
 // printTable prints the main table and the notes under it, and reports
 // whether a case failed.
 func printTable(w io.Writer, results []*result) bool {
-	fmt.Fprintln(w, "| case | raw zmq4 | C | actor | actor/raw | actor/C | target | met | spread % (raw / C / actor) |")
-	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|---|---|---|")
+	fmt.Fprintln(w, "| case | raw zmq4 | C | actor | actor/raw | actor/C | target | met | spread % (raw / C / actor) | CPU µs/op (raw / C / actor) |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|---|---|---|---|")
 	var notes []string
 	failed := false
 	for _, r := range results {
-		fmt.Fprintf(w, "| %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+		fmt.Fprintf(w, "| %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			r.row.name, r.row.unit, r.cell(pathRaw), r.cell(pathC), r.cell(pathActor),
-			r.ratioCell(pathRaw), r.ratioCell(pathC), r.row.target, r.met(), r.spreadCell())
+			r.ratioCell(pathRaw), r.ratioCell(pathC), r.row.target, r.met(), r.spreadCell(), r.cpuCell())
 		for _, e := range r.errs {
 			if e != "" {
 				failed = true
@@ -173,8 +191,8 @@ func mbps(msgs float64, size int) float64 { return msgs * float64(size) / 1e6 }
 
 // printSweep prints the sweep table and reports whether a size failed.
 func printSweep(w io.Writer, sweep []sweepPoint) bool {
-	fmt.Fprintln(w, "| PUSH→PULL tcp, size | raw zmq4 (msg/s) | C (msg/s) | actor (msg/s) | actor/raw | actor/C | raw MB/s | C MB/s | actor MB/s | spread % (raw / C / actor) |")
-	fmt.Fprintln(w, "|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
+	fmt.Fprintln(w, "| PUSH→PULL tcp, size | raw zmq4 (msg/s) | C (msg/s) | actor (msg/s) | actor/raw | actor/C | raw MB/s | C MB/s | actor MB/s | spread % (raw / C / actor) | CPU µs/msg (raw / C / actor) |")
+	fmt.Fprintln(w, "|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|")
 	failed := false
 	var notes []string
 	for _, s := range sweep {
@@ -185,9 +203,9 @@ func printSweep(w io.Writer, sweep []sweepPoint) bool {
 			}
 			return r.cell(p)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sizeName(s.size),
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sizeName(s.size),
 			r.cell(pathRaw), r.cell(pathC), r.cell(pathActor), r.ratioCell(pathRaw), r.ratioCell(pathC),
-			mb(pathRaw), mb(pathC), mb(pathActor), r.spreadCell())
+			mb(pathRaw), mb(pathC), mb(pathActor), r.spreadCell(), r.cpuCell())
 		for _, e := range r.errs {
 			if e != "" {
 				failed = true
