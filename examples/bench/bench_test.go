@@ -133,9 +133,11 @@ func TestQuick(t *testing.T) {
 			if strings.Contains(suffix, "beyond") {
 				continue // a difference of two measures: any sign
 			}
+			// The raw sockets' Go memory is next to nothing and may come out
+			// a little below 0; their resident memory and threads may not.
 			raw, err := figure(cells[1+pathRaw])
-			if err != nil || raw < 0 || actor <= 0 {
-				t.Errorf("%s: raw %q, actor %q: want figures, the actor's positive", name, cells[1+pathRaw], cells[1+pathActor])
+			if err != nil || (raw <= 0 && !strings.HasPrefix(suffix, "Go heap")) || actor <= 0 {
+				t.Errorf("%s: raw %q, actor %q: want figures, positive ones but for the raw sockets' Go memory", name, cells[1+pathRaw], cells[1+pathActor])
 			}
 		}
 	}
