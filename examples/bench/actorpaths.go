@@ -225,7 +225,7 @@ func (s *sender) window(ctx actor.Context) {
 // owner, or PUB→SUB with counters subscribed.
 type actorFanOut struct {
 	*actorEnv
-	snd      *actors.Socket
+	snd, rcv *actors.Socket
 	sender   *actor.PID
 	credited bool // the counter gives the sender credits
 	counters []*actor.PID
@@ -258,6 +258,7 @@ func openActorPushPull(transport string, size int) (runner, error) {
 	if err != nil {
 		return nil, errors.Join(err, env.close())
 	}
+	r.rcv = pull
 	frames := [][]byte{payload(size)} // the same bytes each time, never modified
 	r.sender = env.spawn(&sender{cmd: func() any { return &messages.Send{Frames: frames} }, credited: true, errs: env.errs})
 	r.credited = true
@@ -295,6 +296,7 @@ func openActorPubSub(subscribers, size int) (runner, error) {
 	if err != nil {
 		return nil, errors.Join(err, env.close())
 	}
+	r.rcv = sub
 	for range subscribers {
 		cnt := env.spawn(&counter{size: size, errs: env.errs})
 		r.counters = append(r.counters, cnt)
@@ -355,6 +357,27 @@ func (r *actorFanOut) run(n int) ([]float64, error) {
 		return nil, err
 	}
 	return throughput(n, time.Since(start)), nil
+}
+
+// diagnose says how the socket actors worked: messages per turn (a
+// readiness wake-up, a re-check after sends, or a batch that filled up) of
+// each, and how often a send met the high-water mark and waited in the send
+// queue. For the progress log, to help tuning.
+func (r *actorFanOut) diagnose() string {
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	snd, err := r.snd.Stats(ctx)
+	if err != nil {
+		return err.Error()
+	}
+	rcv, err := r.rcv.Stats(ctx)
+	if err != nil {
+		return err.Error()
+	}
+	per := func(n, turns uint64) float64 { return float64(n) / float64(max(turns, 1)) }
+	return fmt.Sprintf("%s: %.0f messages sent per turn, %.1f%% of them queued at the high-water mark first; %s: %.0f messages received per turn",
+		snd.GetSocket(), per(snd.GetSent(), snd.GetWakeups()), 100*per(snd.GetQueued(), snd.GetSent()),
+		rcv.GetSocket(), per(rcv.GetReceived(), rcv.GetWakeups()))
 }
 
 // echo is a server's handler actor: it answers each request with its body.

@@ -215,9 +215,13 @@ func measure(cfg config, c benchCase) []*result {
 		}
 	}
 	for p, r := range runners {
-		if r != nil {
-			closeRunner(cfg, c.name, p, r, results)
+		if r == nil {
+			continue
 		}
+		if d, ok := r.(interface{ diagnose() string }); ok {
+			fmt.Fprintf(cfg.log, "%s %s: %s\n", c.name, pathNames[p], d.diagnose())
+		}
+		closeRunner(cfg, c.name, p, r, results)
 	}
 	for _, r := range results {
 		for p := range numPaths {
