@@ -88,7 +88,7 @@ check-generate: generate
 demo: deps
 	go run ./examples/demo
 
-# The side-by-side benchmarks of BENCHMARKS.md (examples/bench, about 2
+# The side-by-side benchmarks of BENCHMARKS.md (examples/bench, about 3
 # minutes on 2 cores): prints the table, and writes the message-size sweep
 # and its plot to BENCH_DIR (docs/, the committed figures, by default).
 BENCH_DIR ?= docs

@@ -116,7 +116,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	runs := fs.Int("runs", 5, "timed runs per path of each case; the table gives their median")
-	runTime := fs.Duration("time", 400*time.Millisecond, "target length of one timed run")
+	runTime := fs.Duration("time", 600*time.Millisecond, "target length of one timed run")
 	quick := fs.Bool("quick", false, "a short run to check that everything works: 1 run of about 20ms per path, 100 and 500 idle sockets (flags given explicitly win)")
 	socketsFlag := fs.String("sockets", "1000,10000", "idle socket counts to measure memory and threads at")
 	sizesFlag := fs.String("sizes", "16,64,256,1024,4096,16384,65536", "message sizes of the PUSH→PULL tcp sweep, in bytes")
