@@ -212,3 +212,28 @@ func TestBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestTableSaysWhatFailed checks that a path that failed or does not exist
+// is said so in the table, with the error under it, and that the run
+// reports the failure.
+func TestTableSaysWhatFailed(t *testing.T) {
+	r := &result{row: row{name: "a case", unit: "msg/s", higher: true, target: target{minVsRaw: 1}}}
+	r.runs[pathRaw] = []float64{100, 110, 90}
+	r.absent[pathC] = true
+	r.errs[pathActor] = "case actor: open: no luck"
+	var out bytes.Buffer
+	if !printTable(&out, []*result{r}) {
+		t.Error("printTable did not report the failure")
+	}
+	rows := parseTables(out.String())
+	cells, ok := rows["a case (msg/s)"]
+	if !ok {
+		t.Fatalf("no row in\n%s", &out)
+	}
+	if got, want := cells[1:9], []string{"100", "—", "error", "—", "—", "≥ 1.0× raw", "?", "20 / — / —"}; !slices.Equal(got, want) {
+		t.Errorf("cells %q, want %q", got, want)
+	}
+	if !strings.Contains(out.String(), "- error: case actor: open: no luck") {
+		t.Errorf("no note of the error in\n%s", &out)
+	}
+}
