@@ -15,19 +15,24 @@
 //   - PUSH→PULL throughput, 64 B and 1 KiB, tcp and inproc. Raw: a sender
 //     goroutine and a receiver goroutine. C: a sender thread and a receiver
 //     thread. Actor: a sender actor sends messages.Send commands to a PUSH
-//     socket actor (in windows of 1,024, the last of each with ctx.Request,
-//     answered with Sent once ZeroMQ took it: that keeps its mailbox
-//     bounded), whose peer PULL socket actor hands each message to its owner,
-//     a counting actor. The figure is messages per second from the first send
-//     until the receiver has them all.
+//     socket actor, whose peer PULL socket actor hands each message to its
+//     owner, a counting actor. The sender works on credits: 8,192 messages
+//     ahead, and the counter gives back 1,024 credits every 1,024 messages,
+//     which bounds the mailboxes and the PUSH socket actor's send queue (its
+//     limit is above the credits; Sent comes as soon as a message is queued,
+//     so it cannot pace a sender). The figure is messages per second from
+//     the first send until the receiver has them all.
 //   - PUB→SUB throughput, 64 B, to 1 and to 10 subscribers, high-water marks
-//     off so nothing is dropped. Raw and C: one SUB socket per subscriber,
-//     each received in its own goroutine or thread (10 raw SUB sockets is
-//     what a program without actors would open for 10 independent
-//     consumers). Actor: a sender actor publishes through a PUB socket actor
-//     (messages.Publish); one SUB socket actor delivers to 1 or 10
-//     subscriber actors (Socket.Subscribe). The figure is published messages
-//     per second until every subscriber has every message.
+//     off so nothing is dropped. Raw: one SUB socket per subscriber, each
+//     received in its own goroutine (10 raw SUB sockets is what a program
+//     without actors would open for 10 independent consumers); C, for 1
+//     subscriber only: a publisher thread and a subscriber thread. Actor: a
+//     sender actor publishes through a PUB socket actor (messages.Publish,
+//     in windows of 1,024 whose last goes with ctx.Request and is answered
+//     with Sent: that bounds the PUB socket actor's mailbox); one SUB socket
+//     actor delivers to 1 or 10 subscriber actors (Socket.Subscribe). The
+//     figure is published messages per second until every subscriber has
+//     every message.
 //   - REQ→REP and DEALER→ROUTER round trip, 64 B, one at a time: median and
 //     99th percentile. Raw: a client loop and an echo server goroutine. C
 //     (REQ/REP only): a client loop and an echo thread. Actor: Socket.Request
@@ -60,17 +65,19 @@
 // and their spread, (max-min)/median, and the median CPU time the process
 // used per operation (getrusage, user and system, all threads: Go's,
 // libzmq's I/O thread, the C threads), which a busy machine disturbs less
-// than the elapsed time. The figures are throughput (higher is
-// better) or latency (lower is better); a ratio is actor/raw of the figure
-// itself, so a latency ratio above 1 means the actor path is slower.
+// than the elapsed time. The figures are throughput (higher is better) or
+// latency (lower is better); a ratio is actor/raw of the figure itself, so
+// a latency ratio above 1 means the actor path is slower. The progress log
+// (stderr) also says how the actor paths' socket actors worked: messages
+// per turn, and how many sends met the high-water mark.
 //
 // A case that cannot run (an open fails, a run errs or times out) gets
 // "error" in its cells and a note under the table; the command still prints
 // the table and exits 1 at the end.
 //
-// The raw and C paths use pebbe/zmq4 and libzmq directly: this program is
-// the one place outside package sockets that does, because they are the
-// baseline.
+// The raw and C paths use pebbe/zmq4 and libzmq directly, because they are
+// the baseline: this program and internal/ceiling are the only code outside
+// package sockets (and tests) that does.
 package main
 
 import (
