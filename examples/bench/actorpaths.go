@@ -238,8 +238,9 @@ func inprocEndpoint(name string) string {
 	return "inproc://bench-" + name + "-" + strconv.FormatUint(endpointSeq.Add(1), 10)
 }
 
-// openActorPushPull opens PUSH→PULL socket actors on endpoint ("tcp" or
-// "inproc").
+// openActorPushPull opens a PULL socket actor bound on transport ("tcp":
+// a loopback port, or "inproc") and a PUSH socket actor connected to it,
+// with their sender and counting actors.
 func openActorPushPull(transport string, size int) (runner, error) {
 	env, err := newActorEnv()
 	if err != nil {
