@@ -15,7 +15,7 @@ APT_PACKAGES := libzmq3-dev pkg-config gcc libc6-dev python3-zmq
 export PYTHON := /usr/bin/python3
 
 .DEFAULT_GOAL := help
-.PHONY: help deps test lint fmt-check check-generate generate demo bench
+.PHONY: help deps test lint fmt-check check-generate generate demo bench bench-go
 
 help:
 	@echo "make demo            run the main demo (examples/demo)"
@@ -23,7 +23,8 @@ help:
 	@echo "make lint            gofmt, go vet, staticcheck, buf lint, buf format, check-generate"
 	@echo "make generate        regenerate messages/ from proto/ (buf generate)"
 	@echo "make check-generate  regenerate and fail if messages/ differs from git"
-	@echo "make bench           run the benchmarks"
+	@echo "make bench           raw zmq4, C and actor paths side by side: the table of BENCHMARKS.md, the sweep and its plot"
+	@echo "make bench-go        every go test -bench benchmark of the packages"
 	@echo "make deps            apt-get install what is missing of: $(APT_PACKAGES)"
 
 # Installs only what `dpkg -s` does not report as installed; runs apt-get
@@ -87,5 +88,15 @@ check-generate: generate
 demo: deps
 	go run ./examples/demo
 
+# The side-by-side benchmarks of BENCHMARKS.md (examples/bench, about 3
+# minutes on 2 cores): prints the table, and writes the message-size sweep
+# and its plot to BENCH_DIR (docs/, the committed figures, by default).
+BENCH_DIR ?= docs
 bench: deps
+	@mkdir -p $(BENCH_DIR)
+	go run ./examples/bench -out $(BENCH_DIR)/bench-sweep.csv
+	go run ./examples/bench/plot -in $(BENCH_DIR)/bench-sweep.csv -o $(BENCH_DIR)/bench-throughput.png \
+		-title "$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $$(nproc) CPUs, $$(go env GOVERSION), libzmq $$(pkg-config --modversion libzmq)"
+
+bench-go: deps
 	go test -run '^$$' -bench . -benchmem ./...

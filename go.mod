@@ -11,6 +11,7 @@ require (
 require (
 	go.opentelemetry.io/otel/exporters/stdout/stdoutmetric v0.44.0
 	go.uber.org/goleak v1.3.0
+	golang.org/x/image v0.47.0
 )
 
 require github.com/serialx/hashring v0.0.0-20200727003509-22c0c7ab6b1b // indirect
