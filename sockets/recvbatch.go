@@ -124,7 +124,7 @@ func (s *Socket) recvBatch(msgs [][][]byte, maxFrames int) ([][][]byte, error) {
 	for {
 		var hasBig, errno C.int
 		n := int(C.zmqactor_recv_batch(h, (*C.char)(unsafe.Pointer(&sc.buf[0])), C.size_t(batchBytes),
-			&sc.info[0], C.int(maxFrames), &sc.big, &hasBig, &errno))
+			&sc.info[0], C.int(max(maxFrames-got, 1)), &sc.big, &hasBig, &errno))
 		got += n
 		if n > 0 {
 			var total int

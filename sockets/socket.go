@@ -569,7 +569,7 @@ func (s *Socket) service() error {
 			default:
 				return zmqError("receive", s.name, "", rerr)
 			}
-			if budget == 0 {
+			if budget <= 0 {
 				s.requestMore()
 				return nil
 			}

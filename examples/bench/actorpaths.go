@@ -135,20 +135,10 @@ type counter struct {
 func (c *counter) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *messages.Received:
-		if len(m.Frames) == 1 && len(m.Frames[0]) == c.size {
-			c.got++
-			if c.creditTo != nil && c.got%window == 0 {
-				ctx.Send(c.creditTo, credit{n: window})
-			}
-			if c.got == c.n && c.done != nil {
-				close(c.done)
-				c.done = nil
-			}
-			return
-		}
-		if c.seen != nil {
-			close(c.seen)
-			c.seen = nil
+		c.one(ctx, m.GetFrames())
+	case *messages.ReceivedBatch: // from a PULL spawned WithBatchDelivery
+		for _, f := range m.GetMessages() {
+			c.one(ctx, f.GetFrames())
 		}
 	case expect:
 		c.n, c.got, c.done, c.creditTo = m.n, 0, m.done, m.creditTo
@@ -156,6 +146,25 @@ func (c *counter) Receive(ctx actor.Context) {
 		c.seen = m.seen
 	case *messages.Error:
 		report(c.errs, sockets.ErrorFromProto(m))
+	}
+}
+
+// one counts a message, or notes the warm-up's.
+func (c *counter) one(ctx actor.Context, frames [][]byte) {
+	if len(frames) == 1 && len(frames[0]) == c.size {
+		c.got++
+		if c.creditTo != nil && c.got%window == 0 {
+			ctx.Send(c.creditTo, credit{n: window})
+		}
+		if c.got == c.n && c.done != nil {
+			close(c.done)
+			c.done = nil
+		}
+		return
+	}
+	if c.seen != nil {
+		close(c.seen)
+		c.seen = nil
 	}
 }
 
@@ -170,6 +179,7 @@ type burst struct {
 // so it also gets the failures of the commands sent without a sender.
 type sender struct {
 	cmd      func() any
+	batch    func(k int) any // with credits: one command for k messages
 	credited bool // a PUSH sender: credits; else Sent per window
 	to       *actor.PID
 	left     int
@@ -202,6 +212,14 @@ func (s *sender) sendCredited(ctx actor.Context) {
 	k := min(s.credit, s.left)
 	s.credit -= k
 	s.left -= k
+	if s.batch != nil {
+		for k > 0 {
+			n := min(k, batchMessages)
+			ctx.Send(s.to, s.batch(n))
+			k -= n
+		}
+		return
+	}
 	for range k {
 		ctx.Send(s.to, s.cmd())
 	}
@@ -238,10 +256,17 @@ func inprocEndpoint(name string) string {
 	return "inproc://bench-" + name + "-" + strconv.FormatUint(endpointSeq.Add(1), 10)
 }
 
+// batchMessages is the most messages a batched sender puts in one
+// SendBatch.
+const batchMessages = 256
+
 // openActorPushPull opens a PULL socket actor bound on transport ("tcp":
 // a loopback port, or "inproc") and a PUSH socket actor connected to it,
-// with their sender and counting actors.
-func openActorPushPull(transport string, size int) (runner, error) {
+// with their sender and counting actors. batched: the sender hands the
+// PUSH socket actor SendBatch commands of up to batchMessages messages,
+// and the PULL socket actor hands the counter a ReceivedBatch per turn
+// (actors.WithBatchDelivery); else one Send and one Received per message.
+func openActorPushPull(transport string, size int, batched bool) (runner, error) {
 	env, err := newActorEnv()
 	if err != nil {
 		return nil, err
@@ -255,13 +280,25 @@ func openActorPushPull(transport string, size int) (runner, error) {
 	}
 	cnt := env.spawn(&counter{size: size, errs: env.errs})
 	r.counters = []*actor.PID{cnt}
-	pull, err := env.z.Spawn(ctx, sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{endpoint}}, actors.WithOwner(cnt))
+	pullOpts := []actors.SpawnOption{actors.WithOwner(cnt)}
+	if batched {
+		pullOpts = append(pullOpts, actors.WithBatchDelivery())
+	}
+	pull, err := env.z.Spawn(ctx, sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{endpoint}}, pullOpts...)
 	if err != nil {
 		return nil, errors.Join(err, env.close())
 	}
 	r.rcv = pull
 	frames := [][]byte{payload(size)} // the same bytes each time, never modified
-	r.sender = env.spawn(&sender{cmd: func() any { return &messages.Send{Frames: frames} }, credited: true, errs: env.errs})
+	snd := &sender{cmd: func() any { return &messages.Send{Frames: frames} }, credited: true, errs: env.errs}
+	if batched {
+		msgs := make([]*messages.Frames, batchMessages)
+		for i := range msgs {
+			msgs[i] = &messages.Frames{Frames: frames}
+		}
+		snd.batch = func(k int) any { return &messages.SendBatch{Messages: msgs[:k]} }
+	}
+	r.sender = env.spawn(snd)
 	r.credited = true
 	r.snd, err = env.z.Spawn(ctx, sockets.Spec{Name: "push", Type: sockets.Push, Connects: pull.Bound(), SendQueueLimit: credits + window},
 		actors.WithOwner(r.sender))

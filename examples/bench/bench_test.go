@@ -107,7 +107,7 @@ func TestQuick(t *testing.T) {
 		}
 	}
 	for _, size := range []int{16, 64, 256, 1024, 4096, 16384, 65536} {
-		want = append(want, wantRow{sizeName(size), pushPullCase("tcp", size, target{}).paths})
+		want = append(want, wantRow{sizeName(size), pushPullCase("tcp", size, true, target{}).paths})
 	}
 	checked := 0
 	for _, w := range want {

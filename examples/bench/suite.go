@@ -27,18 +27,24 @@ func throughputRow(name string, t target) []row {
 }
 
 // pushPullCase is PUSH→PULL throughput on transport ("tcp" or "inproc").
-func pushPullCase(transport string, size int, t target) benchCase {
+// batched: the actor path sends and delivers in batches (SendBatch,
+// WithBatchDelivery); else one actor message per message each way.
+func pushPullCase(transport string, size int, batched bool, t target) benchCase {
 	endpoint := "tcp://127.0.0.1:*"
 	if transport == "inproc" {
 		endpoint = "inproc://bench-pushpull"
 	}
+	name := fmt.Sprintf("PUSH→PULL %s %s", transport, sizeName(size))
+	if batched {
+		name += ", batched"
+	}
 	return benchCase{
-		name: fmt.Sprintf("PUSH→PULL %s %s", transport, sizeName(size)),
-		rows: throughputRow(fmt.Sprintf("PUSH→PULL %s %s", transport, sizeName(size)), t),
+		name: name,
+		rows: throughputRow(name, t),
 		paths: [numPaths]opener{
 			func() (runner, error) { return openRawFanOut(zmq4.PUSH, zmq4.PULL, endpoint, 1, size, false) },
 			func() (runner, error) { return openCPipe(ceiling.Push, ceiling.Pull, endpoint, size, false) },
-			func() (runner, error) { return openActorPushPull(transport, size) },
+			func() (runner, error) { return openActorPushPull(transport, size, batched) },
 		},
 	}
 }
@@ -138,10 +144,12 @@ func inFlightCase(size int, t target) benchCase {
 // targets.
 func cases() []benchCase {
 	return []benchCase{
-		pushPullCase("tcp", 64, target{minVsRaw: 1.0, minVsC: 0.6}),
-		pushPullCase("tcp", 1024, target{minVsRaw: 1.0}),
-		pushPullCase("inproc", 64, target{minVsRaw: 1.0, minVsC: 0.6}),
-		pushPullCase("inproc", 1024, target{minVsRaw: 1.0}),
+		pushPullCase("tcp", 64, true, target{minVsRaw: 1.0, minVsC: 0.6}),
+		pushPullCase("tcp", 1024, true, target{minVsRaw: 1.0}),
+		pushPullCase("inproc", 64, true, target{minVsRaw: 1.0, minVsC: 0.6}),
+		pushPullCase("inproc", 1024, true, target{minVsRaw: 1.0}),
+		pushPullCase("tcp", 64, false, target{}),
+		pushPullCase("inproc", 64, false, target{}),
 		pubSubCase(1, 64, target{minVsRaw: 0.9}),
 		pubSubCase(10, 64, target{}),
 		latencyCase(sockets.Req, sockets.Rep, 64, target{maxVsRaw: 1.3}),
@@ -171,7 +179,7 @@ func suite(cfg config, stdout io.Writer) error {
 	var sweep []sweepPoint
 	if cfg.sweep {
 		for _, size := range cfg.sizes {
-			c := pushPullCase("tcp", size, target{})
+			c := pushPullCase("tcp", size, true, target{})
 			c.name = "sweep " + c.name
 			if !cfg.match.MatchString(c.name) {
 				continue
