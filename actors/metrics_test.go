@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.opentelemetry.io/otel/attribute"
@@ -324,6 +325,8 @@ func TestMetricsSurviveRestart(t *testing.T) {
 	// The PUSH may still send into the old connection, whose messages are
 	// lost with it: send until one arrives through the new socket.
 	received := n
+	resend := time.NewTicker(10 * time.Millisecond)
+	defer resend.Stop()
 	for arrived := false; !arrived; {
 		if _, err := push.SendWait(ctx, []byte("after")); err != nil {
 			t.Fatal(err)
@@ -334,6 +337,7 @@ func TestMetricsSurviveRestart(t *testing.T) {
 				received++
 				arrived = true
 			}
+		case <-resend.C: // lost into the old connection: send another
 		case <-ctx.Done():
 			t.Fatal("nothing arrived after the restart")
 		}

@@ -180,7 +180,7 @@ type burst struct {
 type sender struct {
 	cmd      func() any
 	batch    func(k int) any // with credits: one command for k messages
-	credited bool // a PUSH sender: credits; else Sent per window
+	credited bool            // a PUSH sender: credits; else Sent per window
 	to       *actor.PID
 	left     int
 	credit   int
