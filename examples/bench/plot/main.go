@@ -96,7 +96,7 @@ var looks = []struct {
 }{
 	{"c", "C ceiling (zmq_msg_send/recv)", color.RGBA{90, 90, 90, 255}, true},
 	{"raw", "raw pebbe/zmq4 (SendBytes/RecvBytes)", color.RGBA{31, 119, 180, 255}, false},
-	{"actor", "zmqactor (actor to actor)", color.RGBA{230, 85, 13, 255}, false},
+	{"actor", "zmqactor (actor to actor, batched)", color.RGBA{230, 85, 13, 255}, false},
 }
 
 // readSweep reads the CSV into one series per path, in looks' order.
