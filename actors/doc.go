@@ -302,6 +302,23 @@
 // instrument for a size that adds up across series (a gauge would not
 // sum); it is zero while the socket is being reopened.
 //
+// # Throughput: batches
+//
+// A socket actor receives in batches: each readiness turn drains ZeroMQ
+// until EAGAIN or 256 messages, and each cgo call takes up to that many
+// frames at once into a pooled scratch buffer, copied out into one
+// allocation per batch (profiled: pebbe/zmq4's per-frame RecvBytes and
+// GetRcvmore were 40% of a PUSH→PULL actor path's CPU). No timer is set per
+// message. Between actors and sockets, one actor message per message is
+// the default and the cost that remains: for many small messages, send them
+// with SendBatch (messages.SendBatch, sent by one cgo call for as many as
+// ZeroMQ takes) and spawn the receiving socket actor WithBatchDelivery (one
+// messages.ReceivedBatch per turn). Measured on 2 vCPUs (BENCHMARKS.md):
+// PUSH→PULL actor to actor with batches 1.04-1.17x the raw pebbe/zmq4 loop,
+// 0.71-0.95x without. Latency is another matter: each hop wakes a goroutine
+// (the readiness waiter, then the mailbox), and an actor round trip costs
+// several times a raw REQ/REP loop's on an idle machine.
+//
 // # Concurrency
 //
 // A socket actor handles one message at a time and never blocks in Receive:
