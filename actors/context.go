@@ -27,6 +27,8 @@ type Context struct {
 	zctx    *sockets.Context
 	answers *answers // for the Socket methods that wait
 	metrics *metrics // nil without WithMeterProvider
+	// dispatch runs the socket actors' mailboxes on pooled goroutines.
+	dispatch *dispatcher
 
 	mu        sync.Mutex
 	closing   bool
@@ -94,7 +96,8 @@ func NewContext(system *actor.ActorSystem, opts ...Option) (*Context, error) {
 		_ = zctx.Term()
 		return nil, err
 	}
-	c := &Context{system: system, zctx: zctx, answers: answers, metrics: metrics, live: map[string]chan struct{}{}}
+	c := &Context{system: system, zctx: zctx, answers: answers, metrics: metrics, live: map[string]chan struct{}{},
+		dispatch: newDispatcher(dispatchThroughput, dispatchIdle)}
 	system.Extensions.Register(c)
 	return c, nil
 }
@@ -172,6 +175,7 @@ func (c *Context) Shutdown(ctx context.Context) error {
 		}
 	}
 	c.termOnce.Do(func() {
+		c.dispatch.stop()
 		c.termErr = errors.Join(c.zctx.Term(), c.metrics.stop())
 		c.system.ProcessRegistry.Remove(actor.NewPID(c.system.Address(), c.answers.id))
 	})

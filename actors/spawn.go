@@ -119,7 +119,7 @@ func (c *Context) props(spec sockets.Spec, cfg spawnConfig, started chan<- start
 	state := &socketState{spec: spec, owner: cfg.owner, started: started, faults: cfg.faults, batch: cfg.batch}
 	initRequests(state, cfg)
 	producer := func() actor.Actor { return &socketActor{zc: c, state: state} }
-	opts := append([]actor.PropsOption{actor.WithReceiverMiddleware(failures(state)), actor.WithOnInit(func(ctx actor.Context) {
+	opts := append([]actor.PropsOption{actor.WithDispatcher(c.dispatch), actor.WithReceiverMiddleware(failures(state)), actor.WithOnInit(func(ctx actor.Context) {
 		if state.owner == nil {
 			state.owner = ctx.Parent()
 		}

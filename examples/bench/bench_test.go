@@ -155,8 +155,11 @@ func TestQuick(t *testing.T) {
 			if err != nil {
 				t.Errorf("%s: actor %q: %v", name, cells[1+pathActor], err)
 			}
-			if strings.Contains(suffix, "beyond") {
-				continue // a difference of two measures: any sign
+			if strings.Contains(suffix, "resident") {
+				// Differences of the process's resident memory before and
+				// after: with 100 sockets the runtime returning pages to the
+				// system meanwhile can outweigh them, so any sign.
+				continue
 			}
 			// The raw sockets' Go memory is next to nothing and may come out
 			// a little below 0; their resident memory and threads may not.
