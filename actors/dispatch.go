@@ -95,3 +95,11 @@ func (d *dispatcher) stop() {
 	close(d.quit)
 	d.wg.Wait()
 }
+
+// Dispatcher returns the dispatcher of the context's socket actors, for the
+// props of other actors that exchange many messages with them
+// (actor.WithDispatcher(z.Dispatcher())): their mailboxes then run on the
+// same pooled goroutines, which keep their grown stacks, instead of a new
+// goroutine per mailbox turn. After Shutdown it runs each turn on a new
+// goroutine, as protoactor's default dispatcher does.
+func (c *Context) Dispatcher() actor.Dispatcher { return c.dispatch }

@@ -60,7 +60,7 @@ func newActorEnv(opts ...actors.Option) (*actorEnv, error) {
 
 // spawn spawns a plain actor, stopped at close.
 func (e *actorEnv) spawn(a actor.Actor) *actor.PID {
-	pid := e.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a }))
+	pid := e.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a }, actor.WithDispatcher(e.z.Dispatcher())))
 	e.pids = append(e.pids, pid)
 	return pid
 }
@@ -442,7 +442,7 @@ func openActorClient(client, server sockets.Type, size int) (*actorClient, error
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	h := env.system.Root.Spawn(actor.PropsFromFunc(echo))
+	h := env.system.Root.Spawn(actor.PropsFromFunc(echo, actor.WithDispatcher(env.z.Dispatcher())))
 	env.pids = append(env.pids, h)
 	srv, err := env.z.Spawn(ctx, sockets.Spec{Name: "server", Type: server, Binds: []string{"tcp://127.0.0.1:*"}},
 		actors.WithHandler(h, actors.ServeOptions{}))
