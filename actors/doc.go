@@ -315,7 +315,11 @@
 // ZeroMQ takes) and spawn the receiving socket actor WithBatchDelivery (one
 // messages.ReceivedBatch per turn). Measured on 2 vCPUs (BENCHMARKS.md):
 // PUSH→PULL actor to actor with batches 1.04-1.17x the raw pebbe/zmq4 loop,
-// 0.71-0.95x without. Latency is another matter: each hop wakes a goroutine
+// 0.69-0.95x without. Socket actors' mailboxes run on pooled goroutines
+// that keep their grown stacks (protoactor starts a goroutine per mailbox
+// turn, whose stack growth was 28% of the CPU of a 16-in-flight client);
+// actors that talk to them a lot may share those goroutines with
+// actor.WithDispatcher(z.Dispatcher()). Latency is another matter: each hop wakes a goroutine
 // (the readiness waiter, then the mailbox), and an actor round trip costs
 // several times a raw REQ/REP loop's on an idle machine.
 //
