@@ -44,6 +44,7 @@ type socketActor struct {
 	// message types decoded for typed subscriptions and requests.
 	delivered, unrouted, decodeErrors uint64
 	types                             typeCache
+	batches                           *subscriberBatches // batched subscribers' messages of this turn
 
 	// Request/reply: the timer of the earliest deadline, and the state of
 	// a REQ or REP being reset (closed and opened again).
@@ -369,7 +370,7 @@ func (a *socketActor) open(ctx actor.Context) {
 	case st.client != nil:
 		hooks.Deliver = a.clientDeliver
 	case isSubscriber(st.spec.Type):
-		hooks.Deliver = a.route
+		hooks.DeliverBatch = a.routeBatch
 	case st.spec.Type == sockets.XPub:
 		hooks.Deliver = a.peerSubscription
 	case owner != nil && st.batch:

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/internal/testutil"
@@ -78,4 +79,76 @@ func TestBatches(t *testing.T) {
 	if err != nil || st.GetReceived() != n {
 		t.Errorf("stats %v %v, want %d received", st, err, n)
 	}
+}
+
+// TestSubscribeBatched: a batched subscriber gets the same messages as an
+// unbatched one of the same prefix, in order, in ReceivedBatch events.
+func TestSubscribeBatched(t *testing.T) {
+	system, z := testutil.NewSystem(t)
+	ctx := testutil.Ctx(t)
+	pub, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pub, Binds: []string{"tcp://127.0.0.1:*"}, Options: []sockets.Option{sockets.SendHWM(0)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Sub, Connects: []string{pub.Endpoint()}, Options: []sockets.Option{sockets.ReceiveHWM(0)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batched, single := actors.NewInbox(system, 4096), actors.NewInbox(system, 4096)
+	defer batched.Close()
+	defer single.Close()
+	if err := sub.SubscribeBatched(ctx, batched.PID(), "t"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Subscribe(ctx, single.PID(), "t"); err != nil {
+		t.Fatal(err)
+	}
+	// PUB drops until the subscription reaches it: publish until the
+	// unbatched subscriber has a message, then count from the next.
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for warm := false; !warm; {
+		if err := pub.Send([]byte("t-warm")); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case m := <-single.C():
+			_, warm = m.(*messages.Received)
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatal("no message reached the subscriber")
+		}
+	}
+	const n = 3000
+	for i := range n {
+		if err := pub.Send([]byte(fmt.Sprintf("t%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The batched subscriber: warm-up messages, then 0..n-1 in order.
+	next, batches := 0, 0
+	for next < n {
+		b := testutil.Expect[*messages.ReceivedBatch](t, batched, testutil.Wait)
+		batches++
+		for _, m := range b.GetMessages() {
+			body := string(m.GetFrames()[0])
+			if body == "t-warm" {
+				continue
+			}
+			if body != fmt.Sprintf("t%d", next) {
+				t.Fatalf("batched subscriber: message %d is %q", next, body)
+			}
+			next++
+		}
+	}
+	for next = 0; next < n; {
+		r := testutil.Expect[*messages.Received](t, single, testutil.Wait)
+		if body := string(r.GetFrames()[0]); body != "t-warm" {
+			if body != fmt.Sprintf("t%d", next) {
+				t.Fatalf("single subscriber: message %d is %q", next, body)
+			}
+			next++
+		}
+	}
+	t.Logf("%d messages in %d batches", n, batches)
 }

@@ -107,6 +107,11 @@ func (a *socketActor) route(frames [][]byte) {
 	var decodeErr error
 	decoded := false
 	for _, d := range ds {
+		if !d.typed && a.batches != nil && a.state.topics.subs[d.key].batched {
+			a.batches.add(d, frames)
+			a.delivered++
+			continue
+		}
 		if !d.typed {
 			if raw == nil {
 				raw = &messages.Received{Socket: name, Frames: frames}
@@ -133,6 +138,51 @@ func (a *socketActor) route(frames [][]byte) {
 	if decodeErr != nil {
 		a.reportDecodeError(frames, decodeErr, ds)
 	}
+}
+
+// routeBatch routes the messages of one turn of a SUB or XSUB: each as
+// route does, but the untyped deliveries to batched subscribers are
+// gathered, and each such subscriber gets one ReceivedBatch at the end.
+func (a *socketActor) routeBatch(msgs [][][]byte) {
+	if a.state.topics.batched == 0 {
+		for _, m := range msgs {
+			a.route(m)
+		}
+		return
+	}
+	if a.batches == nil {
+		a.batches = &subscriberBatches{byKey: map[string]*messages.ReceivedBatch{}}
+	}
+	for _, m := range msgs {
+		a.route(m)
+	}
+	a.batches.flush(a)
+}
+
+// subscriberBatches gathers a turn's messages per batched subscriber.
+type subscriberBatches struct {
+	byKey map[string]*messages.ReceivedBatch
+	order []delivery // the subscribers, in the order of their first message
+}
+
+func (b *subscriberBatches) add(d delivery, frames [][]byte) {
+	batch := b.byKey[d.key]
+	if batch == nil {
+		batch = &messages.ReceivedBatch{}
+		b.byKey[d.key] = batch
+		b.order = append(b.order, d)
+	}
+	batch.Messages = append(batch.Messages, &messages.Frames{Frames: frames})
+}
+
+func (b *subscriberBatches) flush(a *socketActor) {
+	for _, d := range b.order {
+		batch := b.byKey[d.key]
+		batch.Socket = a.state.spec.Name
+		a.root.RequestWithCustomSender(d.pid, batch, a.self)
+		delete(b.byKey, d.key)
+	}
+	b.order = b.order[:0]
 }
 
 // reportDecodeError tells the owner, or without one the typed subscribers
@@ -193,6 +243,9 @@ func (a *socketActor) subscribe(ctx actor.Context, m *messages.Subscribe, sender
 	}
 	prefix := string(m.GetPrefix())
 	wire, n := t.add(prefix, pid, m.GetTyped(), false)
+	if m.GetBatched() {
+		t.setBatched(pid)
+	}
 	if wire {
 		if err := a.sock.SetOption(sockets.Subscribe(m.GetPrefix())); err != nil {
 			t.remove(prefix, pid, false)

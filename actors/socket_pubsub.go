@@ -72,6 +72,15 @@ func (s *Socket) SubscribeTyped(ctx context.Context, subscriber *actor.PID, pref
 	return err
 }
 
+// SubscribeBatched is Subscribe with batches: subscriber receives a
+// messages.ReceivedBatch per turn of the socket actor, with the matching
+// messages of that turn in order, instead of one messages.Received each.
+// For subscribers of many small messages.
+func (s *Socket) SubscribeBatched(ctx context.Context, subscriber *actor.PID, prefix string) error {
+	_, err := ask[*messages.Subscribed](ctx, s, "subscribe", &messages.Subscribe{Prefix: []byte(prefix), Subscriber: Ref(subscriber), Batched: true})
+	return err
+}
+
 // Unsubscribe stops the deliveries of prefix to subscriber. It is not an
 // error if there were none.
 func (s *Socket) Unsubscribe(ctx context.Context, subscriber *actor.PID, prefix string) error {

@@ -16,6 +16,7 @@ type topicTable struct {
 	entries map[string]*topicEntry // by prefix
 	lengths []int                  // distinct prefix lengths, ascending
 	subs    map[string]*subscriberInfo
+	batched int // subscribers that take batches
 
 	// match's scratch space, reused from message to message.
 	found []delivery
@@ -42,6 +43,15 @@ type subscriberInfo struct {
 	key      string
 	pid      *actor.PID
 	prefixes map[string]*subscription
+	batched  bool // Subscribe.batched: ReceivedBatch per turn
+}
+
+// setBatched makes the subscriber pid take its messages in batches.
+func (t *topicTable) setBatched(pid *actor.PID) {
+	if who := t.subs[pidKey(pid)]; who != nil && !who.batched {
+		who.batched = true
+		t.batched++
+	}
 }
 
 // delivery is one matched subscriber of a message.
@@ -141,6 +151,9 @@ func (t *topicTable) drop(prefix string, s *subscription) bool {
 	delete(who.prefixes, prefix)
 	if len(who.prefixes) == 0 {
 		delete(t.subs, who.key)
+		if who.batched {
+			t.batched--
+		}
 	}
 	e := t.entries[prefix]
 	for i, x := range e.subs {

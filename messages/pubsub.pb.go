@@ -93,7 +93,14 @@ type Subscribe struct {
 	// the typed helpers sends it, and the subscriber receives the decoded
 	// message itself, with the socket actor as its sender. A message that
 	// does not decode is reported as DecodeError.
-	Typed         bool `protobuf:"varint,3,opt,name=typed,proto3" json:"typed,omitempty"`
+	Typed bool `protobuf:"varint,3,opt,name=typed,proto3" json:"typed,omitempty"`
+	// batched asks for the subscriber's messages in batches: one
+	// ReceivedBatch per turn of the socket actor, holding in order the
+	// messages of that turn that match any of the subscriber's prefixes,
+	// instead of one Received each. It applies to all of the subscriber's
+	// untyped subscriptions from then on; typed ones are still delivered one
+	// by one, and may come before the batch of the same turn.
+	Batched       bool `protobuf:"varint,4,opt,name=batched,proto3" json:"batched,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -145,6 +152,13 @@ func (x *Subscribe) GetSubscriber() *ActorRef {
 func (x *Subscribe) GetTyped() bool {
 	if x != nil {
 		return x.Typed
+	}
+	return false
+}
+
+func (x *Subscribe) GetBatched() bool {
+	if x != nil {
+		return x.Batched
 	}
 	return false
 }
@@ -571,13 +585,14 @@ const file_zmqactor_v1_pubsub_proto_rawDesc = "" +
 	"\x18zmqactor/v1/pubsub.proto\x12\vzmqactor.v1\"4\n" +
 	"\bActorRef\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"p\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"\x8a\x01\n" +
 	"\tSubscribe\x12\x16\n" +
 	"\x06prefix\x18\x01 \x01(\fR\x06prefix\x125\n" +
 	"\n" +
 	"subscriber\x18\x02 \x01(\v2\x15.zmqactor.v1.ActorRefR\n" +
 	"subscriber\x12\x14\n" +
-	"\x05typed\x18\x03 \x01(\bR\x05typed\"n\n" +
+	"\x05typed\x18\x03 \x01(\bR\x05typed\x12\x18\n" +
+	"\abatched\x18\x04 \x01(\bR\abatched\"n\n" +
 	"\vUnsubscribe\x12\x16\n" +
 	"\x06prefix\x18\x01 \x01(\fR\x06prefix\x125\n" +
 	"\n" +

@@ -232,6 +232,14 @@ func (s *sender) window(ctx actor.Context) {
 		return
 	}
 	s.left -= k
+	if s.batch != nil {
+		for k > batchMessages {
+			ctx.Send(s.to, s.batch(batchMessages))
+			k -= batchMessages
+		}
+		ctx.Request(s.to, s.batch(k))
+		return
+	}
 	for range k - 1 {
 		ctx.Send(s.to, s.cmd())
 	}
@@ -313,8 +321,10 @@ func openActorPushPull(transport string, size int, batched bool) (runner, error)
 
 // openActorPubSub opens a PUB socket actor bound to a tcp port and a SUB
 // socket actor connected to it, with subscribers counting actors
-// subscribed to everything; high-water marks 0.
-func openActorPubSub(subscribers, size int) (runner, error) {
+// subscribed to everything; high-water marks 0. batched: the sender hands
+// the PUB socket actor SendBatch commands and the counters subscribe with
+// SubscribeBatched; else one Publish and one Received per message.
+func openActorPubSub(subscribers, size int, batched bool) (runner, error) {
 	env, err := newActorEnv()
 	if err != nil {
 		return nil, err
@@ -323,7 +333,15 @@ func openActorPubSub(subscribers, size int) (runner, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
 	topic := payload(size)
-	r.sender = env.spawn(&sender{cmd: func() any { return &messages.Publish{Topic: topic} }, errs: env.errs})
+	snd := &sender{cmd: func() any { return &messages.Publish{Topic: topic} }, errs: env.errs}
+	if batched {
+		msgs := make([]*messages.Frames, batchMessages)
+		for i := range msgs {
+			msgs[i] = &messages.Frames{Frames: [][]byte{topic}}
+		}
+		snd.batch = func(k int) any { return &messages.SendBatch{Messages: msgs[:k]} }
+	}
+	r.sender = env.spawn(snd)
 	r.snd, err = env.z.Spawn(ctx, sockets.Spec{Name: "pub", Type: sockets.Pub, Binds: []string{"tcp://127.0.0.1:*"},
 		Options: []sockets.Option{sockets.SendHWM(0)}}, actors.WithOwner(r.sender))
 	if err != nil {
@@ -338,7 +356,11 @@ func openActorPubSub(subscribers, size int) (runner, error) {
 	for range subscribers {
 		cnt := env.spawn(&counter{size: size, errs: env.errs})
 		r.counters = append(r.counters, cnt)
-		if err := sub.Subscribe(ctx, cnt, ""); err != nil {
+		subscribe := sub.Subscribe
+		if batched {
+			subscribe = sub.SubscribeBatched
+		}
+		if err := subscribe(ctx, cnt, ""); err != nil {
 			return nil, errors.Join(err, env.close())
 		}
 	}

@@ -49,13 +49,17 @@ func pushPullCase(transport string, size int, batched bool, t target) benchCase 
 	}
 }
 
-// pubSubCase is PUB→SUB throughput over tcp to subscribers.
-func pubSubCase(subscribers, size int, t target) benchCase {
+// pubSubCase is PUB→SUB throughput over tcp to subscribers. batched: the
+// actor path publishes with SendBatch and its subscribers take batches.
+func pubSubCase(subscribers, size int, batched bool, t target) benchCase {
 	plural := "s"
 	if subscribers == 1 {
 		plural = ""
 	}
 	name := fmt.Sprintf("PUB→SUB tcp %s, %d subscriber%s", sizeName(size), subscribers, plural)
+	if batched {
+		name += ", batched"
+	}
 	c := benchCase{
 		name: name,
 		rows: throughputRow(name, t),
@@ -64,7 +68,7 @@ func pubSubCase(subscribers, size int, t target) benchCase {
 				return openRawFanOut(zmq4.PUB, zmq4.SUB, "tcp://127.0.0.1:*", subscribers, size, true)
 			},
 			nil,
-			func() (runner, error) { return openActorPubSub(subscribers, size) },
+			func() (runner, error) { return openActorPubSub(subscribers, size, batched) },
 		},
 	}
 	if subscribers == 1 {
@@ -150,8 +154,9 @@ func cases() []benchCase {
 		pushPullCase("inproc", 1024, true, target{minVsRaw: 1.0}),
 		pushPullCase("tcp", 64, false, target{}),
 		pushPullCase("inproc", 64, false, target{}),
-		pubSubCase(1, 64, target{minVsRaw: 0.9}),
-		pubSubCase(10, 64, target{}),
+		pubSubCase(1, 64, true, target{minVsRaw: 0.9}),
+		pubSubCase(10, 64, true, target{}),
+		pubSubCase(1, 64, false, target{}),
 		latencyCase(sockets.Req, sockets.Rep, 64, target{maxVsRaw: 1.3}),
 		latencyCase(sockets.Dealer, sockets.Router, 64, target{}),
 		inFlightCase(64, target{minVsRaw: 0.8}),
