@@ -313,7 +313,8 @@
 // the default and the cost that remains: for many small messages, send them
 // with SendBatch (messages.SendBatch, sent by one cgo call for as many as
 // ZeroMQ takes) and spawn the receiving socket actor WithBatchDelivery (one
-// messages.ReceivedBatch per turn). Measured on 2 vCPUs (BENCHMARKS.md):
+// messages.ReceivedBatch per turn), or subscribe with SubscribeBatched
+// (Subscribe.batched) to a SUB. Measured on 2 vCPUs (BENCHMARKS.md):
 // PUSH→PULL actor to actor with batches 1.04-1.17x the raw pebbe/zmq4 loop,
 // 0.69-0.95x without. Socket actors' mailboxes run on pooled goroutines
 // that keep their grown stacks (protoactor starts a goroutine per mailbox
