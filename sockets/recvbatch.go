@@ -25,8 +25,12 @@ static int zmqactor_recv_batch(void *s, char *buf, size_t cap, uint64_t *info, i
 		zmq_msg_t msg;
 		zmq_msg_init(&msg);
 		if (zmq_msg_recv(&msg, s, ZMQ_DONTWAIT) < 0) {
-			*err = zmq_errno();
+			int e = zmq_errno();
 			zmq_msg_close(&msg);
+			if (e == EINTR) {
+				continue; // a signal (Go's preemption, for one): try again
+			}
+			*err = e;
 			break;
 		}
 		size_t size = zmq_msg_size(&msg);
@@ -58,7 +62,12 @@ static int zmqactor_send_batch(void *s, const char *buf, const uint64_t *info, i
 		size_t size = (size_t)(info[i] >> 1);
 		int flags = ZMQ_DONTWAIT | ((info[i] & 1) ? ZMQ_SNDMORE : 0);
 		if (zmq_send(s, buf + at, size, flags) < 0) {
-			*err = zmq_errno();
+			int e = zmq_errno();
+			if (e == EINTR) {
+				i--; // a signal: send this frame again
+				continue;
+			}
+			*err = e;
 			break;
 		}
 		at += size;
