@@ -412,6 +412,7 @@ push.connect(ep)
 push.send(body.encode())
 print("sent", flush=True)
 push.close(linger=-1)
+ctx.term()  # waits for the message: exiting without it resets the connection
 `
 	_, lines := python(t, script, srv.Endpoint(), f.serverP.String(), allowedP.String(), allowedS.String(), "hello from pyzmq")
 	d := f.decision(true)
