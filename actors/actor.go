@@ -115,7 +115,7 @@ func (a *socketActor) Receive(ctx actor.Context) {
 			a.state.spec.Name = a.self.Id
 		}
 		a.startServer(ctx)
-		a.pending, a.state.carried = append(a.state.carried, a.pending...), nil
+		a.pending, a.state.carried = a.state.carried, nil // a failed instance's
 		a.opening = true
 		a.open(ctx)
 	case reopen:
@@ -375,13 +375,7 @@ func (a *socketActor) open(ctx actor.Context) {
 		hooks.Deliver = a.peerSubscription
 	case owner != nil && st.batch:
 		hooks.DeliverBatch = func(msgs [][][]byte) {
-			batch := &messages.ReceivedBatch{Socket: name, Messages: make([]*messages.Frames, len(msgs))}
-			all := make([]messages.Frames, len(msgs)) // one allocation for the batch
-			for i, frames := range msgs {
-				all[i].Frames = frames
-				batch.Messages[i] = &all[i]
-			}
-			a.root.RequestWithCustomSender(owner, batch, a.self)
+			a.root.RequestWithCustomSender(owner, &messages.ReceivedBatch{Socket: name, Messages: framesOf(msgs)}, a.self)
 		}
 	case owner != nil:
 		hooks.Deliver = func(frames [][]byte) {

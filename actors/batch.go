@@ -40,18 +40,26 @@ func (s *Socket) SendBatch(msgs ...[][]byte) error {
 	if len(msgs) == 0 {
 		return &sockets.Error{Op: "send", Socket: s.Name(), Err: fmt.Errorf("%w: no messages", sockets.ErrBadMessage)}
 	}
-	batch := &messages.SendBatch{Messages: make([]*messages.Frames, len(msgs))}
-	all := make([]messages.Frames, len(msgs))
 	for i, frames := range msgs {
 		if len(frames) == 0 {
 			return &sockets.Error{Op: "send", Socket: s.Name(), Err: fmt.Errorf("%w: message %d has no frames", sockets.ErrBadMessage, i)}
 		}
-		all[i].Frames = frames
-		batch.Messages[i] = &all[i]
 	}
 	if s.stopped() {
 		return &sockets.Error{Op: "send", Socket: s.Name(), Err: ErrClosed}
 	}
-	s.zc.system.Root.Send(s.pid, batch)
+	s.zc.system.Root.Send(s.pid, &messages.SendBatch{Messages: framesOf(msgs)})
 	return nil
+}
+
+// framesOf wraps messages for a SendBatch or ReceivedBatch, with one
+// allocation for all the wrappers.
+func framesOf(msgs [][][]byte) []*messages.Frames {
+	all := make([]messages.Frames, len(msgs))
+	out := make([]*messages.Frames, len(msgs))
+	for i, frames := range msgs {
+		all[i].Frames = frames
+		out[i] = &all[i]
+	}
+	return out
 }

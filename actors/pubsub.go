@@ -107,7 +107,7 @@ func (a *socketActor) route(frames [][]byte) {
 	var decodeErr error
 	decoded := false
 	for _, d := range ds {
-		if !d.typed && a.batches != nil && a.state.topics.subs[d.key].batched {
+		if !d.typed && d.batched {
 			a.batches.add(d, frames)
 			a.delivered++
 			continue
@@ -144,19 +144,15 @@ func (a *socketActor) route(frames [][]byte) {
 // route does, but the untyped deliveries to batched subscribers are
 // gathered, and each such subscriber gets one ReceivedBatch at the end.
 func (a *socketActor) routeBatch(msgs [][][]byte) {
-	if a.state.topics.batched == 0 {
-		for _, m := range msgs {
-			a.route(m)
-		}
-		return
-	}
-	if a.batches == nil {
+	if a.state.topics.batched > 0 && a.batches == nil {
 		a.batches = &subscriberBatches{byKey: map[string]*messages.ReceivedBatch{}}
 	}
 	for _, m := range msgs {
 		a.route(m)
 	}
-	a.batches.flush(a)
+	if a.batches != nil {
+		a.batches.flush(a)
+	}
 }
 
 // subscriberBatches gathers a turn's messages per batched subscriber.

@@ -56,9 +56,10 @@ func (t *topicTable) setBatched(pid *actor.PID) {
 
 // delivery is one matched subscriber of a message.
 type delivery struct {
-	pid   *actor.PID
-	key   string
-	typed bool
+	pid     *actor.PID
+	key     string
+	typed   bool
+	batched bool // the subscriber takes ReceivedBatch
 }
 
 func newTopicTable() *topicTable {
@@ -212,7 +213,7 @@ func (t *topicTable) match(topic []byte) []delivery {
 		}
 		entries++
 		for _, s := range e.subs {
-			t.found = append(t.found, delivery{pid: s.who.pid, key: s.who.key, typed: s.direct && s.typed && s.refs == 0})
+			t.found = append(t.found, delivery{pid: s.who.pid, key: s.who.key, typed: s.direct && s.typed && s.refs == 0, batched: s.who.batched})
 		}
 	}
 	if entries > 1 {

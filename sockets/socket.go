@@ -396,8 +396,8 @@ func (s *Socket) Send(frames [][]byte) (queued bool, err error) {
 // SendBatch sends several multipart messages in order, as that many calls
 // of Send would, with fewer calls into ZeroMQ: those ZeroMQ takes at once
 // go in one cgo call. It returns how many of them wait in the send queue.
-// Every message is checked first (CheckSend), and a bad one refuses the
-// whole batch; past the queue's limit the rest of the batch is refused
+// Every message is checked first, as Send checks it, and a bad one refuses
+// the whole batch; past the queue's limit the rest of the batch is refused
 // with ErrQueueFull, after the messages before it were sent or queued
 // (sent + queued of them). A REQ socket sends one message at a time:
 // SendBatch refuses more.
@@ -445,11 +445,6 @@ func (s *Socket) queueOrSend(msgs [][][]byte) (queued int, err error) {
 	}
 	return queued, nil
 }
-
-// CheckSend reports whether Send would refuse frames for what they are
-// (no frames, a frame over max_message_size) or because the socket cannot
-// send (closed, a type that does not send); it sends nothing.
-func (s *Socket) CheckSend(frames [][]byte) error { return s.checkSend(frames) }
 
 func (s *Socket) checkSend(frames [][]byte) error {
 	if s.closed {
@@ -713,8 +708,9 @@ func (s *Socket) requestRecheck() {
 // peers (a ROUTER or DEALER peer's sends wait, a PUB's are dropped): the
 // owner's flow control. Deliver may pause; the message it was given is
 // the last one until Resume (the rest of the batch it came in, already
-// taken from ZeroMQ, waits in the Socket and comes first after Resume). Resuming asks for a turn, which receives what
-// waited without needing a new readiness edge.
+// taken from ZeroMQ, waits in the Socket and comes first after Resume).
+// Resuming asks for a turn, which receives what waited without needing a
+// new readiness edge.
 func (s *Socket) PauseReceive(paused bool) {
 	if s.paused == paused || s.closed {
 		return
