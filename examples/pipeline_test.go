@@ -440,6 +440,8 @@ func TestDemo(t *testing.T) {
 		"(ErrRequestTimeout: true)", `the next one: "worker-`, "squares-client: 8 requests, 7 replies, 2 retries, 1 timed out",
 		"before the failure: 1000 received", `supervised-pull: restarting (attempt 1, reason "zmqactor: injected fault: demo: pulled the plug", backoff`,
 		"supervised-pull: started again (restarts 1)", "in all: 3000 sent,",
+		`vault: received "secret from friend"`, "allowed=false (400 client key not on the allowlist)",
+		"intruder: monitor says SOCKET_EVENT_KIND_HANDSHAKE_FAILED_AUTH, ZAP status 400",
 		"shutdown complete",
 	} {
 		if !strings.Contains(out, want) {

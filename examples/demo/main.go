@@ -201,6 +201,9 @@ func main() {
 	fmt.Println("\n== 6. A supervised socket actor fails and comes back while traffic goes on")
 	restartDemo(ctx, p, problems)
 
+	fmt.Println("\n== 7. CURVE encryption, with the ZAP authenticator actor letting in only allowed keys")
+	securityDemo(ctx, p)
+
 	fmt.Printf("\nsocket actors still running: %d\n", p.Z.Len())
 	p.Close()
 	fmt.Println("shutdown complete: every socket actor stopped, ZeroMQ context terminated")
