@@ -380,7 +380,8 @@ type asking func(b *testing.B, system *actor.ActorSystem, cli *actors.Socket, ti
 
 func benchInFlightActors(b *testing.B, handler *actor.Props, ask asking) {
 	system, z := testutil.NewSystem(b)
-	cli := benchClient(b, z, sockets.Dealer, benchEchoServer(b, system, z, sockets.Router, handler).Endpoint())
+	srv := benchEchoServer(b, system, z, sockets.Router, handler)
+	cli := benchClient(b, z, sockets.Dealer, srv.Endpoint())
 	ctx := b.Context()
 	for range rrWarmUp {
 		reply, err := cli.Request(ctx, [][]byte{[]byte(rrBody)})
@@ -392,11 +393,13 @@ func benchInFlightActors(b *testing.B, handler *actor.Props, ask asking) {
 		}
 	}
 	var tickets atomic.Int64
+	before := wakeups(b, cli, srv)
 	b.ReportAllocs()
 	b.ResetTimer()
 	ask(b, system, cli, &tickets, int64(b.N))
 	b.StopTimer()
 	reportRate(b)
+	b.ReportMetric(float64(wakeups(b, cli, srv)-before)/float64(b.N), "wakeups/op")
 }
 
 // askGoroutines asks from rrInFlight goroutines calling Socket.Request.

@@ -200,7 +200,7 @@ func (s *Socket) receive(msgs [][][]byte, max int) ([][][]byte, error) {
 // blocking, packing them into the scratch buffer so that one cgo call sends
 // many. It returns how many whole messages were sent, and the error that
 // stopped it (EAGAIN at the high-water mark). A message too large for the
-// scratch buffer goes alone through sendNow.
+// scratch buffer goes alone through sendFrames.
 func (s *Socket) sendBatch(msgs [][][]byte) (int, error) {
 	h, err := rawHandle(s.zs)
 	if err != nil {
@@ -211,7 +211,7 @@ func (s *Socket) sendBatch(msgs [][][]byte) (int, error) {
 	sent := 0
 	for sent < len(msgs) {
 		if size, frames := messageSize(msgs[sent]); size > batchBytes || frames > batchFrames {
-			if err := s.sendNow(msgs[sent]); err != nil {
+			if err := s.sendFrames(msgs[sent]); err != nil {
 				return sent, err
 			}
 			sent++

@@ -468,8 +468,23 @@ func (s *Socket) checkSend(frames [][]byte) error {
 
 // sendNow hands one message to ZeroMQ without blocking. ZeroMQ takes the
 // frames of a message all or none at the first frame, so EAGAIN can only
-// come first.
+// come first. A message of several frames goes in one cgo call (a request
+// through a DEALER has three, a reply through a ROUTER four): profiled at
+// 18% of the CPU of DEALER→ROUTER with 16 requests in flight when each
+// frame was a call of its own.
 func (s *Socket) sendNow(frames [][]byte) error {
+	if len(frames) > 1 && rawLayout() {
+		if size, n := messageSize(frames); size <= batchBytes && n <= batchFrames {
+			one := [1][][]byte{frames}
+			_, err := s.sendBatch(one[:])
+			return err
+		}
+	}
+	return s.sendFrames(frames)
+}
+
+// sendFrames sends a message a frame at a time, through pebbe/zmq4.
+func (s *Socket) sendFrames(frames [][]byte) error {
 	last := len(frames) - 1
 	for i, f := range frames {
 		flags := zmq4.DONTWAIT
