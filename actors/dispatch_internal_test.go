@@ -51,3 +51,59 @@ func TestDispatcher(t *testing.T) {
 	}
 	d.stop() // idempotent
 }
+
+// TestDispatcherBlockedTurns: turns that block hold every worker, and a
+// turn queued behind them still runs: the watchdog starts another worker.
+func TestDispatcherBlockedTurns(t *testing.T) {
+	d := newDispatcher(300, 4)
+	defer d.stop()
+	release := make(chan struct{})
+	var blocked sync.WaitGroup
+	blocked.Add(d.maxActive)
+	for range d.maxActive {
+		d.Schedule(func() { blocked.Done(); <-release })
+	}
+	blocked.Wait() // every worker is held
+	ran := make(chan struct{})
+	d.Schedule(func() { close(ran) })
+	select {
+	case <-ran:
+	case <-time.After(20 * time.Second):
+		t.Fatal("a turn queued behind blocked workers never ran")
+	}
+	close(release)
+}
+
+// TestDispatcherOrder: with one worker busy the rest of the turns run in
+// the order scheduled, and a worker takes them without parking.
+func TestDispatcherOrder(t *testing.T) {
+	d := newDispatcher(300, 4)
+	defer d.stop()
+	d.maxActive, d.stall = 1, time.Hour // no second worker
+	var got []int
+	var mu sync.Mutex
+	done := make(chan struct{})
+	const n = 1000
+	for i := range n {
+		d.Schedule(func() {
+			mu.Lock()
+			got = append(got, i)
+			if len(got) == n {
+				close(done)
+			}
+			mu.Unlock()
+		})
+	}
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("not every turn ran")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i, v := range got {
+		if v != i {
+			t.Fatalf("turn %d ran as number %d", v, i)
+		}
+	}
+}
