@@ -672,3 +672,34 @@ func TestBadCommandRightAfterConnect(t *testing.T) {
 		}
 	}
 }
+
+// TestPropsSpawnOnce: the props of a socket actor hold its state, so a
+// second spawn of them is refused with ErrUnsupported, and the first actor
+// keeps working.
+func TestPropsSpawnOnce(t *testing.T) {
+	f := newFixture(t)
+	in := f.inbox()
+	ep := "inproc://once-" + f.system.ProcessRegistry.NextId()
+	props, err := f.z.Props(sockets.Spec{Name: "once", Type: sockets.Pull, Binds: []string{ep}}, actors.WithOwner(in.PID()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.system.Root.SpawnNamed(props, "once-1"); err != nil {
+		t.Fatalf("first spawn: %v", err)
+	}
+	if _, ok := testutil.Next(t, in, testutil.Wait).(*messages.Started); !ok {
+		t.Fatal("no Started from the first spawn")
+	}
+	_, err = f.system.Root.SpawnNamed(props, "once-2")
+	mustIs(t, err, actors.ErrUnsupported)
+	if n := f.z.Len(); n != 1 {
+		t.Errorf("%d socket actors after a refused second spawn, want 1", n)
+	}
+	push, pushIn := f.spawn(sockets.Spec{Type: sockets.Push, Connects: []string{ep}})
+	body := []byte("to the first")
+	if _, err := push.SendWait(f.ctx, body); err != nil {
+		t.Fatal(err)
+	}
+	expectReceived(t, in, body)
+	quiet(t, pushIn)
+}

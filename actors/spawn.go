@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -107,6 +108,12 @@ func (c *Context) config(spec sockets.Spec, opts []SpawnOption) (spawnConfig, so
 // Props returns the props of a socket actor for spec, for spawning it as a
 // child of another actor (ctx.Spawn(props)). The child's events go to the
 // owner from WithOwner, else to its parent. The spec is validated now.
+//
+// The props spawn one socket actor: what it is restored to after a restart
+// (binds, connects, options, subscriptions, requests) belongs to it. A
+// second spawn of the same props fails with ErrUnsupported (ctx.SpawnNamed
+// returns the error; protoactor's ctx.Spawn panics with it); call Props
+// again for another socket.
 func (c *Context) Props(spec sockets.Spec, opts ...SpawnOption) (*actor.Props, error) {
 	cfg, spec, err := c.config(spec, opts)
 	if err != nil {
@@ -125,7 +132,19 @@ func (c *Context) props(spec sockets.Spec, cfg spawnConfig, started chan<- start
 		}
 		state.metrics = c.metrics.track(ctx.Self().Id, state.spec)
 	})}, cfg.props...)
-	return actor.PropsFromProducer(producer, append(opts, actor.WithSpawnFunc(c.spawnFunc))...)
+	var spawned atomic.Bool
+	spawn := func(system *actor.ActorSystem, id string, props *actor.Props, parent actor.SpawnerContext) (*actor.PID, error) {
+		if spawned.Swap(true) {
+			return nil, &sockets.Error{Op: "spawn", Socket: spec.Name,
+				Err: fmt.Errorf("%w: these props already spawned their socket actor, whose state they hold; call Context.Props again for another", ErrUnsupported)}
+		}
+		pid, err := c.spawnFunc(system, id, props, parent)
+		if err != nil {
+			spawned.Store(false) // no actor: the props are still unused
+		}
+		return pid, err
+	}
+	return actor.PropsFromProducer(producer, append(opts, actor.WithSpawnFunc(spawn))...)
 }
 
 // spawnFunc registers every socket actor with the context, so Shutdown finds
