@@ -320,7 +320,7 @@
 // that keep their grown stacks (protoactor starts a goroutine per mailbox
 // turn, whose stack growth was 28% of the CPU of a 16-in-flight client),
 // with turns queued for at most GOMAXPROCS running workers, so that a
-// worker that finishes a turn takes the next without a wake-up (11% more
+// worker that finishes a turn takes the next without a wake-up (6-12% more
 // requests per second in flight than a hand-off to a parked goroutine per
 // turn); actors that talk to them a lot may share those goroutines with
 // actor.WithDispatcher(z.Dispatcher()), if their turns do not block. Latency
