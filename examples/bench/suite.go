@@ -80,11 +80,15 @@ func pubSubCase(subscribers, size int, batched bool, t target) benchCase {
 }
 
 // latencyCase is the round trip of client→server over tcp, one request at
-// a time.
-func latencyCase(client, server sockets.Type, size int, median target) benchCase {
+// a time. oneCPU: with the process on one CPU (onOneCPU).
+func latencyCase(client, server sockets.Type, size int, oneCPU bool, median target) benchCase {
 	name := fmt.Sprintf("%v→%v tcp %s round trip", client, server, sizeName(size))
+	if oneCPU {
+		name += " on one CPU"
+	}
 	c := benchCase{
-		name: name,
+		name:   name,
+		oneCPU: oneCPU,
 		rows: []row{
 			{name: name + ", median", unit: "µs", target: median},
 			{name: name + ", p99", unit: "µs"},
@@ -157,8 +161,10 @@ func cases() []benchCase {
 		pubSubCase(1, 64, true, target{minVsRaw: 0.9}),
 		pubSubCase(10, 64, true, target{}),
 		pubSubCase(1, 64, false, target{}),
-		latencyCase(sockets.Req, sockets.Rep, 64, target{maxVsRaw: 1.3}),
-		latencyCase(sockets.Dealer, sockets.Router, 64, target{}),
+		latencyCase(sockets.Req, sockets.Rep, 64, false, target{maxVsRaw: 1.3}),
+		latencyCase(sockets.Dealer, sockets.Router, 64, false, target{}),
+		latencyCase(sockets.Req, sockets.Rep, 64, true, target{}),
+		latencyCase(sockets.Dealer, sockets.Router, 64, true, target{}),
 		inFlightCase(64, target{minVsRaw: 0.8}),
 	}
 }
