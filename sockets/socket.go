@@ -662,14 +662,33 @@ func (s *Socket) recv() ([][]byte, error) {
 // Hooks.Report; an error that makes the socket unusable is returned.
 func (s *Socket) flush() (progress bool, err error) {
 	for s.queue.len() > 0 {
-		frames := s.queue.front()
-		err := s.sendNow(frames)
-		if err == nil {
+		var err error
+		if rawLayout() {
+			// What waits goes out as SendBatch sends: as many messages per
+			// cgo call as fit in the scratch buffer. One call per message
+			// was 36% of the CPU of a PUSH socket actor that met its
+			// high-water mark (inproc, 64 B batches).
+			var sent int
+			sent, err = s.sendBatch(s.queue.items[s.queue.head:])
+			for range sent {
+				frames := s.queue.front()
+				s.queue.pop()
+				s.stats.Sent++
+				s.hooks.Counters.sent(frames)
+			}
+			if sent > 0 {
+				s.hooks.Counters.depth(s.queue.len())
+				progress = true
+			}
+		} else if err = s.sendNow(s.queue.front()); err == nil {
+			frames := s.queue.front()
 			s.queue.pop()
 			s.stats.Sent++
 			s.hooks.Counters.sent(frames)
 			s.hooks.Counters.depth(s.queue.len())
 			progress = true
+		}
+		if err == nil {
 			continue
 		}
 		if isAgain(err) {
