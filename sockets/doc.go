@@ -78,7 +78,9 @@
 //
 // When ZeroMQ refuses a send at the high-water mark (EAGAIN) the message
 // waits in a bounded queue (Spec.SendQueueLimit, DefaultSendQueueLimit) and is
-// sent in order when the socket becomes writable. Past the bound Send fails
+// sent in order when the socket becomes writable, as many messages per cgo
+// call as fit in a 64 KiB scratch buffer (a multipart message sent at once
+// also goes in one call, not one per frame). Past the bound Send fails
 // with ErrQueueFull: nothing is dropped silently. PUB sockets never refuse:
 // they drop at the high-water mark, as ZeroMQ documents. Close offers the
 // queue to ZeroMQ once more and reports how many messages stayed unsent.
