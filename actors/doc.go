@@ -326,7 +326,9 @@
 // actor.WithDispatcher(z.Dispatcher()), if their turns do not block. Latency
 // is another matter: each hop wakes a goroutine (the readiness waiter, then
 // the mailbox), and an actor round trip costs several times a raw REQ/REP
-// loop's on an idle machine.
+// loop's on an idle 2-vCPU virtual machine, where waking a thread on the
+// other vCPU costs more than a round trip's work; with the process on one
+// CPU, 1.4-1.9x (BENCHMARKS.md, "Latency").
 //
 // # Concurrency
 //
