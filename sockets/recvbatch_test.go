@@ -183,3 +183,97 @@ func TestSendBatch(t *testing.T) {
 	})
 	full.close()
 }
+
+// TestFlushDropsRefused: the send queue goes out in batches, and a queued
+// message that ZeroMQ refuses for good (a ROUTER with router_mandatory, to
+// a peer it does not know) is dropped and reported, and the messages
+// queued behind it are sent, in order.
+func TestFlushDropsRefused(t *testing.T) {
+	ctx, err := NewContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Term()
+	router, dealer := newOwner(t), newOwner(t)
+	router.open(ctx, Spec{Type: Router, Binds: []string{"tcp://127.0.0.1:*"},
+		Options: []Option{RouterMandatory(true), SendHWM(1)}})
+	var ep string
+	router.do(func() { ep = router.sock.Bound()[0] })
+	dealer.open(ctx, Spec{Type: Dealer, Connects: []string{ep}, Options: []Option{RoutingID([]byte("a")), ReceiveHWM(1)}})
+	dealer.do(func() {
+		if _, err := dealer.sock.Send([][]byte{[]byte("hello")}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	select {
+	case <-router.received: // the ROUTER knows peer "a" now
+	case <-time.After(10 * time.Second):
+		t.Fatal("the ROUTER got no hello")
+	}
+	dealer.do(func() { dealer.sock.PauseReceive(true) })
+	// Fill ZeroMQ's pipes and the kernel's buffers towards "a" until a
+	// message waits in the send queue.
+	body := make([]byte, 16<<10) // four to a batch
+	sent := 0
+	router.do(func() {
+		for sent < 10000 {
+			queued, err := router.sock.Send([][]byte{[]byte("a"), []byte(strconv.Itoa(sent)), body})
+			if err != nil {
+				t.Fatalf("send %d: %v", sent, err)
+			}
+			sent++
+			if queued {
+				break
+			}
+		}
+		if router.sock.Queued() == 0 {
+			t.Fatalf("nothing queued after %d sends of 16 KiB", sent)
+		}
+		for _, m := range [][][]byte{
+			{[]byte("zz"), []byte("lost")},
+			{[]byte("a"), []byte("after"), []byte("1")},
+			{[]byte("a"), []byte("after"), []byte("2")},
+		} {
+			if queued, err := router.sock.Send(m); err != nil || !queued {
+				t.Fatalf("send behind the queue: queued %v, %v", queued, err)
+			}
+		}
+	})
+	dealer.do(func() { dealer.sock.PauseReceive(false) })
+	timeout := time.After(20 * time.Second)
+	for i := 0; i < sent; i++ {
+		select {
+		case got := <-dealer.received:
+			if len(got) != 2 || string(got[0]) != strconv.Itoa(i) || len(got[1]) != len(body) {
+				t.Fatalf("message %d: %d frames, first %q", i, len(got), got[0])
+			}
+		case <-timeout:
+			t.Fatalf("got %d of %d", i, sent)
+		}
+	}
+	for _, want := range []string{"1", "2"} {
+		select {
+		case got := <-dealer.received:
+			if err := sameMessage(got, [][]byte{[]byte("after"), []byte(want)}); err != nil {
+				t.Fatalf("after %s: %v", want, err)
+			}
+		case <-timeout:
+			t.Fatalf("no message after %s", want)
+		}
+	}
+	select {
+	case err := <-router.reports:
+		if !errors.Is(err, ErrHostUnreachable) {
+			t.Errorf("report %v, want ErrHostUnreachable", err)
+		}
+	case <-timeout:
+		t.Fatal("the refused message was not reported")
+	}
+	router.do(func() {
+		if q := router.sock.Queued(); q != 0 {
+			t.Errorf("%d messages still queued", q)
+		}
+	})
+	router.close()
+	dealer.close()
+}
