@@ -213,7 +213,7 @@ func TestFlushDropsRefused(t *testing.T) {
 	dealer.do(func() { dealer.sock.PauseReceive(true) })
 	// Fill ZeroMQ's pipes and the kernel's buffers towards "a" until a
 	// message waits in the send queue.
-	body := make([]byte, 16<<10) // four to a batch
+	body := make([]byte, 16<<10) // three to a batch of the send queue
 	sent := 0
 	router.do(func() {
 		for sent < 10000 {
