@@ -98,6 +98,10 @@ type outRequest struct {
 	attempts uint32
 	typed    bool
 	sent     bool // REQ: on the wire now
+	// The request id and wire's frames when the body has at most two:
+	// one allocation per request instead of three.
+	idBuf   [requestIDLen]byte
+	wireBuf [4][]byte
 }
 
 func (r *outRequest) entry() *deadline { return &r.deadline }
@@ -119,6 +123,10 @@ type served struct {
 	deadline
 	seq      uint32
 	envelope [][]byte // ROUTER: the routing frames and the empty delimiter
+	// sender is the handler's Respond address; out holds the reply's
+	// frames when they are few: allocated with the request, not apart.
+	sender actor.PID
+	out    [6][]byte
 }
 
 func (s *served) entry() *deadline { return &s.deadline }
@@ -318,8 +326,13 @@ func (a *socketActor) request(m *messages.Request, sender *actor.PID) error {
 		}
 		return nil
 	}
-	r.wire = make([][]byte, 0, 2+len(r.body))
-	r.wire = append(r.wire, binary.BigEndian.AppendUint64(make([]byte, 0, requestIDLen), r.id), []byte{})
+	binary.BigEndian.PutUint64(r.idBuf[:], r.id)
+	if 2+len(r.body) <= len(r.wireBuf) {
+		r.wire = r.wireBuf[:0]
+	} else {
+		r.wire = make([][]byte, 0, 2+len(r.body))
+	}
+	r.wire = append(r.wire, r.idBuf[:], []byte{})
 	r.wire = append(r.wire, r.body...)
 	if _, err := a.sock.Send(r.wire); err != nil {
 		return err
@@ -538,7 +551,8 @@ func (a *socketActor) serverDeliver(frames [][]byte) {
 	}
 	srv.pending[sv.seq] = sv
 	a.addDeadline(sv, srv.opts.Deadline)
-	a.root.RequestWithCustomSender(srv.handler, msg, &actor.PID{Address: a.self.Address, Id: srv.replyID, RequestId: sv.seq})
+	sv.sender.Address, sv.sender.Id, sv.sender.RequestId = a.self.Address, srv.replyID, sv.seq
+	a.root.RequestWithCustomSender(srv.handler, msg, &sv.sender)
 	a.serverFlow()
 }
 
@@ -598,7 +612,11 @@ func (a *socketActor) handlerAnswered(m *handlerAnswer) {
 func (a *socketActor) sendReply(sv *served, body [][]byte) {
 	frames := body
 	if sv.envelope != nil {
-		frames = make([][]byte, 0, len(sv.envelope)+len(body))
+		if n := len(sv.envelope) + len(body); n <= len(sv.out) {
+			frames = sv.out[:0]
+		} else {
+			frames = make([][]byte, 0, n)
+		}
 		frames = append(append(frames, sv.envelope...), body...)
 	}
 	if a.sock == nil {
