@@ -350,7 +350,9 @@
 // The command a socket actor fails on is answered with an Error
 // (ERROR_CODE_SOCKET_FAILED) and not carried out: protoactor would drop it.
 // Package supervision has the deciders, strategies and service trees, and
-// says exactly what survives. Close, a failure that makes the socket
+// says exactly what survives. What a socket actor is restored to belongs to
+// it, so the props from Context.Props spawn one actor: a second spawn of the
+// same props fails with ErrUnsupported. Close, a failure that makes the socket
 // unusable (such as ETERM) and Shutdown send Closed with the number of
 // queued messages left unsent.
 package actors
