@@ -142,31 +142,36 @@ func latencyFigures(rtt []time.Duration) []float64 {
 
 // measure runs a case: it opens each path the config allows, calibrates a
 // count per path, runs the paths in turn cfg.runs times, and closes them.
-// It returns one result per row of the case.
+// It returns one result per row of the case. A oneCPU case runs with the
+// process on one CPU; if that cannot be set up or undone, every path of it
+// fails with the reason.
 func measure(cfg config, c benchCase) []*result {
-	if c.oneCPU {
-		var results []*result
-		err := onOneCPU(func() error {
-			c.oneCPU = false
-			results = measure(cfg, c)
-			return nil
-		})
-		if err != nil {
-			fmt.Fprintf(cfg.log, "%s: %v\n", c.name, err)
-			results = make([]*result, len(c.rows))
-			for i, r := range c.rows {
-				results[i] = &result{row: r}
-				for p := range numPaths {
-					results[i].errs[p] = err.Error()
-				}
+	if !c.oneCPU {
+		return measurePaths(cfg, c)
+	}
+	var results []*result
+	if err := onOneCPU(func() { results = measurePaths(cfg, c) }); err != nil {
+		fmt.Fprintf(cfg.log, "%s: %v\n", c.name, err)
+		results = newResults(c)
+		for _, r := range results {
+			for p := range numPaths {
+				r.errs[p] = err.Error()
 			}
 		}
-		return results
 	}
+	return results
+}
+
+func newResults(c benchCase) []*result {
 	results := make([]*result, len(c.rows))
 	for i, r := range c.rows {
 		results[i] = &result{row: r}
 	}
+	return results
+}
+
+func measurePaths(cfg config, c benchCase) []*result {
+	results := newResults(c)
 	fail := func(p int, err error) {
 		for _, r := range results {
 			r.errs[p] = err.Error()

@@ -20,7 +20,7 @@ import (
 // hop on one CPU, no wake-up has to rouse an idle CPU, which on a virtual
 // machine costs tens of microseconds and dominates a round trip (see
 // BENCHMARKS.md). What remains is the work each path does.
-func onOneCPU(fn func() error) error {
+func onOneCPU(fn func()) error {
 	var old unix.CPUSet
 	if err := unix.SchedGetaffinity(0, &old); err != nil {
 		return fmt.Errorf("sched_getaffinity: %w", err)
@@ -43,9 +43,9 @@ func onOneCPU(fn func() error) error {
 	// One P too: two Ps on one CPU would have Go's idle threads spin
 	// against each other, which a process started on one CPU does not do.
 	procs := runtime.GOMAXPROCS(1)
-	err := fn()
+	fn()
 	runtime.GOMAXPROCS(procs)
-	return errors.Join(err, setAllThreads(&old))
+	return setAllThreads(&old)
 }
 
 // setAllThreads sets the affinity of every thread of the process, twice
