@@ -200,8 +200,17 @@ func (s *Socket) receive(msgs [][][]byte, max int) ([][][]byte, error) {
 // blocking, packing them into the scratch buffer so that one cgo call sends
 // many. It returns how many whole messages were sent, and the error that
 // stopped it (EAGAIN at the high-water mark). A message too large for the
-// scratch buffer goes alone through sendFrames.
+// scratch buffer goes alone through sendFrames, and so does every message
+// when pebbe/zmq4's socket handle cannot be reached.
 func (s *Socket) sendBatch(msgs [][][]byte) (int, error) {
+	if !rawLayout() {
+		for i, m := range msgs {
+			if err := s.sendFrames(m); err != nil {
+				return i, err
+			}
+		}
+		return len(msgs), nil
+	}
 	h, err := rawHandle(s.zs)
 	if err != nil {
 		return 0, err

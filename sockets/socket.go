@@ -380,8 +380,7 @@ func (s *Socket) Send(frames [][]byte) (queued bool, err error) {
 	s.requestRecheck()
 	switch err := s.sendNow(frames); {
 	case err == nil:
-		s.stats.Sent++
-		s.hooks.Counters.sent(frames)
+		s.countSent(frames)
 		return false, nil
 	case isAgain(err):
 		s.queue.push(frames)
@@ -413,14 +412,13 @@ func (s *Socket) SendBatch(msgs [][][]byte) (queued int, err error) {
 	if len(msgs) == 0 {
 		return 0, nil
 	}
-	if s.queue.len() > 0 || !rawLayout() {
+	if s.queue.len() > 0 {
 		return s.queueOrSend(msgs)
 	}
 	s.requestRecheck() // rule 3, as for Send
 	sent, err := s.sendBatch(msgs)
 	for _, m := range msgs[:sent] {
-		s.stats.Sent++
-		s.hooks.Counters.sent(m)
+		s.countSent(m)
 	}
 	switch {
 	case err == nil:
@@ -430,6 +428,12 @@ func (s *Socket) SendBatch(msgs [][][]byte) (queued int, err error) {
 	default:
 		return 0, zmqError("send", s.name, "", err)
 	}
+}
+
+// countSent counts a message ZeroMQ took.
+func (s *Socket) countSent(frames [][]byte) {
+	s.stats.Sent++
+	s.hooks.Counters.sent(frames)
 }
 
 // queueOrSend sends msgs one by one with Send: the queue keeps the order.
@@ -473,14 +477,12 @@ func (s *Socket) checkSend(frames [][]byte) error {
 // 18% of the CPU of DEALER→ROUTER with 16 requests in flight when each
 // frame was a call of its own.
 func (s *Socket) sendNow(frames [][]byte) error {
-	if len(frames) > 1 && rawLayout() {
-		if size, n := messageSize(frames); size <= batchBytes && n <= batchFrames {
-			one := [1][][]byte{frames}
-			_, err := s.sendBatch(one[:])
-			return err
-		}
+	if len(frames) == 1 {
+		return s.sendFrames(frames) // one call either way
 	}
-	return s.sendFrames(frames)
+	one := [1][][]byte{frames}
+	_, err := s.sendBatch(one[:])
+	return err
 }
 
 // sendFrames sends a message a frame at a time, through pebbe/zmq4.
@@ -662,29 +664,15 @@ func (s *Socket) recv() ([][]byte, error) {
 // Hooks.Report; an error that makes the socket unusable is returned.
 func (s *Socket) flush() (progress bool, err error) {
 	for s.queue.len() > 0 {
-		var err error
-		if rawLayout() {
-			// What waits goes out as SendBatch sends: as many messages per
-			// cgo call as fit in the scratch buffer. One call per message
-			// was 36% of the CPU of a PUSH socket actor that met its
-			// high-water mark (inproc, 64 B batches).
-			var sent int
-			sent, err = s.sendBatch(s.queue.items[s.queue.head:])
-			for range sent {
-				frames := s.queue.front()
-				s.queue.pop()
-				s.stats.Sent++
-				s.hooks.Counters.sent(frames)
-			}
-			if sent > 0 {
-				s.hooks.Counters.depth(s.queue.len())
-				progress = true
-			}
-		} else if err = s.sendNow(s.queue.front()); err == nil {
-			frames := s.queue.front()
+		// As SendBatch sends: as many messages per cgo call as fit in the
+		// scratch buffer. One call per message was 36% of the CPU of a
+		// PUSH socket actor that met its high-water mark (inproc, 64 B).
+		sent, err := s.sendBatch(s.queue.items[s.queue.head:])
+		for range sent {
+			s.countSent(s.queue.front())
 			s.queue.pop()
-			s.stats.Sent++
-			s.hooks.Counters.sent(frames)
+		}
+		if sent > 0 {
 			s.hooks.Counters.depth(s.queue.len())
 			progress = true
 		}
