@@ -138,6 +138,13 @@ func (d *dispatcher) pop() (func(), bool) {
 	d.queue[d.head] = nil
 	d.head++
 	d.starts++
+	if d.head >= 1024 && d.head*2 >= len(d.queue) {
+		// Under steady load the queue may never run empty: drop the
+		// taken half rather than let the slice grow for ever.
+		n := copy(d.queue, d.queue[d.head:])
+		clear(d.queue[n:])
+		d.queue, d.head = d.queue[:n], 0
+	}
 	return fn, true
 }
 

@@ -107,3 +107,35 @@ func TestDispatcherOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestDispatcherQueueBounded: a queue that never runs empty (a turn always
+// waiting behind the running one) does not grow past what waits.
+func TestDispatcherQueueBounded(t *testing.T) {
+	d := newDispatcher(300, 4)
+	defer d.stop()
+	d.maxActive, d.stall = 1, time.Hour
+	const n = 100000
+	done := make(chan struct{})
+	var next func(i int) func()
+	next = func(i int) func() {
+		return func() {
+			if i == n {
+				close(done)
+				return
+			}
+			d.Schedule(next(i + 1)) // queued behind the one already waiting
+		}
+	}
+	d.Schedule(next(0))
+	d.Schedule(func() {})
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the chain of turns did not finish")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if c := cap(d.queue); c > 4096 {
+		t.Errorf("queue capacity %d after %d turns with at most 2 waiting", c, n)
+	}
+}
