@@ -26,7 +26,7 @@ const (
 // socketActor owns one ZeroMQ socket. Every call on the socket happens in
 // Receive, one message at a time.
 type socketActor struct {
-	zc    *Context
+	rt    *Runtime
 	state *socketState // outlives the instance: a restart rebuilds from it
 	sock  *sockets.Socket
 	self  *actor.PID
@@ -126,7 +126,7 @@ func (a *socketActor) Receive(ctx actor.Context) {
 		a.stopRetry(ctx)
 		a.stopDeadlines()
 		reason := "actor stopped"
-		if d, ok := a.zc.takeDecision(a.self.Id); ok && !d.Restart {
+		if d, ok := a.rt.takeDecision(a.self.Id); ok && !d.Restart {
 			reason = "stopped by its supervisor: " + d.Reason
 		}
 		a.closeSocket(ctx, nil, nil, reason, nil)
@@ -141,7 +141,7 @@ func (a *socketActor) Receive(ctx actor.Context) {
 		a.stopDeadlines()
 		a.closeSocket(ctx, nil, nil, "", nil)
 		ev := &messages.Restarting{Socket: a.state.spec.Name, Attempt: a.state.starts, Reason: a.state.failure}
-		if d, ok := a.zc.takeDecision(a.self.Id); ok && d.Restart {
+		if d, ok := a.rt.takeDecision(a.self.Id); ok && d.Restart {
 			ev.Backoff = durationpb.New(d.Backoff)
 			if ev.Reason == "" {
 				ev.Reason = d.Reason
@@ -150,7 +150,7 @@ func (a *socketActor) Receive(ctx actor.Context) {
 		a.event(ev)
 	case *actor.Stopped:
 		a.stopServer()
-		a.zc.unregister(ctx.Self().Id)
+		a.rt.unregister(ctx.Self().Id)
 	case *actor.Terminated:
 		a.watcherGone(m.Who)
 		if srv := a.state.server; srv != nil && m.Who.Equal(srv.handler) {
@@ -385,7 +385,7 @@ func (a *socketActor) open(ctx actor.Context) {
 	var sock *sockets.Socket
 	err := a.initTopics()
 	if err == nil {
-		sock, err = sockets.Open(a.zc.zctx, st.spec, hooks, a.monitorOptions()...)
+		sock, err = sockets.Open(a.rt.zctx, st.spec, hooks, a.monitorOptions()...)
 	}
 	if err == nil {
 		if err = a.restoreSubscriptions(ctx, sock); err != nil {
@@ -500,7 +500,7 @@ func (a *socketActor) event(msg any) {
 		a.root.RequestWithCustomSender(a.state.owner, msg, a.self)
 		return
 	}
-	a.zc.system.EventStream.Publish(msg)
+	a.rt.system.EventStream.Publish(msg)
 }
 
 // answerErr sends err as an Error to sender, or to the owner when there is

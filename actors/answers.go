@@ -10,7 +10,7 @@ import (
 )
 
 // answers takes the answers to the commands that Socket methods send and
-// wait for. It is one process, registered once per Context: each command
+// wait for. It is one process, registered once per Runtime: each command
 // goes out with a sender PID of this process whose RequestId names the
 // waiting call, so a call costs a map entry and a channel, not a future
 // with its registration, timer and goroutine.

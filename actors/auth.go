@@ -29,7 +29,7 @@ const (
 	zapInternal = "500"
 )
 
-// Authenticator is a handle on the ZAP authenticator actor of a Context:
+// Authenticator is a handle on the ZAP authenticator actor of a Runtime:
 // the actor that decides, for each security handshake of the context's
 // server sockets, whether the peer is let in. Its methods send the
 // commands of messages/auth.proto; any actor may send them to PID() too.
@@ -38,7 +38,7 @@ const (
 // allow keys, users or any key before clients connect. Changes take effect
 // for the next handshake; connections already made stay.
 type Authenticator struct {
-	zc  *Context
+	rt  *Runtime
 	pid *actor.PID
 }
 
@@ -60,7 +60,7 @@ func AuthFaultInjection() AuthOption { return func(s *authState) { s.faults = tr
 // the failure gets no answer: the client's connection times out after the
 // server's handshake interval (HandshakeInterval, 30 s by default) and
 // reconnects.
-func (c *Context) StartAuthenticator(ctx context.Context, opts ...AuthOption) (*Authenticator, error) {
+func (c *Runtime) StartAuthenticator(ctx context.Context, opts ...AuthOption) (*Authenticator, error) {
 	st := &authState{
 		allow:     map[string]netip.Prefix{},
 		deny:      map[string]netip.Prefix{},
@@ -73,7 +73,7 @@ func (c *Context) StartAuthenticator(ctx context.Context, opts ...AuthOption) (*
 	}
 	started := make(chan error, 1)
 	st.started = started
-	props := actor.PropsFromProducer(func() actor.Actor { return &authActor{zc: c, st: st} },
+	props := actor.PropsFromProducer(func() actor.Actor { return &authActor{rt: c, st: st} },
 		actor.WithSpawnFunc(c.spawnFunc))
 	pid, err := c.system.Root.SpawnNamed(props, authName)
 	if errors.Is(err, actor.ErrNameExists) {
@@ -87,7 +87,7 @@ func (c *Context) StartAuthenticator(ctx context.Context, opts ...AuthOption) (*
 		if err != nil {
 			return nil, err
 		}
-		return &Authenticator{zc: c, pid: pid}, nil
+		return &Authenticator{rt: c, pid: pid}, nil
 	case <-ctx.Done():
 		c.system.Root.Stop(pid)
 		return nil, fmt.Errorf("zmqactor: start authenticator: %w", ctx.Err())
@@ -127,8 +127,8 @@ func (a *Authenticator) LoadCurveCertificates(ctx context.Context, dir string) (
 
 // SetCurveAllowAny lets in every CURVE client key (true) or only the
 // allowlist's (false, the default).
-func (a *Authenticator) SetCurveAllowAny(ctx context.Context, any bool) (*messages.AuthPolicy, error) {
-	return a.ask(ctx, &messages.SetCurveAllowAny{Any: any})
+func (a *Authenticator) SetCurveAllowAny(ctx context.Context, allow bool) (*messages.AuthPolicy, error) {
+	return a.ask(ctx, &messages.SetCurveAllowAny{Any: allow})
 }
 
 // Policy returns the policy in force.
@@ -149,19 +149,19 @@ func (a *Authenticator) Unwatch(ctx context.Context, watcher *actor.PID) error {
 
 // Stats returns the authenticator's counters.
 func (a *Authenticator) Stats(ctx context.Context) (*messages.AuthStats, error) {
-	return askActor[*messages.AuthStats](ctx, a.zc, a.pid, authName, "auth", &messages.GetAuthStats{})
+	return askActor[*messages.AuthStats](ctx, a.rt, a.pid, authName, "auth", &messages.GetAuthStats{})
 }
 
 // Stop stops the authenticator and waits until its socket is closed, or ctx
 // ends. Secured servers then refuse new clients.
 func (a *Authenticator) Stop(ctx context.Context) error {
-	a.zc.mu.Lock()
-	done, ok := a.zc.live[a.pid.Id]
-	a.zc.mu.Unlock()
+	a.rt.mu.Lock()
+	done, ok := a.rt.live[a.pid.Id]
+	a.rt.mu.Unlock()
 	if !ok {
 		return nil
 	}
-	a.zc.system.Root.Stop(a.pid)
+	a.rt.system.Root.Stop(a.pid)
 	select {
 	case <-done:
 		return nil
@@ -171,7 +171,7 @@ func (a *Authenticator) Stop(ctx context.Context) error {
 }
 
 func (a *Authenticator) ask(ctx context.Context, cmd any) (*messages.AuthPolicy, error) {
-	return askActor[*messages.AuthPolicy](ctx, a.zc, a.pid, authName, "auth", cmd)
+	return askActor[*messages.AuthPolicy](ctx, a.rt, a.pid, authName, "auth", cmd)
 }
 
 // tell sends a watch command on behalf of watcher, which becomes its
@@ -180,7 +180,7 @@ func (a *Authenticator) tell(ctx context.Context, watcher *actor.PID, cmd any) e
 	if watcher == nil {
 		return fmt.Errorf("zmqactor: authenticator: nil watcher")
 	}
-	a.zc.system.Root.RequestWithCustomSender(a.pid, cmd, watcher)
+	a.rt.system.Root.RequestWithCustomSender(a.pid, cmd, watcher)
 	_, err := a.Policy(ctx) // commands are taken in order: this one follows
 	return err
 }
@@ -218,7 +218,7 @@ type authCounters struct {
 // authActor owns the ZAP handler socket, a ROUTER bound at ZAPEndpoint, and
 // answers each request at once: a decision is a few map lookups.
 type authActor struct {
-	zc      *Context
+	rt      *Runtime
 	st      *authState
 	sock    *sockets.Socket
 	self    *actor.PID
@@ -258,7 +258,7 @@ func (a *authActor) Receive(ctx actor.Context) {
 		}
 		a.st.pending = nil
 	case *actor.Stopped:
-		a.zc.unregister(ctx.Self().Id)
+		a.rt.unregister(ctx.Self().Id)
 	case *actor.Terminated:
 		delete(a.st.watchers, m.Who.String())
 	case actor.SystemMessage, actor.AutoReceiveMessage:
@@ -278,7 +278,7 @@ func (a *authActor) Receive(ctx actor.Context) {
 func (a *authActor) open(ctx actor.Context) {
 	spec := sockets.Spec{Name: authName, Type: sockets.Router, Binds: []string{ZAPEndpoint},
 		Options: []sockets.Option{sockets.Linger(0)}}
-	sock, err := sockets.Open(a.zc.zctx, spec, sockets.Hooks{
+	sock, err := sockets.Open(a.rt.zctx, spec, sockets.Hooks{
 		Signal:  func(sig *sockets.Signal) { a.root.Send(a.self, sig) },
 		Deliver: a.serve,
 	})
@@ -358,7 +358,7 @@ func (a *authActor) serve(frames [][]byte) {
 	}
 	d := a.decide(body)
 	if !d.GetAllowed() {
-		a.zc.countAuthRefusal(d.GetMechanism())
+		a.rt.countAuthRefusal(d.GetMechanism())
 	}
 	switch {
 	case d.GetStatusCode() == zapInternal:
@@ -551,7 +551,7 @@ func (a *authActor) respond(sender *actor.PID, msg any) {
 		return
 	}
 	if e, ok := msg.(*messages.Error); ok {
-		a.zc.system.EventStream.Publish(e)
+		a.rt.system.EventStream.Publish(e)
 	}
 }
 

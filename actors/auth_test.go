@@ -19,7 +19,7 @@ import (
 type authFixture struct {
 	t       *testing.T
 	system  *actor.ActorSystem
-	z       *actors.Context
+	z       *actors.Runtime
 	auth    *actors.Authenticator
 	watch   *actors.Inbox // AuthDecision events
 	inbox   *actors.Inbox // Received of the servers

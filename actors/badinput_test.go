@@ -27,7 +27,7 @@ import (
 type fixture struct {
 	t      *testing.T
 	system *actor.ActorSystem
-	z      *actors.Context
+	z      *actors.Runtime
 	ctx    context.Context
 }
 

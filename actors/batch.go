@@ -48,7 +48,7 @@ func (s *Socket) SendBatch(msgs ...[][]byte) error {
 	if s.stopped() {
 		return &sockets.Error{Op: "send", Socket: s.Name(), Err: ErrClosed}
 	}
-	s.zc.system.Root.Send(s.pid, &messages.SendBatch{Messages: framesOf(msgs)})
+	s.rt.system.Root.Send(s.pid, &messages.SendBatch{Messages: framesOf(msgs)})
 	return nil
 }
 

@@ -34,7 +34,7 @@ func BenchmarkPushPull(b *testing.B) {
 
 const pushPullSize = 64
 
-func benchPushPull(b *testing.B, opts ...actors.Option) {
+func benchPushPull(b *testing.B, opts ...actors.RuntimeOption) {
 	system, z := testutil.NewSystem(b, opts...)
 	ctx := testutil.Ctx(b)
 	target := int64(b.N)

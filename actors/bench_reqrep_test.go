@@ -260,7 +260,7 @@ func benchRoundTripRaw(b *testing.B, client, server zmq4.Type) {
 
 // benchEchoServer spawns handler, and a server socket actor of typ bound to
 // a tcp port that hands it every request.
-func benchEchoServer(b *testing.B, system *actor.ActorSystem, z *actors.Context, typ sockets.Type, handler *actor.Props) *actors.Socket {
+func benchEchoServer(b *testing.B, system *actor.ActorSystem, z *actors.Runtime, typ sockets.Type, handler *actor.Props) *actors.Socket {
 	b.Helper()
 	h := system.Root.Spawn(handler)
 	b.Cleanup(func() { system.Root.Stop(h) })
@@ -273,7 +273,7 @@ func benchEchoServer(b *testing.B, system *actor.ActorSystem, z *actors.Context,
 }
 
 // benchClient spawns a client socket actor of typ connected to ep.
-func benchClient(b *testing.B, z *actors.Context, typ sockets.Type, ep string) *actors.Socket {
+func benchClient(b *testing.B, z *actors.Runtime, typ sockets.Type, ep string) *actors.Socket {
 	b.Helper()
 	cli, err := z.Spawn(testutil.Ctx(b), sockets.Spec{Type: typ, Connects: []string{ep}})
 	if err != nil {

@@ -79,7 +79,7 @@ func TestRequestReplyBroker(t *testing.T) {
 // socket connected to the broker's backend, says READY, and answers each
 // [client, "", request] with [client, "", name:request].
 type lbWorker struct {
-	z       *actors.Context
+	z       *actors.Runtime
 	name    string
 	backend string
 	sock    *actor.PID

@@ -15,16 +15,16 @@ import (
 
 var extensionID = extensions.NextExtensionID() //nolint:gochecknoglobals // protoactor's extension registry needs one id per extension type
 
-// Context is the ZeroMQ context of one actor system, registered as a
+// Runtime is the ZeroMQ context of one actor system, registered as a
 // protoactor extension: every socket actor of the system uses it, so inproc
 // endpoints work between all of them. Create it with NewContext, find it
 // again with FromSystem, and end it with Shutdown: protoactor's
 // ActorSystem.Shutdown stops neither actors nor extensions.
 //
-// A Context is safe for concurrent use.
-type Context struct {
+// A Runtime is safe for concurrent use.
+type Runtime struct {
 	system  *actor.ActorSystem
-	zctx    *sockets.Context
+	zctx    *sockets.ZMQContext
 	answers *answers // for the Socket methods that wait
 	metrics *metrics // nil without WithMeterProvider
 	// dispatch runs the socket actors' mailboxes on pooled goroutines.
@@ -39,49 +39,49 @@ type Context struct {
 }
 
 // ExtensionID implements protoactor's extensions.Extension.
-func (c *Context) ExtensionID() extensions.ExtensionID { return extensionID }
+func (c *Runtime) ExtensionID() extensions.ExtensionID { return extensionID }
 
-// Option configures a Context: WithIOThreads, WithMaxSockets,
+// RuntimeOption configures a Runtime: WithIOThreads, WithMaxSockets,
 // WithMeterProvider. (It was an alias of sockets.ContextOption; pass the
 // options of this package.)
-type Option func(*contextConfig) error
+type RuntimeOption func(*runtimeConfig) error
 
-type contextConfig struct {
-	zmq           []sockets.ContextOption
+type runtimeConfig struct {
+	zmq           []sockets.ZMQContextOption
 	meterProvider metric.MeterProvider
 }
 
 // zmqOption passes an option on to the ZeroMQ context.
-func zmqOption(o sockets.ContextOption) Option {
-	return func(c *contextConfig) error {
+func zmqOption(o sockets.ZMQContextOption) RuntimeOption {
+	return func(c *runtimeConfig) error {
 		c.zmq = append(c.zmq, o)
 		return nil
 	}
 }
 
 // WithIOThreads sets the ZeroMQ I/O thread count (default 1).
-func WithIOThreads(n int) Option { return zmqOption(sockets.WithIOThreads(n)) }
+func WithIOThreads(n int) RuntimeOption { return zmqOption(sockets.WithIOThreads(n)) }
 
 // WithMaxSockets sets the most sockets open at once (default
 // sockets.DefaultMaxSockets, 65,536; libzmq's own default is 1,023).
-func WithMaxSockets(n int) Option { return zmqOption(sockets.WithMaxSockets(n)) }
+func WithMaxSockets(n int) RuntimeOption { return zmqOption(sockets.WithMaxSockets(n)) }
 
-// NewContext creates the ZeroMQ context of system and registers it as an
+// NewRuntime creates the ZeroMQ context of system and registers it as an
 // extension. A system has at most one: a second call fails.
-func NewContext(system *actor.ActorSystem, opts ...Option) (*Context, error) {
+func NewRuntime(system *actor.ActorSystem, opts ...RuntimeOption) (*Runtime, error) {
 	if system == nil {
 		return nil, fmt.Errorf("zmqactor: NewContext: nil actor system")
 	}
 	if _, ok := FromSystem(system); ok {
 		return nil, fmt.Errorf("zmqactor: actor system %s already has a ZeroMQ context", system.ID)
 	}
-	var cfg contextConfig
+	var cfg runtimeConfig
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
 		}
 	}
-	zctx, err := sockets.NewContext(cfg.zmq...)
+	zctx, err := sockets.NewZMQContext(cfg.zmq...)
 	if err != nil {
 		return nil, err
 	}
@@ -96,36 +96,36 @@ func NewContext(system *actor.ActorSystem, opts ...Option) (*Context, error) {
 		_ = zctx.Term()
 		return nil, err
 	}
-	c := &Context{system: system, zctx: zctx, answers: answers, metrics: metrics, live: map[string]chan struct{}{},
+	c := &Runtime{system: system, zctx: zctx, answers: answers, metrics: metrics, live: map[string]chan struct{}{},
 		dispatch: newDispatcher(dispatchThroughput, dispatchIdle)}
 	system.Extensions.Register(c)
 	return c, nil
 }
 
-// FromSystem returns the Context registered on system, if any.
-func FromSystem(system *actor.ActorSystem) (*Context, bool) {
-	c, ok := system.Extensions.Get(extensionID).(*Context)
+// FromSystem returns the Runtime registered on system, if any.
+func FromSystem(system *actor.ActorSystem) (*Runtime, bool) {
+	c, ok := system.Extensions.Get(extensionID).(*Runtime)
 	return c, ok && c != nil
 }
 
 // System returns the actor system the context belongs to.
-func (c *Context) System() *actor.ActorSystem { return c.system }
+func (c *Runtime) System() *actor.ActorSystem { return c.system }
 
 // IOThreads returns the ZeroMQ I/O thread count.
-func (c *Context) IOThreads() (int, error) { return c.zctx.IOThreads() }
+func (c *Runtime) IOThreads() (int, error) { return c.zctx.IOThreads() }
 
 // MaxSockets returns the ZeroMQ socket limit.
-func (c *Context) MaxSockets() (int, error) { return c.zctx.MaxSockets() }
+func (c *Runtime) MaxSockets() (int, error) { return c.zctx.MaxSockets() }
 
 // Len returns the number of socket actors and proxies alive.
-func (c *Context) Len() int {
+func (c *Runtime) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.live)
 }
 
 // register records a socket actor; it fails once Shutdown has begun.
-func (c *Context) register(id string) (chan struct{}, error) {
+func (c *Runtime) register(id string) (chan struct{}, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closing {
@@ -139,7 +139,7 @@ func (c *Context) register(id string) (chan struct{}, error) {
 	return done, nil
 }
 
-func (c *Context) unregister(id string) {
+func (c *Runtime) unregister(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if done, ok := c.live[id]; ok {
@@ -156,7 +156,7 @@ func (c *Context) unregister(id string) {
 // spawns fail with ErrTerminated from the start of Shutdown. If ctx ends
 // first, Shutdown returns its error and leaves the context open, because
 // terminating it with sockets open would block. Shutdown is idempotent.
-func (c *Context) Shutdown(ctx context.Context) error {
+func (c *Runtime) Shutdown(ctx context.Context) error {
 	c.mu.Lock()
 	c.closing = true
 	waits := make(map[string]chan struct{}, len(c.live))

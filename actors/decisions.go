@@ -7,7 +7,7 @@ import (
 )
 
 // Decision is what a supervisor decided about a failed socket actor, noted
-// with Context.NoteDecision so that the socket actor can tell its owner:
+// with Runtime.NoteDecision so that the socket actor can tell its owner:
 // the backoff goes into the Restarting event, whose attempt is the socket
 // actor's own count of restarts, and the reason of a stop into the Closed
 // event.
@@ -25,7 +25,7 @@ type Decision struct {
 // child, for its next Restarting or Closed event. Supervisors that are not
 // zmqactor's (package supervision) need not call it: the events then say
 // less.
-func (c *Context) NoteDecision(child *actor.PID, d Decision) {
+func (c *Runtime) NoteDecision(child *actor.PID, d Decision) {
 	if child == nil {
 		return
 	}
@@ -41,7 +41,7 @@ func (c *Context) NoteDecision(child *actor.PID, d Decision) {
 }
 
 // takeDecision returns and forgets the decision noted for id.
-func (c *Context) takeDecision(id string) (Decision, bool) {
+func (c *Runtime) takeDecision(id string) (Decision, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	d, ok := c.decisions[id]

@@ -200,4 +200,4 @@ func (d *dispatcher) stop() {
 // may wait stallAfter (20 ms) before another worker is started. After
 // Shutdown it runs each turn on a new goroutine, as protoactor's default
 // dispatcher does.
-func (c *Context) Dispatcher() actor.Dispatcher { return c.dispatch }
+func (c *Runtime) Dispatcher() actor.Dispatcher { return c.dispatch }

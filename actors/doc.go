@@ -2,7 +2,7 @@
 // owned by one socket actor, the only code that touches it.
 //
 //	system := actor.NewActorSystem()
-//	z, err := actors.NewContext(system) // the system's ZeroMQ context
+//	z, err := actors.NewRuntime(system) // the system's ZeroMQ context
 //	defer z.Shutdown(ctx)               // stops every socket actor, then terms
 //
 //	inbox := actors.NewInbox(system, 64)
@@ -33,7 +33,7 @@
 // their way into the server socket actor are the only messages that are
 // not protobuf: they never leave the process.
 //
-// The Socket handle returned by Context.Spawn wraps these commands in Go
+// The Socket handle returned by Runtime.Spawn wraps these commands in Go
 // methods that wait for the answer (Bind, Connect, SendWait, Close, ...)
 // and turn Error answers into error values that match the sentinels of
 // package sockets with errors.Is.
@@ -105,7 +105,7 @@
 // Error. Socket.Request and Socket.RequestProto do the same from Go code.
 //
 //	cli, _ := z.Spawn(ctx, sockets.Spec{Type: sockets.Dealer, Connects: []string{"tcp://localhost:5555"}})
-//	reply, err := cli.Request(ctx, [][]byte{[]byte("Hello")}, actors.Timeout(time.Second), actors.Retries(2))
+//	reply, err := cli.Request(ctx, [][]byte{[]byte("Hello")}, actors.WithTimeout(time.Second), actors.WithRetries(2))
 //
 // A DEALER client sends [request id, "", body...]: a REP peer echoes the
 // envelope and a ROUTER server keeps it, so the reply comes back with the
@@ -140,7 +140,7 @@
 // process registered per socket actor takes the answers, and the request's
 // number rides in the PID's RequestId, so there is no future, registration
 // or timer per request. A handler that answers with messages.Error or with
-// something that is not a Reply, that misses ServeOptions.Deadline, or that
+// something that is not a Reply, that misses ServeOptions.Timeout, or that
 // stops, fails the request: ERROR_CODE_HANDLER_FAILED to the owner, counted,
 // and the peer gets ServeOptions.FailureReply if set; otherwise nothing (its
 // client times out and may retry), and a REP socket is reset so that it can
@@ -166,7 +166,7 @@
 //
 // # Proxies and brokers
 //
-// Context.SpawnProxy starts a proxy actor with two child socket actors and
+// Runtime.SpawnProxy starts a proxy actor with two child socket actors and
 // forwards every message from one to the other, as zmq_proxy(3): XSUB to
 // XPUB is a forwarder (the zguide's wuproxy), passing subscriptions
 // upstream; ROUTER to DEALER a request-reply broker (rrbroker); PULL to PUSH
@@ -180,8 +180,8 @@
 // A socket is a CURVE or PLAIN server or client through the security
 // options of its spec (sockets.CurveServer, sockets.CurveClient,
 // sockets.PlainServer, sockets.PlainClient, sockets.ZAPDomain). A server's
-// peers are checked by the authenticator of its Context, which
-// Context.StartAuthenticator starts: an actor that owns the ZAP handler
+// peers are checked by the authenticator of its Runtime, which
+// Runtime.StartAuthenticator starts: an actor that owns the ZAP handler
 // socket, a ROUTER bound at ZAPEndpoint (ZeroMQ RFC 27), and answers each
 // request at once from its policy: address allow and deny lists (IP
 // addresses or prefixes), PLAIN user names and passwords, and the CURVE
@@ -246,17 +246,17 @@
 //
 // # Metrics
 //
-// A Context made WithMeterProvider reports the metrics of its socket
+// A Runtime made WithMeterProvider reports the metrics of its socket
 // actors through that OpenTelemetry meter provider, under the meter (the
 // instrumentation scope) "github.com/zmqactor/zmqactor/actors":
 //
 //	reader := sdkmetric.NewManualReader() // or a periodic reader and an exporter
 //	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-//	z, err := actors.NewContext(system, actors.WithMeterProvider(mp))
+//	z, err := actors.NewRuntime(system, actors.WithMeterProvider(mp))
 //
 // The instruments are asynchronous. Each socket actor counts in atomic
 // counters that it alone writes, an atomic add per count, whatever the
-// provider; one callback per Context reads them when the provider collects
+// provider; one callback per Runtime reads them when the provider collects
 // and is unregistered at Shutdown. No goroutine is started. The counts
 // cover a socket actor's whole life, restarts included; once it has
 // stopped it is no longer reported. Without a provider, or with nil or
@@ -282,7 +282,7 @@
 //
 // and, with the attribute zmqactor.auth.mechanism ("NULL", "PLAIN",
 // "CURVE", "GSSAPI", always reported, and "other" once not zero), for the
-// ZAP authenticator of the Context:
+// ZAP authenticator of the Runtime:
 //
 //	zmqactor.auth.refusals             {refusal}  ZAP requests refused (any status but 200)
 //
@@ -334,7 +334,7 @@
 //
 // A socket actor handles one message at a time and never blocks in Receive:
 // ZeroMQ calls use DONTWAIT, and readiness comes from a waiter parked in Go's
-// netpoller. Context, Socket and Inbox are safe for concurrent use.
+// netpoller. Runtime, Socket and Inbox are safe for concurrent use.
 //
 // # Lifecycle and restarts
 //
@@ -351,7 +351,7 @@
 // (ERROR_CODE_SOCKET_FAILED) and not carried out: protoactor would drop it.
 // Package supervision has the deciders, strategies and service trees, and
 // says exactly what survives. What a socket actor is restored to belongs to
-// it, so the props from Context.Props spawn one actor: a second spawn of the
+// it, so the props from Runtime.Props spawn one actor: a second spawn of the
 // same props fails with ErrUnsupported. Close, a failure that makes the socket
 // unusable (such as ETERM) and Shutdown send Closed with the number of
 // queued messages left unsent.

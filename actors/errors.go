@@ -12,8 +12,8 @@ var (
 	// ErrNoOwner: a socket type that receives was spawned without an owner
 	// to deliver its messages to.
 	ErrNoOwner = errors.New("zmqactor: socket that receives needs an owner")
-	// ErrTimeout: the socket actor did not answer before the deadline.
-	ErrTimeout = errors.New("zmqactor: no answer from socket actor before the deadline")
+	// ErrCommandTimeout: the socket actor did not answer before the deadline.
+	ErrCommandTimeout = errors.New("zmqactor: no answer from socket actor before the deadline")
 	// ErrUnexpectedReply: the socket actor answered with a message of the
 	// wrong type.
 	ErrUnexpectedReply = errors.New("zmqactor: unexpected reply from socket actor")

@@ -17,11 +17,11 @@ import (
 
 // newExampleSystem returns an actor system that logs nothing, with its
 // ZeroMQ context, and the function that shuts both down.
-func newExampleSystem() (*actors.Context, func(), error) {
+func newExampleSystem() (*actors.Runtime, func(), error) {
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}))
-	z, err := actors.NewContext(system)
+	z, err := actors.NewRuntime(system)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -29,7 +29,7 @@ func newExampleSystem() (*actors.Context, func(), error) {
 }
 
 // shutdown stops every socket actor of z, terms it, and stops its system.
-func shutdown(z *actors.Context) {
+func shutdown(z *actors.Runtime) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := z.Shutdown(ctx); err != nil {
@@ -45,7 +45,7 @@ func ExampleContext_Spawn() {
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}))
-	z, err := actors.NewContext(system)
+	z, err := actors.NewRuntime(system)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -197,7 +197,7 @@ func ExampleSocket_Request() {
 		}
 	}))
 	server, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Router, Binds: []string{"inproc://example-hello"}},
-		actors.WithHandler(hello, actors.ServeOptions{Deadline: time.Second}))
+		actors.WithHandler(hello, actors.ServeOptions{Timeout: time.Second}))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -207,7 +207,7 @@ func ExampleSocket_Request() {
 		fmt.Println(err)
 		return
 	}
-	reply, err := client.Request(ctx, [][]byte{[]byte("Hello")}, actors.Timeout(time.Second), actors.Retries(2))
+	reply, err := client.Request(ctx, [][]byte{[]byte("Hello")}, actors.WithTimeout(time.Second), actors.WithRetries(2))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -28,7 +28,7 @@ func openFDs(t *testing.T) int {
 
 // pushPullCycles spawns a bound PULL and a PUSH connected to it n times,
 // alternating tcp and inproc, sends one message across and closes both.
-func pushPullCycles(t *testing.T, z *actors.Context, inbox *actors.Inbox, n int) {
+func pushPullCycles(t *testing.T, z *actors.Runtime, inbox *actors.Inbox, n int) {
 	t.Helper()
 	ctx := testutil.Ctx(t)
 	for i := range n {
@@ -78,7 +78,7 @@ func pushPullCycles(t *testing.T, z *actors.Context, inbox *actors.Inbox, n int)
 func TestNoLeaks(t *testing.T) {
 	run := func(cycles int) (during int, shutdown time.Duration) {
 		system := actor.NewActorSystem(actor.WithLoggerFactory(testutil.QuietLogger))
-		z, err := actors.NewContext(system)
+		z, err := actors.NewRuntime(system)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,16 +23,16 @@ const (
 	attrAuthMechanism = attribute.Key("zmqactor.auth.mechanism")
 )
 
-// WithMeterProvider makes the Context report the metrics of its socket
+// WithMeterProvider makes the Runtime report the metrics of its socket
 // actors through mp, an OpenTelemetry meter provider (such as
 // go.opentelemetry.io/otel/sdk/metric's, or the actor system's own
 // Config.MetricsProvider): see "Metrics" in the package docs. The default,
 // and nil or otel's noop provider, is no metrics: nothing is registered,
-// and counting costs a socket a nil check. With a provider the Context
+// and counting costs a socket a nil check. With a provider the Runtime
 // registers one callback, which the provider calls when it collects, and
 // unregisters it at Shutdown; it starts no goroutine.
-func WithMeterProvider(mp metric.MeterProvider) Option {
-	return func(c *contextConfig) error {
+func WithMeterProvider(mp metric.MeterProvider) RuntimeOption {
+	return func(c *runtimeConfig) error {
 		c.meterProvider = mp
 		return nil
 	}
@@ -95,7 +95,7 @@ func authMechanism(name string) int {
 	return authOther
 }
 
-// metrics are the metrics of one Context: the counters of its live socket
+// metrics are the metrics of one Runtime: the counters of its live socket
 // actors and of the authenticator's refusals, observed by one callback.
 type metrics struct {
 	socketInstruments [numSocketValues]metric.Int64Observable
@@ -110,7 +110,7 @@ type metrics struct {
 
 // socketMetrics are the counters of one socket actor for its whole life,
 // restarts included: socketState keeps them, every socket it opens counts
-// into them, and the Context forgets them when the actor stops.
+// into them, and the Runtime forgets them when the actor stops.
 type socketMetrics struct {
 	sockets.Counters
 	restarts atomic.Uint64
@@ -285,7 +285,7 @@ func (m *metrics) authRefused(mechanism string) {
 // names count as "other"). The ZAP authenticator calls it once per refused
 // request. It is safe for concurrent use, and does nothing without
 // WithMeterProvider.
-func (c *Context) countAuthRefusal(mechanism string) { c.metrics.authRefused(mechanism) }
+func (c *Runtime) countAuthRefusal(mechanism string) { c.metrics.authRefused(mechanism) }
 
 // counters returns the sockets' Counters of a socket actor; nil without
 // metrics.

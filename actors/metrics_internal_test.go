@@ -23,12 +23,12 @@ func quietLogger(*actor.ActorSystem) *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
-// newTestContext returns a Context on a quiet actor system, shut down when
+// newTestContext returns a Runtime on a quiet actor system, shut down when
 // the test ends. (internal/testutil imports this package.)
-func newTestContext(t *testing.T, opts ...Option) *Context {
+func newTestContext(t *testing.T, opts ...RuntimeOption) *Runtime {
 	t.Helper()
 	system := actor.NewActorSystem(actor.WithLoggerFactory(quietLogger))
-	z, err := NewContext(system, opts...)
+	z, err := NewRuntime(system, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,10 +44,10 @@ func newTestContext(t *testing.T, opts ...Option) *Context {
 }
 
 // TestNoMeterProvider: without a provider, or with a nil or noop one,
-// the Context has no metrics, its sockets no Counters, and counting an
+// the Runtime has no metrics, its sockets no Counters, and counting an
 // auth refusal does nothing.
 func TestNoMeterProvider(t *testing.T) {
-	for name, opts := range map[string][]Option{
+	for name, opts := range map[string][]RuntimeOption{
 		"none":     nil,
 		"nil":      {WithMeterProvider(nil)},
 		"noop":     {WithMeterProvider(noop.NewMeterProvider())},
@@ -73,7 +73,7 @@ func TestNoMeterProvider(t *testing.T) {
 func TestOptionErrors(t *testing.T) {
 	system := actor.NewActorSystem(actor.WithLoggerFactory(quietLogger))
 	defer system.Shutdown()
-	if _, err := NewContext(system, WithIOThreads(-1)); err == nil {
+	if _, err := NewRuntime(system, WithIOThreads(-1)); err == nil {
 		t.Fatal("NewContext with -1 I/O threads")
 	}
 	if _, ok := FromSystem(system); ok {
@@ -133,7 +133,7 @@ func (failingProvider) Meter(string, ...metric.MeterOption) metric.Meter { retur
 func TestMeterFails(t *testing.T) {
 	system := actor.NewActorSystem(actor.WithLoggerFactory(quietLogger))
 	defer system.Shutdown()
-	_, err := NewContext(system, WithMeterProvider(failingProvider{}))
+	_, err := NewRuntime(system, WithMeterProvider(failingProvider{}))
 	if err == nil || !strings.Contains(err.Error(), "no zmqactor.socket.messages.received today") {
 		t.Fatalf("NewContext with a failing meter: %v", err)
 	}

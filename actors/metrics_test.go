@@ -38,7 +38,7 @@ var metricUnits = map[string]string{
 
 // newMeteredSystem returns an actor system whose ZeroMQ context reports
 // its metrics to a manual reader, which the test collects from.
-func newMeteredSystem(t *testing.T) (*actor.ActorSystem, *actors.Context, *sdkmetric.ManualReader) {
+func newMeteredSystem(t *testing.T) (*actor.ActorSystem, *actors.Runtime, *sdkmetric.ManualReader) {
 	t.Helper()
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
@@ -400,7 +400,7 @@ func TestMetricsStoppedSocket(t *testing.T) {
 func TestMetricsNoGoroutine(t *testing.T) {
 	for _, metered := range []bool{false, true} {
 		t.Run(fmt.Sprintf("metered=%v", metered), func(t *testing.T) {
-			var z *actors.Context
+			var z *actors.Runtime
 			if metered {
 				var reader *sdkmetric.ManualReader
 				_, z, reader = newMeteredSystem(t)

@@ -60,7 +60,7 @@ func eventsUntil(t *testing.T, inbox *actors.Inbox, socket, endpoint string, las
 // spawnBound spawns a ROUTER bound to ep, trying again while the port is
 // still held by a socket closed a moment ago (libzmq releases it in its
 // I/O thread).
-func spawnBound(t *testing.T, z *actors.Context, name, ep string, owner *actors.Inbox) *actors.Socket {
+func spawnBound(t *testing.T, z *actors.Runtime, name, ep string, owner *actors.Inbox) *actors.Socket {
 	t.Helper()
 	var s *actors.Socket
 	var err error
@@ -411,7 +411,7 @@ func TestMonitorBadKinds(t *testing.T) {
 func TestMonitorNoLeaks(t *testing.T) {
 	run := func(cycles int) {
 		system := actor.NewActorSystem(actor.WithLoggerFactory(testutil.QuietLogger))
-		z, err := actors.NewContext(system)
+		z, err := actors.NewRuntime(system)
 		if err != nil {
 			t.Fatal(err)
 		}

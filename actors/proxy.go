@@ -48,7 +48,7 @@ type ProxySpec struct {
 
 // Proxy is a handle on a running proxy.
 type Proxy struct {
-	zc                *Context
+	rt                *Runtime
 	pid               *actor.PID
 	frontend, backend *Socket
 }
@@ -64,7 +64,7 @@ func (p *Proxy) Backend() *Socket { return p.backend }
 
 // Close stops the proxy and its two sockets and waits for them.
 func (p *Proxy) Close(ctx context.Context) error {
-	f := p.zc.system.Root.StopFuture(p.pid)
+	f := p.rt.system.Root.StopFuture(p.pid)
 	done := make(chan error, 1)
 	go func() { done <- f.Wait() }()
 	select {
@@ -88,7 +88,7 @@ func (p *Proxy) Close(ctx context.Context) error {
 // proxyActor forwards between its two child socket actors, of which it is
 // the owner.
 type proxyActor struct {
-	zc                *Context
+	rt                *Runtime
 	spec              ProxySpec
 	frontend, backend *actor.PID
 	started           chan<- proxyStart // first start only
@@ -109,7 +109,7 @@ type proxyStart struct {
 
 // SpawnProxy starts a proxy from the root context and waits until both of
 // its sockets are open.
-func (c *Context) SpawnProxy(ctx context.Context, spec ProxySpec) (*Proxy, error) {
+func (c *Runtime) SpawnProxy(ctx context.Context, spec ProxySpec) (*Proxy, error) {
 	if spec.Frontend.Name == "" {
 		spec.Frontend.Name = "frontend"
 	}
@@ -142,7 +142,7 @@ func (c *Context) SpawnProxy(ctx context.Context, spec ProxySpec) (*Proxy, error
 	started := make(chan proxyStart, 1)
 	// Registered like a socket actor, so that Shutdown stops it too.
 	props := actor.PropsFromProducer(func() actor.Actor {
-		return &proxyActor{zc: c, spec: spec, started: started}
+		return &proxyActor{rt: c, spec: spec, started: started}
 	}, actor.WithSpawnFunc(c.spawnFunc))
 	var pid *actor.PID
 	var err error
@@ -160,7 +160,7 @@ func (c *Context) SpawnProxy(ctx context.Context, spec ProxySpec) (*Proxy, error
 			_ = c.system.Root.StopFuture(pid).Wait()
 			return nil, r.err
 		}
-		return &Proxy{zc: c, pid: pid, frontend: r.frontend, backend: r.backend}, nil
+		return &Proxy{rt: c, pid: pid, frontend: r.frontend, backend: r.backend}, nil
 	case <-ctx.Done():
 		c.system.Root.Stop(pid)
 		return nil, fmt.Errorf("zmqactor: spawn proxy: %w", ctx.Err())
@@ -178,7 +178,7 @@ func (p *proxyActor) Receive(ctx actor.Context) {
 	case *actor.Stopping:
 		p.stopping(ctx)
 	case *actor.Stopped:
-		p.zc.unregister(ctx.Self().Id)
+		p.rt.unregister(ctx.Self().Id)
 	case *messages.Started:
 		p.onStarted(ctx, m)
 	case *messages.Received:
@@ -204,7 +204,7 @@ func (p *proxyActor) Receive(ctx actor.Context) {
 }
 
 func (p *proxyActor) spawn(ctx actor.Context, spec sockets.Spec) *actor.PID {
-	props, err := p.zc.Props(spec)
+	props, err := p.rt.Props(spec)
 	if err == nil {
 		var pid *actor.PID
 		if pid, err = ctx.SpawnNamed(props, spec.Name); err == nil {
@@ -228,8 +228,8 @@ func (p *proxyActor) onStarted(ctx actor.Context, m *messages.Started) {
 	p.tell(ctx, m)
 	if p.started != nil && p.events[0] != nil && p.events[1] != nil {
 		p.started <- proxyStart{
-			frontend: &Socket{zc: p.zc, pid: p.frontend, started: p.events[0]},
-			backend:  &Socket{zc: p.zc, pid: p.backend, started: p.events[1]},
+			frontend: &Socket{rt: p.rt, pid: p.frontend, started: p.events[0]},
+			backend:  &Socket{rt: p.rt, pid: p.backend, started: p.events[1]},
 		}
 		p.started = nil
 	}

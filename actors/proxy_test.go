@@ -153,7 +153,7 @@ func TestProxyBadSpecs(t *testing.T) {
 	}
 }
 
-// TestShutdownStopsProxy: Context.Shutdown stops a proxy with its sockets.
+// TestShutdownStopsProxy: Runtime.Shutdown stops a proxy with its sockets.
 func TestShutdownStopsProxy(t *testing.T) {
 	f := newFixture(t)
 	proxy, err := f.z.SpawnProxy(f.ctx, actors.ProxySpec{

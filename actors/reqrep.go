@@ -32,9 +32,9 @@ const DefaultRequestTimeout = 5 * time.Second
 // ServeOptions does not say.
 const DefaultMaxPending = 1000
 
-// DefaultHandlerDeadline is how long a server's handler has to answer a
+// DefaultHandlerTimeout is how long a server's handler has to answer a
 // request when ServeOptions does not say.
-const DefaultHandlerDeadline = 10 * time.Second
+const DefaultHandlerTimeout = 10 * time.Second
 
 // rrStats are the request/reply counters; they live in socketState and so
 // count across restarts.
@@ -157,9 +157,9 @@ func (p *replyProcess) Stop(*actor.PID)                   {}
 
 // ServeOptions configure a server socket actor's handling of requests.
 type ServeOptions struct {
-	// Deadline is how long the handler has to answer each request;
-	// zero means DefaultHandlerDeadline.
-	Deadline time.Duration
+	// Timeout is how long the handler has to answer each request;
+	// zero means DefaultHandlerTimeout.
+	Timeout time.Duration
 	// MaxPending bounds the requests in progress: handed to the handler
 	// and not answered, or answered and waiting in the send queue. At the
 	// bound the server stops receiving, and ZeroMQ's high-water marks push
@@ -192,11 +192,11 @@ func WithHandler(handler *actor.PID, opts ServeOptions) SpawnOption {
 		if handler == nil {
 			return fmt.Errorf("zmqactor: WithHandler: nil PID")
 		}
-		if opts.Deadline < 0 {
-			return fmt.Errorf("%w: WithHandler: negative deadline %v", ErrBadOption, opts.Deadline)
+		if opts.Timeout < 0 {
+			return fmt.Errorf("%w: WithHandler: negative deadline %v", ErrBadOption, opts.Timeout)
 		}
-		if opts.Deadline == 0 {
-			opts.Deadline = DefaultHandlerDeadline
+		if opts.Timeout == 0 {
+			opts.Timeout = DefaultHandlerTimeout
 		}
 		if opts.MaxPending < 0 {
 			return fmt.Errorf("%w: WithHandler: negative MaxPending %d", ErrBadOption, opts.MaxPending)
@@ -272,7 +272,7 @@ func (a *socketActor) startServer(ctx actor.Context) {
 	}
 	if srv.replyID == "" {
 		id := a.self.Id + "$reply"
-		if _, ok := a.zc.system.ProcessRegistry.Add(&replyProcess{root: a.root, self: a.self}, id); ok {
+		if _, ok := a.rt.system.ProcessRegistry.Add(&replyProcess{root: a.root, self: a.self}, id); ok {
 			srv.replyID = id
 		}
 	}
@@ -285,7 +285,7 @@ func (a *socketActor) startServer(ctx actor.Context) {
 // stopServer removes the reply process when the socket actor stops.
 func (a *socketActor) stopServer() {
 	if srv := a.state.server; srv != nil && srv.replyID != "" {
-		a.zc.system.ProcessRegistry.Remove(actor.NewPID(a.zc.system.Address(), srv.replyID))
+		a.rt.system.ProcessRegistry.Remove(actor.NewPID(a.rt.system.Address(), srv.replyID))
 		srv.replyID = ""
 	}
 }
@@ -550,7 +550,7 @@ func (a *socketActor) serverDeliver(frames [][]byte) {
 		return
 	}
 	srv.pending[sv.seq] = sv
-	a.addDeadline(sv, srv.opts.Deadline)
+	a.addDeadline(sv, srv.opts.Timeout)
 	sv.sender.Address, sv.sender.Id, sv.sender.RequestId = a.self.Address, srv.replyID, sv.seq
 	a.root.RequestWithCustomSender(srv.handler, msg, &sv.sender)
 	a.serverFlow()
@@ -738,7 +738,7 @@ func (a *socketActor) expire(ctx actor.Context) {
 			a.expireRequest(ctx, v)
 		case *served:
 			delete(a.state.server.pending, v.seq)
-			a.failServed(v, fmt.Sprintf("no answer within the deadline of %v", a.state.server.opts.Deadline))
+			a.failServed(v, fmt.Sprintf("no answer within the deadline of %v", a.state.server.opts.Timeout))
 		}
 	}
 	a.afterTurn(ctx)

@@ -52,7 +52,7 @@ func TestHandlerFailures(t *testing.T) {
 		f := newFixture(t)
 		h := f.system.Root.Spawn(actor.PropsFromFunc(moody))
 		owner := f.inbox()
-		srv := f.server(sockets.Router, h, actors.ServeOptions{Deadline: 100 * time.Millisecond,
+		srv := f.server(sockets.Router, h, actors.ServeOptions{Timeout: 100 * time.Millisecond,
 			FailureReply: func(reason string) [][]byte { return [][]byte{[]byte("ERROR"), []byte(reason)} }},
 			actors.WithOwner(owner.PID()))
 		testutil.Expect[*messages.Started](t, owner, testutil.Wait)
@@ -82,10 +82,10 @@ func TestHandlerFailures(t *testing.T) {
 		t.Run("drop "+typ.String(), func(t *testing.T) {
 			f := newFixture(t)
 			h := f.system.Root.Spawn(actor.PropsFromFunc(moody))
-			srv := f.server(typ, h, actors.ServeOptions{Deadline: 100 * time.Millisecond})
+			srv := f.server(typ, h, actors.ServeOptions{Timeout: 100 * time.Millisecond})
 			cli := f.client(sockets.Req, srv.Endpoint())
 			for _, c := range cases {
-				_, err := cli.Request(f.ctx, [][]byte{[]byte(c)}, actors.Timeout(300*time.Millisecond))
+				_, err := cli.Request(f.ctx, [][]byte{[]byte(c)}, actors.WithTimeout(300*time.Millisecond))
 				if !errors.Is(err, actors.ErrRequestTimeout) {
 					t.Fatalf("%s: %v, want ErrRequestTimeout", c, err)
 				}
@@ -116,7 +116,7 @@ func TestHandlerLateAndGone(t *testing.T) {
 		}
 	}
 	h := f.system.Root.Spawn(actor.PropsFromFunc(slow))
-	srv := f.server(sockets.Router, h, actors.ServeOptions{Deadline: 50 * time.Millisecond,
+	srv := f.server(sockets.Router, h, actors.ServeOptions{Timeout: 50 * time.Millisecond,
 		FailureReply: func(reason string) [][]byte { return [][]byte{[]byte(reason)} }})
 	cli := f.client(sockets.Dealer, srv.Endpoint())
 	reply, err := cli.Request(f.ctx, [][]byte{[]byte("slow")})
@@ -206,7 +206,7 @@ func TestClientBadInput(t *testing.T) {
 	if _, err := cli.Request(f.ctx, nil); !errors.Is(err, sockets.ErrBadMessage) {
 		t.Errorf("no frames: %v", err)
 	}
-	if _, err := cli.Request(f.ctx, [][]byte{{1}}, actors.Timeout(-time.Second)); !errors.Is(err, sockets.ErrBadMessage) {
+	if _, err := cli.Request(f.ctx, [][]byte{{1}}, actors.WithTimeout(-time.Second)); !errors.Is(err, sockets.ErrBadMessage) {
 		t.Errorf("negative timeout: %v", err)
 	}
 	push, _ := f.z.Spawn(f.ctx, sockets.Spec{Type: sockets.Push})
@@ -242,7 +242,7 @@ func TestClientBadInput(t *testing.T) {
 	if _, err := f.z.Spawn(f.ctx, sockets.Spec{Type: sockets.Router}, actors.WithRequestTimeout(time.Second)); !errors.Is(err, actors.ErrUnsupported) {
 		t.Errorf("request timeout on a ROUTER: %v", err)
 	}
-	if _, err := f.z.Spawn(f.ctx, sockets.Spec{Type: sockets.Router}, actors.WithHandler(in.PID(), actors.ServeOptions{Deadline: -1})); !errors.Is(err, actors.ErrBadOption) {
+	if _, err := f.z.Spawn(f.ctx, sockets.Spec{Type: sockets.Router}, actors.WithHandler(in.PID(), actors.ServeOptions{Timeout: -1})); !errors.Is(err, actors.ErrBadOption) {
 		t.Errorf("negative deadline: %v", err)
 	}
 }
@@ -300,7 +300,7 @@ func TestTypedRequests(t *testing.T) {
 		t.Errorf("client stats %v", st)
 	}
 	// An actor asks with NewRequest and gets the decoded message itself.
-	req, err := actors.NewRequest(wrapperspb.String("from an actor"), actors.Timeout(time.Second))
+	req, err := actors.NewRequest(wrapperspb.String("from an actor"), actors.WithTimeout(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -231,7 +231,7 @@ func TestRequestTimeouts(t *testing.T) {
 		f := newFixture(t)
 		srv, in := f.rawRouter()
 		cli := f.client(sockets.Dealer, srv.Endpoint())
-		_, err := cli.Request(f.ctx, [][]byte{[]byte("ping")}, actors.Timeout(50*time.Millisecond))
+		_, err := cli.Request(f.ctx, [][]byte{[]byte("ping")}, actors.WithTimeout(50*time.Millisecond))
 		if !errors.Is(err, actors.ErrRequestTimeout) {
 			t.Fatalf("got %v, want ErrRequestTimeout", err)
 		}
@@ -245,7 +245,7 @@ func TestRequestTimeouts(t *testing.T) {
 		srv, in := f.rawRouter()
 		cli := f.client(sockets.Dealer, srv.Endpoint())
 		ctx, cancel := context.WithCancel(f.ctx)
-		c := requestAsync(ctx, cli, [][]byte{[]byte("ping")}, actors.Timeout(time.Hour))
+		c := requestAsync(ctx, cli, [][]byte{[]byte("ping")}, actors.WithTimeout(time.Hour))
 		testutil.Expect[*messages.Received](t, in, testutil.Wait)
 		cancel()
 		if r := f.result(c); !errors.Is(r.err, context.Canceled) {
@@ -261,7 +261,7 @@ func TestRequestTimeouts(t *testing.T) {
 		f := newFixture(t)
 		srv, in := f.rawRouter()
 		cli := f.client(sockets.Dealer, srv.Endpoint())
-		_, err := cli.Request(f.ctx, [][]byte{[]byte("first")}, actors.Timeout(50*time.Millisecond))
+		_, err := cli.Request(f.ctx, [][]byte{[]byte("first")}, actors.WithTimeout(50*time.Millisecond))
 		if !errors.Is(err, actors.ErrRequestTimeout) {
 			t.Fatalf("got %v, want ErrRequestTimeout", err)
 		}
@@ -286,7 +286,7 @@ func TestRequestTimeouts(t *testing.T) {
 		f := newFixture(t)
 		srv, in := f.rawRouter()
 		cli := f.client(sockets.Dealer, srv.Endpoint())
-		c := requestAsync(f.ctx, cli, [][]byte{[]byte("ping")}, actors.Timeout(100*time.Millisecond), actors.Retries(2))
+		c := requestAsync(f.ctx, cli, [][]byte{[]byte("ping")}, actors.WithTimeout(100*time.Millisecond), actors.WithRetries(2))
 		first := testutil.Expect[*messages.Received](t, in, testutil.Wait).GetFrames() // ignored
 		again := testutil.Expect[*messages.Received](t, in, testutil.Wait).GetFrames()
 		if !bytes.Equal(first[1], again[1]) {
@@ -307,7 +307,7 @@ func TestRequestTimeouts(t *testing.T) {
 		f := newFixture(t)
 		srv, in := f.rawRouter()
 		cli := f.client(sockets.Dealer, srv.Endpoint())
-		_, err := cli.Request(f.ctx, [][]byte{[]byte("ping")}, actors.Timeout(30*time.Millisecond), actors.Retries(2))
+		_, err := cli.Request(f.ctx, [][]byte{[]byte("ping")}, actors.WithTimeout(30*time.Millisecond), actors.WithRetries(2))
 		if !errors.Is(err, actors.ErrRequestTimeout) {
 			t.Fatalf("got %v, want ErrRequestTimeout", err)
 		}
@@ -324,7 +324,7 @@ func TestRequestTimeouts(t *testing.T) {
 		f := newFixture(t)
 		srv, in := f.rawRouter()
 		cli := f.client(sockets.Req, srv.Endpoint())
-		_, err := cli.Request(f.ctx, [][]byte{[]byte("lost")}, actors.Timeout(50*time.Millisecond))
+		_, err := cli.Request(f.ctx, [][]byte{[]byte("lost")}, actors.WithTimeout(50*time.Millisecond))
 		if !errors.Is(err, actors.ErrRequestTimeout) {
 			t.Fatalf("got %v, want ErrRequestTimeout", err)
 		}
@@ -348,7 +348,7 @@ func TestRequestTimeouts(t *testing.T) {
 		f := newFixture(t)
 		srv, in := f.rawRouter()
 		cli := f.client(sockets.Req, srv.Endpoint())
-		c := requestAsync(f.ctx, cli, [][]byte{[]byte("ping")}, actors.Timeout(100*time.Millisecond), actors.Retries(3))
+		c := requestAsync(f.ctx, cli, [][]byte{[]byte("ping")}, actors.WithTimeout(100*time.Millisecond), actors.WithRetries(3))
 		testutil.Expect[*messages.Received](t, in, testutil.Wait) // not answered
 		again := testutil.Expect[*messages.Received](t, in, testutil.Wait).GetFrames()
 		if err := srv.Send(again[0], again[1], []byte("pong")); err != nil {

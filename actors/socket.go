@@ -13,18 +13,18 @@ import (
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
-// DefaultTimeout bounds a request to a socket actor whose ctx has no
+// DefaultCommandTimeout bounds a request to a socket actor whose ctx has no
 // deadline.
-const DefaultTimeout = 10 * time.Second
+const DefaultCommandTimeout = 10 * time.Second
 
-// Socket is a handle on a socket actor, returned by Context.Spawn. Its
+// Socket is a handle on a socket actor, returned by Runtime.Spawn. Its
 // methods send the protobuf commands of messages to the actor: the typed
 // ones (Bind, Connect, ...) wait for the answer through protoactor's
 // RequestFuture, Send does not wait. Any actor may instead send the
 // commands to PID() itself. A Socket is safe for concurrent use; the
 // commands are carried out in the order the actor receives them.
 type Socket struct {
-	zc             *Context
+	rt             *Runtime
 	pid            *actor.PID
 	started        *messages.Started
 	requestTimeout time.Duration // a client's default
@@ -53,9 +53,9 @@ func (s *Socket) Endpoint() string {
 
 // Done is closed once the socket actor has stopped and its socket is closed.
 func (s *Socket) Done() <-chan struct{} {
-	s.zc.mu.Lock()
-	defer s.zc.mu.Unlock()
-	if done, ok := s.zc.live[s.pid.Id]; ok {
+	s.rt.mu.Lock()
+	defer s.rt.mu.Unlock()
+	if done, ok := s.rt.live[s.pid.Id]; ok {
 		return done
 	}
 	closed := make(chan struct{})
@@ -87,7 +87,7 @@ func (s *Socket) Send(frames ...[]byte) error {
 	if s.stopped() {
 		return &sockets.Error{Op: "send", Socket: s.Name(), Err: ErrClosed}
 	}
-	s.zc.system.Root.Send(s.pid, &messages.Send{Frames: frames})
+	s.rt.system.Root.Send(s.pid, &messages.Send{Frames: frames})
 	return nil
 }
 
@@ -195,19 +195,19 @@ func ask[T any](ctx context.Context, s *Socket, op string, cmd any) (T, error) {
 		}
 		return zero, &sockets.Error{Op: op, Socket: s.Name(), Err: ErrClosed}
 	}
-	return askActor[T](ctx, s.zc, s.pid, s.Name(), op, cmd)
+	return askActor[T](ctx, s.rt, s.pid, s.Name(), op, cmd)
 }
 
 // askActor sends cmd to the actor pid, named name in errors, and waits for
 // its answer of type T: a messages.Error answer is returned as an error, a
-// stopped actor as ErrClosed, no answer within ctx or DefaultTimeout as
-// ErrTimeout.
-func askActor[T any](ctx context.Context, zc *Context, pid *actor.PID, name, op string, cmd any) (T, error) {
+// stopped actor as ErrClosed, no answer within ctx or DefaultCommandTimeout as
+// ErrCommandTimeout.
+func askActor[T any](ctx context.Context, zc *Runtime, pid *actor.PID, name, op string, cmd any) (T, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
 		return zero, err
 	}
-	timeout := DefaultTimeout
+	timeout := DefaultCommandTimeout
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = time.Until(dl)
 		if timeout <= 0 {
@@ -221,7 +221,7 @@ func askActor[T any](ctx context.Context, zc *Context, pid *actor.PID, name, op 
 	case errors.Is(err, actor.ErrDeadLetter):
 		return zero, &sockets.Error{Op: op, Socket: name, Err: ErrClosed}
 	case errors.Is(err, actor.ErrTimeout):
-		return zero, &sockets.Error{Op: op, Socket: name, Err: ErrTimeout}
+		return zero, &sockets.Error{Op: op, Socket: name, Err: ErrCommandTimeout}
 	case err != nil:
 		return zero, err
 	}
@@ -238,6 +238,6 @@ func askActor[T any](ctx context.Context, zc *Context, pid *actor.PID, name, op 
 // SocketOf returns a handle on a socket actor spawned as a child (with
 // Props), from the Started event it sent: for supervisors and service
 // trees that spawn socket actors themselves and want the Go methods.
-func (c *Context) SocketOf(pid *actor.PID, started *messages.Started) *Socket {
-	return &Socket{zc: c, pid: pid, started: started, requestTimeout: DefaultRequestTimeout}
+func (c *Runtime) SocketOf(pid *actor.PID, started *messages.Started) *Socket {
+	return &Socket{rt: c, pid: pid, started: started, requestTimeout: DefaultRequestTimeout}
 }

@@ -45,7 +45,7 @@ func (s *Socket) publish(p *messages.Publish) error {
 	if s.stopped() {
 		return &sockets.Error{Op: "publish", Socket: s.Name(), Err: ErrClosed}
 	}
-	s.zc.system.Root.Send(s.pid, p)
+	s.rt.system.Root.Send(s.pid, p)
 	return nil
 }
 

@@ -17,15 +17,15 @@ import (
 // RequestOption adjusts one request.
 type RequestOption func(*messages.Request)
 
-// Timeout sets how long the client waits for the reply to each attempt,
+// WithTimeout sets how long the client waits for the reply to each attempt,
 // instead of its default (WithRequestTimeout, else DefaultRequestTimeout).
-func Timeout(d time.Duration) RequestOption {
+func WithTimeout(d time.Duration) RequestOption {
 	return func(r *messages.Request) { r.Timeout = durationpb.New(d) }
 }
 
-// Retries sets how many times the request is sent again after a timeout
+// WithRetries sets how many times the request is sent again after a timeout
 // before it fails with ErrRequestTimeout (the zguide's Lazy Pirate).
-func Retries(n uint32) RequestOption {
+func WithRetries(n uint32) RequestOption {
 	return func(r *messages.Request) { r.Retries = n }
 }
 
@@ -117,7 +117,7 @@ func (s *Socket) request(ctx context.Context, r *messages.Request) (any, error) 
 			return nil, context.DeadlineExceeded
 		}
 	}
-	res, err := s.zc.answers.ask(ctx, s.zc.system, s.pid, r, wait)
+	res, err := s.rt.answers.ask(ctx, s.rt.system, s.pid, r, wait)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return nil, ctx.Err()
@@ -130,7 +130,7 @@ func (s *Socket) request(ctx context.Context, r *messages.Request) (any, error) 
 		if _, ok := ctx.Deadline(); ok {
 			return nil, context.DeadlineExceeded
 		}
-		return nil, &sockets.Error{Op: "request", Socket: s.Name(), Err: ErrTimeout}
+		return nil, &sockets.Error{Op: "request", Socket: s.Name(), Err: ErrCommandTimeout}
 	case err != nil:
 		return nil, err
 	}

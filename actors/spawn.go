@@ -85,7 +85,7 @@ func WithProps(opts ...actor.PropsOption) SpawnOption {
 	}
 }
 
-func (c *Context) config(spec sockets.Spec, opts []SpawnOption) (spawnConfig, sockets.Spec, error) {
+func (c *Runtime) config(spec sockets.Spec, opts []SpawnOption) (spawnConfig, sockets.Spec, error) {
 	var cfg spawnConfig
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
@@ -114,7 +114,7 @@ func (c *Context) config(spec sockets.Spec, opts []SpawnOption) (spawnConfig, so
 // second spawn of the same props fails with ErrUnsupported (ctx.SpawnNamed
 // returns the error; protoactor's ctx.Spawn panics with it); call Props
 // again for another socket.
-func (c *Context) Props(spec sockets.Spec, opts ...SpawnOption) (*actor.Props, error) {
+func (c *Runtime) Props(spec sockets.Spec, opts ...SpawnOption) (*actor.Props, error) {
 	cfg, spec, err := c.config(spec, opts)
 	if err != nil {
 		return nil, err
@@ -122,10 +122,10 @@ func (c *Context) Props(spec sockets.Spec, opts ...SpawnOption) (*actor.Props, e
 	return c.props(spec, cfg, nil), nil
 }
 
-func (c *Context) props(spec sockets.Spec, cfg spawnConfig, started chan<- startResult) *actor.Props {
+func (c *Runtime) props(spec sockets.Spec, cfg spawnConfig, started chan<- startResult) *actor.Props {
 	state := &socketState{spec: spec, owner: cfg.owner, started: started, faults: cfg.faults, batch: cfg.batch}
 	initRequests(state, cfg)
-	producer := func() actor.Actor { return &socketActor{zc: c, state: state} }
+	producer := func() actor.Actor { return &socketActor{rt: c, state: state} }
 	opts := append([]actor.PropsOption{actor.WithDispatcher(c.dispatch), actor.WithReceiverMiddleware(failures(state)), actor.WithOnInit(func(ctx actor.Context) {
 		if state.owner == nil {
 			state.owner = ctx.Parent()
@@ -149,7 +149,7 @@ func (c *Context) props(spec sockets.Spec, cfg spawnConfig, started chan<- start
 
 // spawnFunc registers every socket actor with the context, so Shutdown finds
 // it, and refuses spawns after Shutdown.
-func (c *Context) spawnFunc(system *actor.ActorSystem, id string, props *actor.Props, parent actor.SpawnerContext) (*actor.PID, error) {
+func (c *Runtime) spawnFunc(system *actor.ActorSystem, id string, props *actor.Props, parent actor.SpawnerContext) (*actor.PID, error) {
 	if _, err := c.register(id); err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func needsOwner(spec sockets.Spec, cfg spawnConfig) bool {
 // It returns a handle on the socket actor, or the error that kept the socket
 // from opening (bad spec, bad endpoint, address in use, ...), in which case
 // no actor is left running. ctx bounds the wait.
-func (c *Context) Spawn(ctx context.Context, spec sockets.Spec, opts ...SpawnOption) (*Socket, error) {
+func (c *Runtime) Spawn(ctx context.Context, spec sockets.Spec, opts ...SpawnOption) (*Socket, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -209,7 +209,7 @@ func (c *Context) Spawn(ctx context.Context, spec sockets.Spec, opts ...SpawnOpt
 		if timeout == 0 {
 			timeout = DefaultRequestTimeout
 		}
-		return &Socket{zc: c, pid: pid, started: r.event, requestTimeout: timeout}, nil
+		return &Socket{rt: c, pid: pid, started: r.event, requestTimeout: timeout}, nil
 	case <-ctx.Done():
 		c.system.Root.Stop(pid)
 		return nil, fmt.Errorf("zmqactor: spawn %v socket: %w", spec.Type, ctx.Err())

@@ -301,9 +301,9 @@ func TestNoLostWakeupConnectedBeforeStart(t *testing.T) {
 		name string
 		// pushFirst spawns the PUSH and sends n numbered messages; it
 		// returns the PULL's spec.
-		pushFirst func(t *testing.T, z *actors.Context, ep string) sockets.Spec
+		pushFirst func(t *testing.T, z *actors.Runtime, ep string) sockets.Spec
 	}{
-		{"push connected, pull binds", func(t *testing.T, z *actors.Context, ep string) sockets.Spec {
+		{"push connected, pull binds", func(t *testing.T, z *actors.Runtime, ep string) sockets.Spec {
 			// Nothing is bound yet: ZeroMQ keeps the messages in the pipe
 			// and attaches it, messages inside, when the PULL binds.
 			push, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Type: sockets.Push, Connects: []string{ep}})
@@ -313,7 +313,7 @@ func TestNoLostWakeupConnectedBeforeStart(t *testing.T) {
 			sendWaitAll(t, push, n, false)
 			return sockets.Spec{Type: sockets.Pull, Binds: []string{ep}}
 		}},
-		{"push bound, pull connects", func(t *testing.T, z *actors.Context, ep string) sockets.Spec {
+		{"push bound, pull connects", func(t *testing.T, z *actors.Runtime, ep string) sockets.Spec {
 			// No peer yet: the messages wait in the PUSH's send queue and
 			// are flushed into the pipe when the PULL connects.
 			push, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Type: sockets.Push, Binds: []string{ep}, SendQueueLimit: n})

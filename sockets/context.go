@@ -8,15 +8,15 @@ import (
 	"github.com/pebbe/zmq4"
 )
 
-// DefaultMaxSockets is the socket limit of a Context that sets none. libzmq's
+// DefaultMaxSockets is the socket limit of a ZMQContext that sets none. libzmq's
 // own default, 1,023, is too few for a process with thousands of socket
 // actors. Each socket also uses two file descriptors of its own.
 const DefaultMaxSockets = 65536
 
-// Context is a ZeroMQ context: the I/O threads and the inproc namespace that
+// ZMQContext is a ZeroMQ context: the I/O threads and the inproc namespace that
 // its sockets share. Never zmq4's default context. Open, Term and the
 // getters are safe for concurrent use.
-type Context struct {
+type ZMQContext struct {
 	mu     sync.RWMutex // held for reading while a socket is created
 	z      *zmq4.Context
 	closed bool
@@ -25,18 +25,18 @@ type Context struct {
 	monitors atomic.Uint64
 }
 
-// ContextOption configures a Context.
-type ContextOption func(*contextConfig) error
+// ZMQContextOption configures a ZMQContext.
+type ZMQContextOption func(*zmqContextConfig) error
 
-type contextConfig struct {
+type zmqContextConfig struct {
 	ioThreads  int
 	maxSockets int
 }
 
 // WithIOThreads sets the number of ZeroMQ I/O threads (ZMQ_IO_THREADS); the
 // default is 1, enough for about a gigabyte per second.
-func WithIOThreads(n int) ContextOption {
-	return func(c *contextConfig) error {
+func WithIOThreads(n int) ZMQContextOption {
+	return func(c *zmqContextConfig) error {
 		if n < 0 {
 			return fmt.Errorf("%w: %d I/O threads", ErrBadOption, n)
 		}
@@ -47,8 +47,8 @@ func WithIOThreads(n int) ContextOption {
 
 // WithMaxSockets sets the most sockets open at once in the context
 // (ZMQ_MAX_SOCKETS); the default is DefaultMaxSockets.
-func WithMaxSockets(n int) ContextOption {
-	return func(c *contextConfig) error {
+func WithMaxSockets(n int) ZMQContextOption {
+	return func(c *zmqContextConfig) error {
 		if n < 1 {
 			return fmt.Errorf("%w: max sockets %d", ErrBadOption, n)
 		}
@@ -57,9 +57,9 @@ func WithMaxSockets(n int) ContextOption {
 	}
 }
 
-// NewContext creates a ZeroMQ context.
-func NewContext(opts ...ContextOption) (*Context, error) {
-	cfg := contextConfig{ioThreads: 1, maxSockets: DefaultMaxSockets}
+// NewZMQContext creates a ZeroMQ context.
+func NewZMQContext(opts ...ZMQContextOption) (*ZMQContext, error) {
+	cfg := zmqContextConfig{ioThreads: 1, maxSockets: DefaultMaxSockets}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -77,11 +77,11 @@ func NewContext(opts ...ContextOption) (*Context, error) {
 		_ = z.Term()
 		return nil, zmqError("context", "", "", err)
 	}
-	return &Context{z: z}, nil
+	return &ZMQContext{z: z}, nil
 }
 
 // IOThreads returns the context's I/O thread count.
-func (c *Context) IOThreads() (int, error) {
+func (c *ZMQContext) IOThreads() (int, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.closed {
@@ -91,7 +91,7 @@ func (c *Context) IOThreads() (int, error) {
 }
 
 // MaxSockets returns the context's socket limit.
-func (c *Context) MaxSockets() (int, error) {
+func (c *ZMQContext) MaxSockets() (int, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.closed {
@@ -101,7 +101,7 @@ func (c *Context) MaxSockets() (int, error) {
 }
 
 // newSocket creates a raw socket, or fails with ErrTerminated after Term.
-func (c *Context) newSocket(t Type) (*zmq4.Socket, error) {
+func (c *ZMQContext) newSocket(t Type) (*zmq4.Socket, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.closed {
@@ -114,7 +114,7 @@ func (c *Context) newSocket(t Type) (*zmq4.Socket, error) {
 // is closed and their lingering messages are sent or their linger expired
 // (zmq_ctx_term(3)); calls on sockets still open fail with ErrTerminated.
 // Term is idempotent.
-func (c *Context) Term() error {
+func (c *ZMQContext) Term() error {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()

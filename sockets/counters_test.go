@@ -11,7 +11,7 @@ import (
 // the send queue, and checks that the Counters of both sides agree with
 // what went through and with the sockets' own Stats.
 func TestCountersCount(t *testing.T) {
-	ctx, err := NewContext()
+	ctx, err := NewZMQContext()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestCountersCount(t *testing.T) {
 // sends wait, then are refused; Close drops what waits; the next Socket
 // opened with the same Counters goes on counting.
 func TestCountersQueue(t *testing.T) {
-	ctx, err := NewContext()
+	ctx, err := NewZMQContext()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@
 // zmqactor that imports zmq4; it knows nothing of actors.
 //
 // A Spec says how to build a socket (type, options, binds, connects); Open
-// builds it on a Context, and the owner then drives it with Send, Bind,
+// builds it on a ZMQContext, and the owner then drives it with Send, Bind,
 // Connect, SetOption, Close and Handle:
 //
 //	ctx, _ := sockets.NewContext()
@@ -21,7 +21,7 @@
 // A ZeroMQ socket is not thread-safe, so a Socket is not either: every method
 // is called by its owner, one call at a time (a socket actor calls them from
 // Receive). The only other goroutine is the Socket's readiness waiter, which
-// never calls into ZeroMQ. Context is safe for concurrent use.
+// never calls into ZeroMQ. ZMQContext is safe for concurrent use.
 //
 // # Readiness
 //

@@ -66,7 +66,7 @@ func (o *owner) do(f func()) {
 	}
 }
 
-func (o *owner) open(ctx *Context, spec Spec) {
+func (o *owner) open(ctx *ZMQContext, spec Spec) {
 	o.t.Helper()
 	var err error
 	o.do(func() { o.sock, err = Open(ctx, spec, o.hooks()) })
@@ -143,7 +143,7 @@ func (m *mailbox) pop() (func(), bool) {
 // rule 4: without acting on the POLLOUT that ZMQ_EVENTS reports, the PUSH
 // stalled at about 11,500 messages with the rest queued.
 func TestSendQueueFlushes(t *testing.T) {
-	ctx, err := NewContext()
+	ctx, err := NewZMQContext()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestSendQueueFlushes(t *testing.T) {
 // middle of a batch; resuming receives all of them, in order, without a new
 // readiness edge.
 func TestPauseReceive(t *testing.T) {
-	ctx, err := NewContext()
+	ctx, err := NewZMQContext()
 	if err != nil {
 		t.Fatal(err)
 	}

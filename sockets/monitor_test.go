@@ -47,7 +47,7 @@ func nextEvent(t *testing.T, events <-chan *messages.SocketEvent, kinds ...messa
 // each with the endpoint; Close ends the monitor's waiter with the socket's.
 func TestMonitorAcceptedPeer(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	ctx, err := NewContext()
+	ctx, err := NewZMQContext()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestMonitorAcceptedPeer(t *testing.T) {
 // kinds and closed sockets are refused.
 func TestMonitorKinds(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	ctx, err := NewContext()
+	ctx, err := NewZMQContext()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestMonitorKinds(t *testing.T) {
 // TestMonitorNeedsEventHook: without Hooks.Event there is no one to tell,
 // and Open fails with nothing left open.
 func TestMonitorNeedsEventHook(t *testing.T) {
-	ctx, err := NewContext()
+	ctx, err := NewZMQContext()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ type check struct {
 // TestOptionsApply sets every option on a real socket of each type it
 // applies to and reads the values back from ZeroMQ.
 func TestOptionsApply(t *testing.T) {
-	ctx, err := NewContext()
+	ctx, err := NewZMQContext()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,13 +48,13 @@ func numbered(kind byte, seq uint64) [][]byte {
 // owners.
 type rig struct {
 	t     *testing.T
-	ctx   *Context
+	ctx   *ZMQContext
 	fails chan error
 }
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	ctx, err := NewContext()
+	ctx, err := NewZMQContext()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func TestReceiveBatchShapes(t *testing.T) {
 	}
 	for _, transport := range []string{"inproc://batch-shapes", "tcp://127.0.0.1:*"} {
 		t.Run(transport[:3], func(t *testing.T) {
-			ctx, err := NewContext()
+			ctx, err := NewZMQContext()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +101,7 @@ func sameMessage(got, want [][]byte) error {
 // than one message, and past the queue's limit the rest of a batch is
 // refused.
 func TestSendBatch(t *testing.T) {
-	ctx, err := NewContext()
+	ctx, err := NewZMQContext()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestSendBatch(t *testing.T) {
 // a peer it does not know) is dropped and reported, and the messages
 // queued behind it are sent, in order.
 func TestFlushDropsRefused(t *testing.T) {
-	ctx, err := NewContext()
+	ctx, err := NewZMQContext()
 	if err != nil {
 		t.Fatal(err)
 	}

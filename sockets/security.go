@@ -14,7 +14,7 @@ import (
 // one of the options below in its spec; without one it uses ZMTP's NULL
 // mechanism, in clear text, and lets in anyone who reaches its endpoint.
 // A server socket's peers are checked by the ZAP authenticator of its
-// context (actors.Context.StartAuthenticator); a CURVE or PLAIN server with
+// context (actors.Runtime.StartAuthenticator); a CURVE or PLAIN server with
 // no authenticator running refuses every peer. Keys and passwords are part
 // of the spec: they stay in the process, but a spec sent to another node
 // carries them, so send specs with secrets only over an encrypted link.

@@ -92,9 +92,9 @@ func TestSecurityOptionsChecked(t *testing.T) {
 
 // securityContext returns a context that is terminated when the test ends,
 // after everything registered later with t.Cleanup is closed.
-func securityContext(t *testing.T) *Context {
+func securityContext(t *testing.T) *ZMQContext {
 	t.Helper()
-	ctx, err := NewContext()
+	ctx, err := NewZMQContext()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ type pump struct {
 	done chan struct{}
 }
 
-func startPump(t *testing.T, ctx *Context, open func() (*zmq4.Socket, error), serve func(*zmq4.Socket)) *pump {
+func startPump(t *testing.T, ctx *ZMQContext, open func() (*zmq4.Socket, error), serve func(*zmq4.Socket)) *pump {
 	t.Helper()
 	p := &pump{done: make(chan struct{})}
 	wakeAddr := fmt.Sprintf("inproc://pump-wake-%p", p)
@@ -195,7 +195,7 @@ type zapRequest struct {
 // startZAP binds a minimal ZAP handler at inproc://zeromq.zap.01 on ctx: it
 // answers each request with decide's status code and text, and passes the
 // request on to the returned channel.
-func startZAP(t *testing.T, ctx *Context, decide func(zapRequest) (code, text string)) <-chan zapRequest {
+func startZAP(t *testing.T, ctx *ZMQContext, decide func(zapRequest) (code, text string)) <-chan zapRequest {
 	t.Helper()
 	requests := make(chan zapRequest, 64)
 	startPump(t, ctx, func() (*zmq4.Socket, error) {
@@ -253,7 +253,7 @@ func (e monitorEvent) String() string { return fmt.Sprintf("%v(%d)", e.kind, e.v
 
 // watch monitors o's socket (zmq_socket_monitor over an inproc PAIR) and
 // returns its events.
-func watch(t *testing.T, ctx *Context, o *owner) <-chan monitorEvent {
+func watch(t *testing.T, ctx *ZMQContext, o *owner) <-chan monitorEvent {
 	t.Helper()
 	addr := fmt.Sprintf("inproc://monitor-%p", o)
 	var err error
@@ -317,7 +317,7 @@ type link struct {
 	serverEvents, clientEvents <-chan monitorEvent
 }
 
-func openLink(t *testing.T, ctx *Context, serverOpts, clientOpts []Option) *link {
+func openLink(t *testing.T, ctx *ZMQContext, serverOpts, clientOpts []Option) *link {
 	t.Helper()
 	l := &link{server: newOwner(t), client: newOwner(t)}
 	l.server.open(ctx, Spec{Type: Pull, Binds: []string{"tcp://127.0.0.1:*"}, Options: serverOpts})

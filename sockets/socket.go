@@ -92,7 +92,7 @@ func (sig *Signal) String() string { return "zmq readiness " + sig.kind.String()
 type Socket struct {
 	name  string
 	typ   Type
-	ctx   *Context
+	ctx   *ZMQContext
 	zs    *zmq4.Socket
 	hooks Hooks
 	w     *waiter
@@ -138,7 +138,7 @@ type Stats struct {
 // open. The first Handle, which drains whatever arrived before the owner was
 // ready, is requested through hooks.Signal before Open returns. With
 // WithMonitor the socket's monitor starts before the binds and connects.
-func Open(ctx *Context, spec Spec, hooks Hooks, opts ...OpenOption) (*Socket, error) {
+func Open(ctx *ZMQContext, spec Spec, hooks Hooks, opts ...OpenOption) (*Socket, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}

@@ -9,7 +9,7 @@ import (
 // new one (signals left in a mailbox across a restart), and a closed Socket
 // refuses work with ErrClosed and closes only once.
 func TestStaleSignalsAndClose(t *testing.T) {
-	ctx, err := NewContext()
+	ctx, err := NewZMQContext()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -326,7 +326,7 @@ func TestChaos(t *testing.T) {
 
 // chaosStartPair spawns a pair's parent, owner and two socket actors, and
 // waits until both are started.
-func chaosStartPair(t *testing.T, z *actors.Context, strategy actor.SupervisorStrategy, handler *actor.PID,
+func chaosStartPair(t *testing.T, z *actors.Runtime, strategy actor.SupervisorStrategy, handler *actor.PID,
 	name string, kind chaosKind) *chaosPair {
 	t.Helper()
 	root := z.System().Root

@@ -28,7 +28,7 @@
 //	)
 //	parent := actor.PropsFromProducer(newBroker, actor.WithSupervisor(strategy))
 //
-// The parent spawns its socket actors as children (actors.Context.Props).
+// The parent spawns its socket actors as children (actors.Runtime.Props).
 // Every decision is published on the actor system's event stream as an
 // *actor.SupervisorEvent, and the socket actor's owner hears of it:
 // messages.Restarting (attempt, reason, backoff) before each restart, then

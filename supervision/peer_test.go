@@ -205,7 +205,7 @@ func TestPeerKilledAndRestarted(t *testing.T) {
 
 			peer.kill()
 			// With no server, a request without retries times out...
-			if _, err := request("lost", actors.Timeout(100*time.Millisecond)); !errors.Is(err, actors.ErrRequestTimeout) {
+			if _, err := request("lost", actors.WithTimeout(100*time.Millisecond)); !errors.Is(err, actors.ErrRequestTimeout) {
 				t.Fatalf("request to a dead server: %v, want ErrRequestTimeout", err)
 			}
 			// ...and one with retries is sent again until a new server
@@ -216,7 +216,7 @@ func TestPeerKilledAndRestarted(t *testing.T) {
 			}
 			again := make(chan result, 1)
 			go func() {
-				r, err := request("again", actors.Timeout(100*time.Millisecond), actors.Retries(200))
+				r, err := request("again", actors.WithTimeout(100*time.Millisecond), actors.WithRetries(200))
 				again <- result{r, err}
 			}()
 			var down *messages.RequestStats
@@ -281,7 +281,7 @@ func TestPeerKilledAndRestarted(t *testing.T) {
 			owner := actors.NewInbox(system, 256)
 			defer owner.Close()
 			server, err := z.Spawn(ctx, sockets.Spec{Name: "server", Type: typ, Binds: []string{"tcp://127.0.0.1:*"}},
-				actors.WithHandler(handler, actors.ServeOptions{Deadline: testutil.Wait}), actors.WithOwner(owner.PID()))
+				actors.WithHandler(handler, actors.ServeOptions{Timeout: testutil.Wait}), actors.WithOwner(owner.PID()))
 			if err != nil {
 				t.Fatal(err)
 			}

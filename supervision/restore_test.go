@@ -30,7 +30,7 @@ type restoreChild struct {
 // child as its own child, and returns their PIDs in order. Supervision
 // applies to children: a socket actor spawned from the root would be
 // supervised by protoactor's default strategy instead.
-func restoreParent(t *testing.T, system *actor.ActorSystem, z *actors.Context, strategy actor.SupervisorStrategy, children ...restoreChild) []*actor.PID {
+func restoreParent(t *testing.T, system *actor.ActorSystem, z *actors.Runtime, strategy actor.SupervisorStrategy, children ...restoreChild) []*actor.PID {
 	t.Helper()
 	type spawned struct {
 		pids []*actor.PID
@@ -369,7 +369,7 @@ func TestRestoreAfterFailure(t *testing.T) {
 			// The attempt on the wire when the server's socket closes is
 			// lost with the connection: the REQ times out, resets and sends
 			// again.
-			r, err := c.Request(ctx, [][]byte{[]byte(body)}, actors.Timeout(500*time.Millisecond), actors.Retries(20))
+			r, err := c.Request(ctx, [][]byte{[]byte(body)}, actors.WithTimeout(500*time.Millisecond), actors.WithRetries(20))
 			if err != nil || len(r.GetFrames()) != 2 || string(r.GetFrames()[1]) != body {
 				t.Fatalf("request %q: %v %q", body, err, r.GetFrames())
 			}
@@ -454,9 +454,9 @@ func TestManyRestartsMemoryFlat(t *testing.T) {
 		name string
 		// setup spawns what the socket actor under test talks to and
 		// returns its spec, options and a check that it works.
-		setup func(t *testing.T, system *actor.ActorSystem, z *actors.Context) (restoreChild, func(t *testing.T, pid *actor.PID, round string))
+		setup func(t *testing.T, system *actor.ActorSystem, z *actors.Runtime) (restoreChild, func(t *testing.T, pid *actor.PID, round string))
 	}{
-		{"SUB with 3 subscribers", func(t *testing.T, system *actor.ActorSystem, z *actors.Context) (restoreChild, func(*testing.T, *actor.PID, string)) {
+		{"SUB with 3 subscribers", func(t *testing.T, system *actor.ActorSystem, z *actors.Runtime) (restoreChild, func(*testing.T, *actor.PID, string)) {
 			pub, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Name: "pub", Type: sockets.Pub, Binds: []string{"tcp://127.0.0.1:*"}})
 			if err != nil {
 				t.Fatal(err)
@@ -479,7 +479,7 @@ func TestManyRestartsMemoryFlat(t *testing.T) {
 			}
 			return restoreChild{spec: sockets.Spec{Name: "sub", Type: sockets.Sub, Connects: pub.Bound()}}, check
 		}},
-		{"DEALER client", func(t *testing.T, system *actor.ActorSystem, z *actors.Context) (restoreChild, func(*testing.T, *actor.PID, string)) {
+		{"DEALER client", func(t *testing.T, system *actor.ActorSystem, z *actors.Runtime) (restoreChild, func(*testing.T, *actor.PID, string)) {
 			handler := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
 				if r, ok := ctx.Message().(*messages.Request); ok {
 					ctx.Respond(&messages.Reply{Frames: r.GetFrames()})

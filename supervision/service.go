@@ -59,7 +59,7 @@ type Socket struct {
 
 // Running is a started service tree.
 type Running struct {
-	z        *actors.Context
+	z        *actors.Runtime
 	pid      *actor.PID
 	sockets  map[string]*actors.Socket
 	handlers map[string]*actor.PID
@@ -94,7 +94,7 @@ func (r *Running) Stop(ctx context.Context) error {
 // a restart, Restarting, Error, Closed with the reason) go to owner, or to
 // the actor system's event stream when owner is nil. On error nothing is
 // left running.
-func Start(ctx context.Context, z *actors.Context, s Service, owner *actor.PID) (*Running, error) {
+func Start(ctx context.Context, z *actors.Runtime, s Service, owner *actor.PID) (*Running, error) {
 	if err := check(s, "", map[string]bool{}); err != nil {
 		return nil, err
 	}
@@ -172,7 +172,7 @@ type subReady struct{ treeReady }
 // serviceActor supervises one service: the owner of its sockets, which
 // passes their messages to receivers and their events to the tree's owner.
 type serviceActor struct {
-	z     *actors.Context
+	z     *actors.Runtime
 	spec  Service
 	owner *actor.PID
 	ready chan<- treeReady // root only

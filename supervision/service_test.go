@@ -123,7 +123,7 @@ func TestServiceTree(t *testing.T) {
 		t.Helper()
 		seen := map[string]bool{}
 		for i := 0; len(seen) < 2; i++ {
-			reply, err := client.Request(ctx, [][]byte{[]byte(what)}, actors.Timeout(200*time.Millisecond), actors.Retries(20))
+			reply, err := client.Request(ctx, [][]byte{[]byte(what)}, actors.WithTimeout(200*time.Millisecond), actors.WithRetries(20))
 			if err != nil {
 				t.Fatalf("%s: request %d: %v", what, i, err)
 			}

@@ -41,16 +41,16 @@ const setupTimeout = 30 * time.Second
 // a path spawned on it.
 type actorEnv struct {
 	system *actor.ActorSystem
-	z      *actors.Context
+	z      *actors.Runtime
 	pids   []*actor.PID
 	errs   chan error // failures reported by the actors
 }
 
-func newActorEnv(opts ...actors.Option) (*actorEnv, error) {
+func newActorEnv(opts ...actors.RuntimeOption) (*actorEnv, error) {
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(slog.NewTextHandler(io.Discard, nil))
 	}))
-	z, err := actors.NewContext(system, opts...)
+	z, err := actors.NewRuntime(system, opts...)
 	if err != nil {
 		system.Shutdown()
 		return nil, err

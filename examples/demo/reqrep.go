@@ -69,7 +69,7 @@ func reqRepDemo(ctx context.Context, p *cli.Program, problems chan error) {
 		return &worker{name: "worker-" + strconv.Itoa(next)}
 	})))
 	server, err := p.Z.Spawn(ctx, sockets.Spec{Name: "squares", Type: sockets.Router, Binds: []string{"tcp://127.0.0.1:*"}},
-		actors.WithHandler(pool, actors.ServeOptions{Deadline: 50 * time.Millisecond}))
+		actors.WithHandler(pool, actors.ServeOptions{Timeout: 50 * time.Millisecond}))
 	p.Check(err)
 	// The client: one DEALER for every asking actor, many requests in flight.
 	client, err := p.Z.Spawn(ctx, sockets.Spec{Name: "squares-client", Type: sockets.Dealer, Connects: server.Bound()})
@@ -91,7 +91,7 @@ func reqRepDemo(ctx context.Context, p *cli.Program, problems chan error) {
 	}
 
 	start := time.Now()
-	_, err = client.Request(ctx, [][]byte{[]byte("ignore me")}, actors.Timeout(200*time.Millisecond), actors.Retries(2))
+	_, err = client.Request(ctx, [][]byte{[]byte("ignore me")}, actors.WithTimeout(200*time.Millisecond), actors.WithRetries(2))
 	fmt.Printf("a request nobody answers: %v (ErrRequestTimeout: %v) after %v\n",
 		err, errors.Is(err, actors.ErrRequestTimeout), time.Since(start).Round(10*time.Millisecond))
 	reply, err := client.Request(ctx, [][]byte{[]byte("5")})

@@ -57,7 +57,7 @@ func main() {
 
 	for i := range *n {
 		fmt.Printf("Sending Hello %d...\n", i)
-		reply, err := requester.Request(p.Ctx, [][]byte{[]byte("Hello")}, actors.Timeout(wait))
+		reply, err := requester.Request(p.Ctx, [][]byte{[]byte("Hello")}, actors.WithTimeout(wait))
 		p.Check(err)
 		fmt.Printf("Received reply %d [%s]\n", i, bytes.Join(reply.Frames, []byte(" ")))
 	}

@@ -76,7 +76,7 @@ func main() {
 	for sequence := 1; *n == 0 || sequence <= *n; sequence++ {
 		body := []byte(strconv.Itoa(sequence))
 		for left := *retries; ; {
-			reply, err := client.Request(p.Ctx, [][]byte{body}, actors.Timeout(*timeout), actors.Retries(uint32(left-1)))
+			reply, err := client.Request(p.Ctx, [][]byte{body}, actors.WithTimeout(*timeout), actors.WithRetries(uint32(left-1)))
 			if errors.Is(err, actors.ErrRequestTimeout) {
 				abandon()
 			}

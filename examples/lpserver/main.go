@@ -113,7 +113,7 @@ func main() {
 	events := actors.NewInbox(p.System, 16)
 	defer events.Close()
 	responder, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "responder", Type: sockets.Rep, Binds: []string{*bind}},
-		actors.WithHandler(handler, actors.ServeOptions{Deadline: *work + *overload + actors.DefaultHandlerDeadline}),
+		actors.WithHandler(handler, actors.ServeOptions{Timeout: *work + *overload + actors.DefaultHandlerTimeout}),
 		actors.WithOwner(events.PID()))
 	p.Check(err)
 	fmt.Println("bound", responder.Endpoint())

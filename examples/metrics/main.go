@@ -126,7 +126,7 @@ func reqrep(p *cli.Program, n int, timeout time.Duration) {
 	client, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "client", Type: sockets.Req, Connects: []string{server.Endpoint()}})
 	p.Check(err)
 	for range n {
-		_, err := client.Request(p.Ctx, [][]byte{[]byte("Hello")}, actors.Timeout(timeout))
+		_, err := client.Request(p.Ctx, [][]byte{[]byte("Hello")}, actors.WithTimeout(timeout))
 		p.Check(err)
 	}
 	fmt.Printf("%d replies\n", n)

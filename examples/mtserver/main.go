@@ -86,7 +86,7 @@ func main() {
 	server, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "clients", Type: sockets.Router, Binds: []string{*bind}},
 		actors.WithHandler(pool, actors.ServeOptions{
 			MaxPending: queued * (*workers),
-			Deadline:   queued*(*work) + actors.DefaultHandlerDeadline,
+			Timeout:    queued*(*work) + actors.DefaultHandlerTimeout,
 		}),
 		actors.WithOwner(events.PID()))
 	p.Check(err)

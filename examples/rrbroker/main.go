@@ -9,7 +9,7 @@
 // it came from. Neither side can tell the broker from a direct peer.
 //
 // The zguide's version polls both sockets in a loop (msgqueue calls
-// zmq_proxy instead). This one is an actors.Proxy (Context.SpawnProxy): a
+// zmq_proxy instead). This one is an actors.Proxy (Runtime.SpawnProxy): a
 // proxy actor that owns the two socket actors and forwards between them.
 // Requests that arrive while no worker is connected wait in the backend's
 // send queue (up to 1,000; more are reported on stderr and dropped).

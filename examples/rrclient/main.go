@@ -55,7 +55,7 @@ func main() {
 	p.Check(err)
 
 	for i := range *n {
-		reply, err := requester.Request(p.Ctx, [][]byte{[]byte("Hello")}, actors.Timeout(wait))
+		reply, err := requester.Request(p.Ctx, [][]byte{[]byte("Hello")}, actors.WithTimeout(wait))
 		p.Check(err)
 		fmt.Printf("Received reply %d [%s]\n", i, bytes.Join(reply.Frames, []byte(" ")))
 	}

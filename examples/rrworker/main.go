@@ -51,7 +51,7 @@ func main() {
 	events := actors.NewInbox(p.System, 16)
 	defer events.Close()
 	_, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "responder", Type: sockets.Rep, Connects: []string{*connect}},
-		actors.WithHandler(handler, actors.ServeOptions{Deadline: *work + actors.DefaultHandlerDeadline}),
+		actors.WithHandler(handler, actors.ServeOptions{Timeout: *work + actors.DefaultHandlerTimeout}),
 		actors.WithOwner(events.PID()))
 	p.Check(err)
 	fmt.Println("worker ready")

@@ -78,8 +78,8 @@ func Messages() [][][]byte {
 
 // Run runs every case, as subtests named "PAIR/TRANSPORT" (such as
 // "PUB-SUB/tcp"), on the sockets of z, the ZeroMQ context of an actor
-// system (actors.NewContext).
-func Run(t *testing.T, z *actors.Context) {
+// system (actors.NewRuntime).
+func Run(t *testing.T, z *actors.Runtime) {
 	t.Helper()
 	for _, p := range Pairs() {
 		t.Run(p.String(), func(t *testing.T) {
@@ -91,7 +91,7 @@ func Run(t *testing.T, z *actors.Context) {
 }
 
 // RunPair runs one case: p over transport ("inproc" or "tcp").
-func RunPair(t *testing.T, z *actors.Context, p Pair, transport string) {
+func RunPair(t *testing.T, z *actors.Runtime, p Pair, transport string) {
 	if !p.Bind.Compatible(p.Connect) {
 		t.Fatalf("%v cannot talk to %v", p.Bind, p.Connect)
 	}
@@ -149,7 +149,7 @@ type end struct {
 // sorted by socket name.
 type rig struct {
 	t       *testing.T
-	z       *actors.Context
+	z       *actors.Runtime
 	ctx     context.Context
 	in      *actors.Inbox
 	ends    []*end
@@ -158,7 +158,7 @@ type rig struct {
 	skip    map[string]func([][]byte) bool // drops left-over probes
 }
 
-func newRig(t *testing.T, z *actors.Context) *rig {
+func newRig(t *testing.T, z *actors.Runtime) *rig {
 	t.Helper()
 	in := actors.NewInbox(z.System(), 256)
 	t.Cleanup(in.Close)

@@ -28,10 +28,10 @@ func QuietLogger(*actor.ActorSystem) *slog.Logger {
 
 // NewSystem returns an actor system with a ZeroMQ context, shut down when
 // the test ends.
-func NewSystem(t testing.TB, opts ...actors.Option) (*actor.ActorSystem, *actors.Context) {
+func NewSystem(t testing.TB, opts ...actors.RuntimeOption) (*actor.ActorSystem, *actors.Runtime) {
 	t.Helper()
 	system := actor.NewActorSystem(actor.WithLoggerFactory(QuietLogger))
-	z, err := actors.NewContext(system, opts...)
+	z, err := actors.NewRuntime(system, opts...)
 	if err != nil {
 		t.Fatalf("NewContext: %v", err)
 	}

@@ -37,7 +37,7 @@ const ShutdownTimeout = 15 * time.Second
 type Program struct {
 	Name   string
 	System *actor.ActorSystem
-	Z      *actors.Context
+	Z      *actors.Runtime
 	// Ctx ends when SIGINT or SIGTERM arrives, or at Close.
 	Ctx  context.Context
 	stop context.CancelFunc
@@ -46,11 +46,11 @@ type Program struct {
 // Start creates the actor system (with protoactor's own logging off), its
 // ZeroMQ context with opts, and the signal context. It exits 1 if the
 // ZeroMQ context cannot be created.
-func Start(name string, opts ...actors.Option) *Program {
+func Start(name string, opts ...actors.RuntimeOption) *Program {
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(slog.NewTextHandler(io.Discard, nil))
 	}))
-	z, err := actors.NewContext(system, opts...)
+	z, err := actors.NewRuntime(system, opts...)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		system.Shutdown()
