@@ -9,62 +9,82 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 )
 
-// answers takes the answers to the commands that Socket methods send and
-// wait for. It is one process, registered once per Runtime: each command
-// goes out with a sender PID of this process whose RequestId names the
-// waiting call, so a call costs a map entry and a channel, not a future
-// with its registration, timer and goroutine.
-type answers struct {
-	id      string
-	next    atomic.Uint32
-	waiting sync.Map // RequestId -> chan any
+// answerProcess is a protoactor process that takes answers: whatever is
+// sent to a PID with its id goes to deliver, with the RequestId that PID
+// carries. An asker sends its question with such a PID as sender, the
+// RequestId naming what it waits for, so an answer costs a map entry, not
+// a future with its registration, timer and goroutine. There are two kinds
+// of askers: the Socket methods that wait for a socket actor (calls, one
+// per Runtime) and a server socket actor waiting for its handler's answers
+// (one per server).
+type answerProcess struct {
+	deliver func(requestID uint32, msg any)
 }
 
-func newAnswers(system *actor.ActorSystem) (*answers, error) {
-	a := &answers{id: "zmq-answers" + system.ProcessRegistry.NextId()}
-	if _, ok := system.ProcessRegistry.Add(a, a.id); !ok {
+func (p *answerProcess) SendUserMessage(pid *actor.PID, msg any) {
+	_, m, _ := actor.UnwrapEnvelope(msg)
+	p.deliver(pid.RequestId, m)
+}
+
+func (p *answerProcess) SendSystemMessage(*actor.PID, any) {}
+func (p *answerProcess) Stop(*actor.PID)                   {}
+
+// registerAnswers registers an answer process under id in system; false if
+// the id is taken.
+func registerAnswers(system *actor.ActorSystem, id string, deliver func(requestID uint32, msg any)) bool {
+	_, ok := system.ProcessRegistry.Add(&answerProcess{deliver: deliver}, id)
+	return ok
+}
+
+// calls are the Socket method calls that wait for a socket actor's answer,
+// by request id.
+type calls struct {
+	id      string // of their answer process
+	next    atomic.Uint32
+	waiting sync.Map // request id -> chan any
+}
+
+func newCalls(system *actor.ActorSystem) (*calls, error) {
+	c := &calls{id: "zmq-answers" + system.ProcessRegistry.NextId()}
+	if !registerAnswers(system, c.id, c.answered) {
 		return nil, errAnswersTaken
 	}
-	return a, nil
+	return c, nil
 }
 
-// SendUserMessage hands an answer to the call waiting for it; an answer
-// for a call that gave up is dropped.
-func (a *answers) SendUserMessage(pid *actor.PID, msg any) {
-	_, m, _ := actor.UnwrapEnvelope(msg)
-	if c, ok := a.waiting.LoadAndDelete(pid.RequestId); ok {
-		c.(chan any) <- m
+// answered hands an answer to the call waiting for it; an answer for a
+// call that gave up is dropped.
+func (c *calls) answered(id uint32, m any) {
+	if w, ok := c.waiting.LoadAndDelete(id); ok {
+		w.(chan any) <- m
 	}
 }
-
-func (a *answers) SendSystemMessage(*actor.PID, any) {}
-func (a *answers) Stop(*actor.PID)                   {}
 
 // ask sends msg to target as a request and waits for the answer until ctx
 // ends or timeout passes. A message to a stopped actor is answered by
 // protoactor with DeadLetterResponse, which ask returns as
 // actor.ErrDeadLetter; the timeout as actor.ErrTimeout.
-func (a *answers) ask(ctx context.Context, system *actor.ActorSystem, target *actor.PID, msg any, timeout time.Duration) (any, error) {
-	id := a.next.Add(1)
+func (c *calls) ask(ctx context.Context, system *actor.ActorSystem, target *actor.PID, msg any, timeout time.Duration) (any, error) {
+	id := c.next.Add(1)
 	for id == 0 {
-		id = a.next.Add(1)
+		id = c.next.Add(1)
 	}
-	c := make(chan any, 1)
-	a.waiting.Store(id, c)
-	system.Root.RequestWithCustomSender(target, msg, &actor.PID{Address: system.Address(), Id: a.id, RequestId: id})
+	w := make(chan any, 1)
+	c.waiting.Store(id, w)
+	system.Root.RequestWithCustomSender(target, msg, &actor.PID{Address: system.Address(), Id: c.id, RequestId: id})
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
-	case m := <-c:
+	case m := <-w:
 		if _, dead := m.(*actor.DeadLetterResponse); dead {
 			return nil, actor.ErrDeadLetter
 		}
 		return m, nil
 	case <-timer.C:
-		a.waiting.Delete(id)
+		c.waiting.Delete(id)
 		return nil, actor.ErrTimeout
 	case <-ctx.Done():
-		a.waiting.Delete(id)
+		c.waiting.Delete(id)
 		return nil, ctx.Err()
 	}
 }

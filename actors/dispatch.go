@@ -190,14 +190,3 @@ func (d *dispatcher) stop() {
 	d.mu.Unlock()
 	d.wg.Wait()
 }
-
-// Dispatcher returns the dispatcher of the context's socket actors, for the
-// props of other actors that exchange many messages with them
-// (actor.WithDispatcher(z.Dispatcher())): their mailboxes then run on the
-// same pooled goroutines, which keep their grown stacks and take the next
-// turn without a wake-up, instead of a new goroutine per mailbox turn.
-// Their turns should not block: a blocked turn holds a worker, and others
-// may wait stallAfter (20 ms) before another worker is started. After
-// Shutdown it runs each turn on a new goroutine, as protoactor's default
-// dispatcher does.
-func (c *Runtime) Dispatcher() actor.Dispatcher { return c.dispatch }

@@ -23,21 +23,6 @@ const (
 	attrAuthMechanism = attribute.Key("zmqactor.auth.mechanism")
 )
 
-// WithMeterProvider makes the Runtime report the metrics of its socket
-// actors through mp, an OpenTelemetry meter provider (such as
-// go.opentelemetry.io/otel/sdk/metric's, or the actor system's own
-// Config.MetricsProvider): see "Metrics" in the package docs. The default,
-// and nil or otel's noop provider, is no metrics: nothing is registered,
-// and counting costs a socket a nil check. With a provider the Runtime
-// registers one callback, which the provider calls when it collects, and
-// unregisters it at Shutdown; it starts no goroutine.
-func WithMeterProvider(mp metric.MeterProvider) RuntimeOption {
-	return func(c *runtimeConfig) error {
-		c.meterProvider = mp
-		return nil
-	}
-}
-
 // socketValue indexes the per-socket instruments and the values a socket
 // reports for them.
 type socketValue int
@@ -278,14 +263,6 @@ func (m *metrics) authRefused(mechanism string) {
 	}
 	m.auth[authMechanism(mechanism)].Add(1)
 }
-
-// countAuthRefusal counts a ZAP request that the authenticator refused
-// (answered with a status other than 200) for zmqactor.auth.refusals, by
-// its mechanism as the request names it ("NULL", "PLAIN", "CURVE"; other
-// names count as "other"). The ZAP authenticator calls it once per refused
-// request. It is safe for concurrent use, and does nothing without
-// WithMeterProvider.
-func (c *Runtime) countAuthRefusal(mechanism string) { c.metrics.authRefused(mechanism) }
 
 // counters returns the sockets' Counters of a socket actor; nil without
 // metrics.

@@ -63,7 +63,7 @@ func TestNoMeterProvider(t *testing.T) {
 			if s := z.metrics.track("id", sockets.Spec{Type: sockets.Push}); s != nil || s.counters() != nil {
 				t.Fatal("socket counters without a meter provider")
 			}
-			z.countAuthRefusal("CURVE")
+			z.metrics.authRefused("CURVE")
 			z.metrics.forget("id")
 		})
 	}
@@ -88,7 +88,7 @@ func TestAuthRefusals(t *testing.T) {
 	defer func() { _ = mp.Shutdown(context.Background()) }()
 	z := newTestContext(t, WithMeterProvider(mp))
 	for _, mech := range []string{"CURVE", "PLAIN", "CURVE", "KERBEROS", "curve"} {
-		z.countAuthRefusal(mech)
+		z.metrics.authRefused(mech)
 	}
 	var rm metricdata.ResourceMetrics
 	if err := reader.Collect(context.Background(), &rm); err != nil {

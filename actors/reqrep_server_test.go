@@ -120,8 +120,8 @@ func TestHandlerLateAndGone(t *testing.T) {
 		FailureReply: func(reason string) [][]byte { return [][]byte{[]byte(reason)} }})
 	cli := f.client(sockets.Dealer, srv.Endpoint())
 	reply, err := cli.Request(f.ctx, [][]byte{[]byte("slow")})
-	if err != nil || !strings.Contains(string(reply.GetFrames()[0]), "deadline") {
-		t.Fatalf("got %v %v, want the deadline's error reply", reply, err)
+	if err != nil || !strings.Contains(string(reply.GetFrames()[0]), "timeout") {
+		t.Fatalf("got %v %v, want the timeout's error reply", reply, err)
 	}
 	answerTo := <-release
 	f.system.Root.Send(answerTo, &messages.Reply{Frames: [][]byte{[]byte("too late")}})

@@ -2,7 +2,6 @@ package actors
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -52,16 +51,7 @@ func (s *Socket) Endpoint() string {
 }
 
 // Done is closed once the socket actor has stopped and its socket is closed.
-func (s *Socket) Done() <-chan struct{} {
-	s.rt.mu.Lock()
-	defer s.rt.mu.Unlock()
-	if done, ok := s.rt.live[s.pid.Id]; ok {
-		return done
-	}
-	closed := make(chan struct{})
-	close(closed)
-	return closed
-}
+func (s *Socket) Done() <-chan struct{} { return s.rt.done(s.pid.Id) }
 
 func (s *Socket) stopped() bool {
 	select {
@@ -97,6 +87,27 @@ func (s *Socket) Send(frames ...[]byte) error {
 func (s *Socket) SendWait(ctx context.Context, frames ...[]byte) (queued bool, err error) {
 	sent, err := ask[*messages.Sent](ctx, s, "send", &messages.Send{Frames: frames})
 	return sent.GetQueued(), err
+}
+
+// SendBatch sends several multipart messages, in order, without waiting:
+// one messages.SendBatch command for all of them, where Send takes one
+// command each. Like Send it fails at once only with ErrClosed or for a
+// message with no frames; later failures reach the owner as Error events.
+// The frames are not copied: do not modify them after SendBatch.
+func (s *Socket) SendBatch(msgs ...[][]byte) error {
+	if len(msgs) == 0 {
+		return &sockets.Error{Op: "send", Socket: s.Name(), Err: fmt.Errorf("%w: no messages", sockets.ErrBadMessage)}
+	}
+	for i, frames := range msgs {
+		if len(frames) == 0 {
+			return &sockets.Error{Op: "send", Socket: s.Name(), Err: fmt.Errorf("%w: message %d has no frames", sockets.ErrBadMessage, i)}
+		}
+	}
+	if s.stopped() {
+		return &sockets.Error{Op: "send", Socket: s.Name(), Err: ErrClosed}
+	}
+	s.rt.system.Root.Send(s.pid, &messages.SendBatch{Messages: framesOf(msgs)})
+	return nil
 }
 
 // Bind binds endpoint and returns it resolved.
@@ -195,44 +206,7 @@ func ask[T any](ctx context.Context, s *Socket, op string, cmd any) (T, error) {
 		}
 		return zero, &sockets.Error{Op: op, Socket: s.Name(), Err: ErrClosed}
 	}
-	return askActor[T](ctx, s.rt, s.pid, s.Name(), op, cmd)
-}
-
-// askActor sends cmd to the actor pid, named name in errors, and waits for
-// its answer of type T: a messages.Error answer is returned as an error, a
-// stopped actor as ErrClosed, no answer within ctx or DefaultCommandTimeout as
-// ErrCommandTimeout.
-func askActor[T any](ctx context.Context, zc *Runtime, pid *actor.PID, name, op string, cmd any) (T, error) {
-	var zero T
-	if err := ctx.Err(); err != nil {
-		return zero, err
-	}
-	timeout := DefaultCommandTimeout
-	if dl, ok := ctx.Deadline(); ok {
-		timeout = time.Until(dl)
-		if timeout <= 0 {
-			return zero, context.DeadlineExceeded
-		}
-	}
-	res, err := zc.answers.ask(ctx, zc.system, pid, cmd, timeout)
-	switch {
-	case err != nil && ctx.Err() != nil:
-		return zero, ctx.Err()
-	case errors.Is(err, actor.ErrDeadLetter):
-		return zero, &sockets.Error{Op: op, Socket: name, Err: ErrClosed}
-	case errors.Is(err, actor.ErrTimeout):
-		return zero, &sockets.Error{Op: op, Socket: name, Err: ErrCommandTimeout}
-	case err != nil:
-		return zero, err
-	}
-	if e, ok := res.(*messages.Error); ok {
-		return zero, sockets.ErrorFromProto(e)
-	}
-	answer, ok := res.(T)
-	if !ok {
-		return zero, fmt.Errorf("%w to %s: %T", ErrUnexpectedReply, op, res)
-	}
-	return answer, nil
+	return askActor[T](ctx, s.rt, s.pid, s.Name(), op, cmd, DefaultCommandTimeout)
 }
 
 // SocketOf returns a handle on a socket actor spawned as a child (with

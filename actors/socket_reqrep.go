@@ -2,11 +2,9 @@ package actors
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -108,34 +106,8 @@ func (s *Socket) request(ctx context.Context, r *messages.Request) (any, error) 
 		timeout = DefaultRequestTimeout
 	}
 	// The socket actor answers every request by itself: with the reply, or
-	// ErrRequestTimeout after the last attempt. The future's own timeout is
-	// only a safety net, or ctx's deadline.
+	// ErrRequestTimeout after the last attempt. The wait's own bound is only
+	// a safety net, or ctx's deadline.
 	wait := timeout*time.Duration(r.GetRetries()+1) + time.Second
-	if dl, ok := ctx.Deadline(); ok {
-		wait = time.Until(dl)
-		if wait <= 0 {
-			return nil, context.DeadlineExceeded
-		}
-	}
-	res, err := s.rt.answers.ask(ctx, s.rt.system, s.pid, r, wait)
-	switch {
-	case err != nil && ctx.Err() != nil:
-		return nil, ctx.Err()
-	case errors.Is(err, actor.ErrDeadLetter):
-		return nil, &sockets.Error{Op: "request", Socket: s.Name(), Err: ErrClosed}
-	case errors.Is(err, actor.ErrTimeout):
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if _, ok := ctx.Deadline(); ok {
-			return nil, context.DeadlineExceeded
-		}
-		return nil, &sockets.Error{Op: "request", Socket: s.Name(), Err: ErrCommandTimeout}
-	case err != nil:
-		return nil, err
-	}
-	if e, ok := res.(*messages.Error); ok {
-		return nil, sockets.ErrorFromProto(e)
-	}
-	return res, nil
+	return askActor[any](ctx, s.rt, s.pid, s.Name(), "request", r, wait)
 }

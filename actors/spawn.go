@@ -4,86 +4,12 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
 )
-
-// SpawnOption configures a socket actor.
-type SpawnOption func(*spawnConfig) error
-
-type spawnConfig struct {
-	owner  *actor.PID
-	name   string
-	props  []actor.PropsOption
-	faults bool
-	batch  bool
-
-	handler        *actor.PID   // WithHandler
-	serve          ServeOptions // WithHandler
-	requestTimeout time.Duration
-}
-
-// WithOwner sets the actor that receives the socket's messages (Received)
-// and events (Started, Closed, and Error for commands sent without a
-// sender). Required for types that receive, when spawned from the root;
-// a socket actor spawned as a child defaults to its parent.
-func WithOwner(pid *actor.PID) SpawnOption {
-	return func(c *spawnConfig) error {
-		if pid == nil {
-			return fmt.Errorf("zmqactor: WithOwner: nil PID")
-		}
-		c.owner = pid
-		return nil
-	}
-}
-
-// WithName names the socket actor (protoactor's SpawnNamed) and, unless the
-// spec names it, the socket. Names are unique in an actor system.
-func WithName(name string) SpawnOption {
-	return func(c *spawnConfig) error {
-		if name == "" {
-			return fmt.Errorf("zmqactor: WithName: empty name")
-		}
-		c.name = name
-		return nil
-	}
-}
-
-// WithFaultInjection lets the socket actor accept messages.InjectFault, which
-// makes it fail on purpose, for tests and demos of supervision. Without it
-// the command is refused with ErrUnsupported.
-func WithFaultInjection() SpawnOption {
-	return func(c *spawnConfig) error {
-		c.faults = true
-		return nil
-	}
-}
-
-// WithBatchDelivery makes the socket actor hand what it receives to its
-// owner in batches: one messages.ReceivedBatch per turn, with up to 256
-// messages in order, instead of one messages.Received per message. Fewer
-// actor messages for an owner that takes many small ones; the messages and
-// their order are the same. It applies to the messages the owner receives,
-// not to those a server hands its handler, a client matches to its askers
-// or a SUB routes to its subscribers.
-func WithBatchDelivery() SpawnOption {
-	return func(c *spawnConfig) error {
-		c.batch = true
-		return nil
-	}
-}
-
-// WithProps adds protoactor props options, such as a supervisor strategy or
-// a mailbox, to the socket actor.
-func WithProps(opts ...actor.PropsOption) SpawnOption {
-	return func(c *spawnConfig) error {
-		c.props = append(c.props, opts...)
-		return nil
-	}
-}
 
 func (c *Runtime) config(spec sockets.Spec, opts []SpawnOption) (spawnConfig, sockets.Spec, error) {
 	var cfg spawnConfig
@@ -99,10 +25,37 @@ func (c *Runtime) config(spec sockets.Spec, opts []SpawnOption) (spawnConfig, so
 	if err := spec.Validate(); err != nil {
 		return cfg, spec, err
 	}
-	if err := checkRequests(spec.Type, cfg); err != nil {
-		return cfg, spec, err
+	t := spec.Type
+	if cfg.handler != nil && !isServer(t) {
+		return cfg, spec, fmt.Errorf("%w: WithHandler: a %v socket does not serve requests (ROUTER or REP does)", ErrUnsupported, t)
+	}
+	if cfg.requestTimeout != 0 && !isClient(t) {
+		return cfg, spec, fmt.Errorf("%w: WithRequestTimeout: a %v socket does not send requests (DEALER or REQ does)", ErrUnsupported, t)
 	}
 	return cfg, spec, nil
+}
+
+// roles returns the roles of a socket actor for spec and cfg: its one
+// delivery role, if its type receives, chosen from the spec and the options,
+// and the monitor. A role may change the spec: a SUB's subscribe options
+// move into its routing table, a ROUTER server gets router_mandatory.
+func roles(spec *sockets.Spec, cfg spawnConfig) []role {
+	var delivery role
+	switch t := spec.Type; {
+	case cfg.handler != nil:
+		delivery = newServerRole(spec, cfg.handler, cfg.serve)
+	case isClient(t):
+		delivery = newClientRole(t, cfg.requestTimeout)
+	case isSubscriber(t):
+		delivery = newSubscriberRole(spec)
+	case t == sockets.XPub:
+		delivery = xpubRole{}
+	case t.CanReceive():
+		delivery = &ownerRole{batch: cfg.batch}
+	default:
+		return []role{&monitorRole{}}
+	}
+	return []role{delivery, &monitorRole{}}
 }
 
 // Props returns the props of a socket actor for spec, for spawning it as a
@@ -119,24 +72,31 @@ func (c *Runtime) Props(spec sockets.Spec, opts ...SpawnOption) (*actor.Props, e
 	if err != nil {
 		return nil, err
 	}
-	return c.props(spec, cfg, nil), nil
+	return c.props(c.state(spec, cfg, nil), cfg.props...), nil
 }
 
-func (c *Runtime) props(spec sockets.Spec, cfg spawnConfig, started chan<- startResult) *actor.Props {
-	state := &socketState{spec: spec, owner: cfg.owner, started: started, faults: cfg.faults, batch: cfg.batch}
-	initRequests(state, cfg)
-	producer := func() actor.Actor { return &socketActor{rt: c, state: state} }
-	opts := append([]actor.PropsOption{actor.WithDispatcher(c.dispatch), actor.WithReceiverMiddleware(failures(state)), actor.WithOnInit(func(ctx actor.Context) {
-		if state.owner == nil {
-			state.owner = ctx.Parent()
+// state returns the state of a new socket actor for spec and cfg.
+func (c *Runtime) state(spec sockets.Spec, cfg spawnConfig, started chan<- startResult) *coreState {
+	rs := roles(&spec, cfg)
+	st := newCoreState(spec, cfg.owner, rs...)
+	st.started, st.faults = started, cfg.faults
+	return st
+}
+
+// props returns the props that spawn the one socket actor of st.
+func (c *Runtime) props(st *coreState, extra ...actor.PropsOption) *actor.Props {
+	producer := func() actor.Actor { return &socketActor{rt: c, st: st} }
+	opts := append([]actor.PropsOption{actor.WithDispatcher(c.dispatch), actor.WithReceiverMiddleware(failures(st)), actor.WithOnInit(func(ctx actor.Context) {
+		if st.owner == nil {
+			st.owner = ctx.Parent()
 		}
-		state.metrics = c.metrics.track(ctx.Self().Id, state.spec)
-	})}, cfg.props...)
+		st.metrics = c.metrics.track(ctx.Self().Id, st.spec)
+	})}, extra...)
 	var spawned atomic.Bool
 	spawn := func(system *actor.ActorSystem, id string, props *actor.Props, parent actor.SpawnerContext) (*actor.PID, error) {
 		if spawned.Swap(true) {
-			return nil, &sockets.Error{Op: "spawn", Socket: spec.Name,
-				Err: fmt.Errorf("%w: these props already spawned their socket actor, whose state they hold; call Context.Props again for another", ErrUnsupported)}
+			return nil, &sockets.Error{Op: "spawn", Socket: st.spec.Name,
+				Err: fmt.Errorf("%w: these props already spawned their socket actor, whose state they hold; call Runtime.Props again for another", ErrUnsupported)}
 		}
 		pid, err := c.spawnFunc(system, id, props, parent)
 		if err != nil {
@@ -189,29 +149,37 @@ func (c *Runtime) Spawn(ctx context.Context, spec sockets.Spec, opts ...SpawnOpt
 	if cfg.owner == nil && needsOwner(spec, cfg) {
 		return nil, fmt.Errorf("%w: %v socket %q", ErrNoOwner, spec.Type, spec.Name)
 	}
-	started := make(chan startResult, 1)
-	props := c.props(spec, cfg, started)
-	var pid *actor.PID
-	if cfg.name != "" {
-		pid, err = c.system.Root.SpawnNamed(props, cfg.name)
-	} else {
-		pid, err = c.system.Root.SpawnNamed(props, "zmq-"+spec.Type.String()+c.system.ProcessRegistry.NextId())
+	name := cfg.name
+	if name == "" {
+		name = "zmq-" + spec.Type.String() + c.system.ProcessRegistry.NextId()
 	}
+	started := make(chan startResult, 1)
+	pid, ev, err := c.spawnAndWait(ctx, c.props(c.state(spec, cfg, started), cfg.props...), name, started)
 	if err != nil {
 		return nil, err
+	}
+	timeout := cfg.requestTimeout
+	if timeout == 0 {
+		timeout = DefaultRequestTimeout
+	}
+	return &Socket{rt: c, pid: pid, started: ev, requestTimeout: timeout}, nil
+}
+
+// spawnAndWait spawns props from the root as name and waits for the first
+// start's result on started, or for ctx.
+func (c *Runtime) spawnAndWait(ctx context.Context, props *actor.Props, name string, started <-chan startResult) (*actor.PID, *messages.Started, error) {
+	pid, err := c.system.Root.SpawnNamed(props, name)
+	if err != nil {
+		return nil, nil, err
 	}
 	select {
 	case r := <-started:
 		if r.err != nil {
-			return nil, r.err
+			return nil, nil, r.err
 		}
-		timeout := cfg.requestTimeout
-		if timeout == 0 {
-			timeout = DefaultRequestTimeout
-		}
-		return &Socket{rt: c, pid: pid, started: r.event, requestTimeout: timeout}, nil
+		return pid, r.event, nil
 	case <-ctx.Done():
 		c.system.Root.Stop(pid)
-		return nil, fmt.Errorf("zmqactor: spawn %v socket: %w", spec.Type, ctx.Err())
+		return nil, nil, fmt.Errorf("zmqactor: spawn %s: %w", name, ctx.Err())
 	}
 }

@@ -66,8 +66,6 @@ func newTopicTable() *topicTable {
 	return &topicTable{entries: map[string]*topicEntry{}, subs: map[string]*subscriberInfo{}}
 }
 
-func pidKey(pid *actor.PID) string { return pid.Address + "\x00" + pid.Id }
-
 // add records pid's subscription to prefix. option says it comes from a
 // subscribe option (reference counted) rather than a Subscribe command
 // (idempotent). wire is true when the prefix is new: the caller subscribes

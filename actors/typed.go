@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"unicode/utf8"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -116,20 +115,4 @@ func truncate(b []byte) []byte {
 		return b[:64]
 	}
 	return b
-}
-
-// Ref returns the protobuf reference of pid, for Subscribe and Unsubscribe.
-func Ref(pid *actor.PID) *messages.ActorRef {
-	if pid == nil {
-		return nil
-	}
-	return &messages.ActorRef{Address: pid.Address, Id: pid.Id}
-}
-
-// PIDOf returns the PID a reference names, or nil for nil or an empty one.
-func PIDOf(ref *messages.ActorRef) *actor.PID {
-	if ref.GetId() == "" {
-		return nil
-	}
-	return actor.NewPID(ref.GetAddress(), ref.GetId())
 }

@@ -25,7 +25,7 @@ var extensionID = extensions.NextExtensionID() //nolint:gochecknoglobals // prot
 type Runtime struct {
 	system  *actor.ActorSystem
 	zctx    *sockets.ZMQContext
-	answers *answers // for the Socket methods that wait
+	calls   *calls   // the Socket methods waiting for answers
 	metrics *metrics // nil without WithMeterProvider
 	// dispatch runs the socket actors' mailboxes on pooled goroutines.
 	dispatch *dispatcher
@@ -90,13 +90,13 @@ func NewRuntime(system *actor.ActorSystem, opts ...RuntimeOption) (*Runtime, err
 		_ = zctx.Term()
 		return nil, err
 	}
-	answers, err := newAnswers(system)
+	calls, err := newCalls(system)
 	if err != nil {
 		_ = metrics.stop()
 		_ = zctx.Term()
 		return nil, err
 	}
-	c := &Runtime{system: system, zctx: zctx, answers: answers, metrics: metrics, live: map[string]chan struct{}{},
+	c := &Runtime{system: system, zctx: zctx, calls: calls, metrics: metrics, live: map[string]chan struct{}{},
 		dispatch: newDispatcher(dispatchThroughput, dispatchIdle)}
 	system.Extensions.Register(c)
 	return c, nil
@@ -139,6 +139,19 @@ func (c *Runtime) register(id string) (chan struct{}, error) {
 	return done, nil
 }
 
+// done returns the channel closed when the actor id has stopped; a closed
+// one when it is not alive.
+func (c *Runtime) done(id string) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if done, ok := c.live[id]; ok {
+		return done
+	}
+	closed := make(chan struct{})
+	close(closed)
+	return closed
+}
+
 func (c *Runtime) unregister(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -177,7 +190,61 @@ func (c *Runtime) Shutdown(ctx context.Context) error {
 	c.termOnce.Do(func() {
 		c.dispatch.stop()
 		c.termErr = errors.Join(c.zctx.Term(), c.metrics.stop())
-		c.system.ProcessRegistry.Remove(actor.NewPID(c.system.Address(), c.answers.id))
+		c.system.ProcessRegistry.Remove(actor.NewPID(c.system.Address(), c.calls.id))
 	})
 	return c.termErr
 }
+
+// WithMeterProvider makes the Runtime report the metrics of its socket
+// actors through mp, an OpenTelemetry meter provider (such as
+// go.opentelemetry.io/otel/sdk/metric's, or the actor system's own
+// Config.MetricsProvider): see "Metrics" in the package docs. The default,
+// and nil or otel's noop provider, is no metrics: nothing is registered,
+// and counting costs a socket a nil check. With a provider the Runtime
+// registers one callback, which the provider calls when it collects, and
+// unregisters it at Shutdown; it starts no goroutine.
+func WithMeterProvider(mp metric.MeterProvider) RuntimeOption {
+	return func(c *runtimeConfig) error {
+		c.meterProvider = mp
+		return nil
+	}
+}
+
+// NoteDecision records a supervisor's decision about the socket actor
+// child, for its next Restarting or Closed event. Supervisors that are not
+// zmqactor's (package supervision) need not call it: the events then say
+// less.
+func (c *Runtime) NoteDecision(child *actor.PID, d Decision) {
+	if child == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.live[child.Id]; !ok {
+		return // not a socket actor of this context
+	}
+	if c.decisions == nil {
+		c.decisions = map[string]Decision{}
+	}
+	c.decisions[child.Id] = d
+}
+
+// takeDecision returns and forgets the decision noted for id.
+func (c *Runtime) takeDecision(id string) (Decision, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.decisions[id]
+	delete(c.decisions, id)
+	return d, ok
+}
+
+// Dispatcher returns the dispatcher of the context's socket actors, for the
+// props of other actors that exchange many messages with them
+// (actor.WithDispatcher(z.Dispatcher())): their mailboxes then run on the
+// same pooled goroutines, which keep their grown stacks and take the next
+// turn without a wake-up, instead of a new goroutine per mailbox turn.
+// Their turns should not block: a blocked turn holds a worker, and others
+// may wait stallAfter (20 ms) before another worker is started. After
+// Shutdown it runs each turn on a new goroutine, as protoactor's default
+// dispatcher does.
+func (c *Runtime) Dispatcher() actor.Dispatcher { return c.dispatch }

@@ -1,0 +1,122 @@
+package actors
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// SpawnOption configures a socket actor.
+type SpawnOption func(*spawnConfig) error
+
+type spawnConfig struct {
+	owner  *actor.PID
+	name   string
+	props  []actor.PropsOption
+	faults bool
+	batch  bool
+
+	handler        *actor.PID   // WithHandler
+	serve          ServeOptions // WithHandler
+	requestTimeout time.Duration
+}
+
+// WithOwner sets the actor that receives the socket's messages (Received)
+// and events (Started, Closed, and Error for commands sent without a
+// sender). Required for types that receive, when spawned from the root;
+// a socket actor spawned as a child defaults to its parent.
+func WithOwner(pid *actor.PID) SpawnOption {
+	return func(c *spawnConfig) error {
+		if pid == nil {
+			return fmt.Errorf("%w: WithOwner: nil PID", ErrBadOption)
+		}
+		c.owner = pid
+		return nil
+	}
+}
+
+// WithName names the socket actor (protoactor's SpawnNamed) and, unless the
+// spec names it, the socket. Names are unique in an actor system.
+func WithName(name string) SpawnOption {
+	return func(c *spawnConfig) error {
+		if name == "" {
+			return fmt.Errorf("%w: WithName: empty name", ErrBadOption)
+		}
+		c.name = name
+		return nil
+	}
+}
+
+// WithFaultInjection lets the socket actor accept messages.InjectFault, which
+// makes it fail on purpose, for tests and demos of supervision. Without it
+// the command is refused with ErrUnsupported.
+func WithFaultInjection() SpawnOption {
+	return func(c *spawnConfig) error {
+		c.faults = true
+		return nil
+	}
+}
+
+// WithBatchDelivery makes the socket actor hand what it receives to its
+// owner in batches: one messages.ReceivedBatch per turn, with up to 256
+// messages in order, instead of one messages.Received per message. Fewer
+// actor messages for an owner that takes many small ones; the messages and
+// their order are the same. It applies to the messages the owner receives,
+// not to those a server hands its handler, a client matches to its askers
+// or a SUB routes to its subscribers.
+func WithBatchDelivery() SpawnOption {
+	return func(c *spawnConfig) error {
+		c.batch = true
+		return nil
+	}
+}
+
+// WithProps adds protoactor props options, such as a supervisor strategy or
+// a mailbox, to the socket actor.
+func WithProps(opts ...actor.PropsOption) SpawnOption {
+	return func(c *spawnConfig) error {
+		c.props = append(c.props, opts...)
+		return nil
+	}
+}
+
+// WithHandler makes a ROUTER or REP socket actor a server: each request it
+// receives goes to handler, an actor or a protoactor router over a pool of
+// them, as a messages.Request with the body (and, from a ROUTER, the peer's
+// routing id). The handler answers with ctx.Respond(&messages.Reply{...}),
+// in any order; the reply goes back to the peer with its envelope. A server
+// needs no owner; its events go to the owner when there is one.
+func WithHandler(handler *actor.PID, opts ServeOptions) SpawnOption {
+	return func(c *spawnConfig) error {
+		if handler == nil {
+			return fmt.Errorf("%w: WithHandler: nil PID", ErrBadOption)
+		}
+		if opts.Timeout < 0 {
+			return fmt.Errorf("%w: WithHandler: negative timeout %v", ErrBadOption, opts.Timeout)
+		}
+		if opts.Timeout == 0 {
+			opts.Timeout = DefaultHandlerTimeout
+		}
+		if opts.MaxPending < 0 {
+			return fmt.Errorf("%w: WithHandler: negative MaxPending %d", ErrBadOption, opts.MaxPending)
+		}
+		if opts.MaxPending == 0 {
+			opts.MaxPending = DefaultMaxPending
+		}
+		c.handler, c.serve = handler, opts
+		return nil
+	}
+}
+
+// WithRequestTimeout sets a DEALER or REQ client's default timeout for each
+// attempt of a request; a request's own (WithTimeout) overrides it.
+func WithRequestTimeout(d time.Duration) SpawnOption {
+	return func(c *spawnConfig) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: WithRequestTimeout: %v is not positive", ErrBadOption, d)
+		}
+		c.requestTimeout = d
+		return nil
+	}
+}

@@ -1,0 +1,391 @@
+package actors
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/zmqactor/zmqactor/messages"
+	"github.com/zmqactor/zmqactor/sockets"
+)
+
+// DefaultMaxPending bounds a server's requests in progress when
+// ServeOptions does not say.
+const DefaultMaxPending = 1000
+
+// DefaultHandlerTimeout is how long a server's handler has to answer a
+// request when ServeOptions does not say.
+const DefaultHandlerTimeout = 10 * time.Second
+
+// ServeOptions configure a server socket actor's handling of requests.
+type ServeOptions struct {
+	// Timeout is how long the handler has to answer each request;
+	// zero means DefaultHandlerTimeout.
+	Timeout time.Duration
+	// MaxPending bounds the requests in progress: handed to the handler
+	// and not answered, or answered and waiting in the send queue. At the
+	// bound the server stops receiving, and ZeroMQ's high-water marks push
+	// back on the clients, until answers go out. Zero means
+	// DefaultMaxPending; it is capped at the socket's send queue limit, so
+	// that an answer is never refused for a full queue.
+	MaxPending int
+	// Typed makes the handler receive the decoded message of each typed
+	// request body [type name, payload] instead of a messages.Request, and
+	// answer with a protobuf message, sent back typed. A body that does not
+	// decode is a failure, and reported to the owner as DecodeError.
+	Typed bool
+	// FailureReply, when set, gives the body sent back to the peer for a
+	// request that failed: the handler answered with a messages.Error or
+	// something else that is no answer, did not answer before the timeout,
+	// or stopped. When nil, a failed request is not answered (the peer
+	// times out, and may retry), and a REP socket is reset to serve the
+	// next request.
+	FailureReply func(reason string) [][]byte
+}
+
+func isServer(t sockets.Type) bool { return t == sockets.Router || t == sockets.Rep }
+
+// serverRole is the delivery role of a ROUTER or REP socket actor spawned
+// WithHandler: it hands each request to the handler and sends the
+// handler's answer back to the peer, with its envelope. Its handler, its
+// requests in progress, their deadlines and its counters outlive restarts
+// (a restarted REP forgets the request it was handling: a new socket cannot
+// answer it).
+type serverRole struct {
+	handler *actor.PID
+	opts    ServeOptions
+	rep     bool
+	replyID string // the answer process that takes the handler's answers
+	seq     uint32
+	pending map[uint32]*served
+	gone    bool // the handler stopped
+	times   deadlines
+	counts  serverCounts
+	types   typeCache
+	// resetLater: a REP dropped a request, and is reset once the turn
+	// is over (not inside the socket's Handle).
+	resetLater bool
+
+	h    host
+	sock *sockets.Socket
+	root *actor.RootContext
+	self *actor.PID
+	name string
+}
+
+// serverCounts are a server's RequestStats counters.
+type serverCounts struct {
+	handled, answered, failures, errorReplies, dropped, lateAns uint64
+	malformed, resets, decodeErrors                             uint64
+}
+
+// served is one request handed to the handler.
+type served struct {
+	deadline
+	seq      uint32
+	envelope [][]byte // ROUTER: the routing frames and the empty delimiter
+	// sender is the handler's Respond address; out holds the reply's
+	// frames when they are few: allocated with the request, not apart.
+	sender actor.PID
+	out    [6][]byte
+}
+
+func (s *served) entry() *deadline { return &s.deadline }
+
+// handlerAnswer is an answer of the handler, with the number of the
+// request it answers, on its way from the answer process to the socket
+// actor.
+type handlerAnswer struct {
+	seq uint32
+	msg any
+}
+
+func (*handlerAnswer) roleMessage() {}
+
+// newServerRole makes the server role for spec. A ROUTER server gets
+// router_mandatory unless the spec says: a plain ROUTER drops a reply for a
+// peer at its high-water mark without a word; a mandatory one says EAGAIN,
+// and the reply waits in the send queue instead.
+func newServerRole(spec *sockets.Spec, handler *actor.PID, opts ServeOptions) *serverRole {
+	if spec.Type == sockets.Router && !slices.ContainsFunc(spec.Options, isRouterMandatory) {
+		spec.Options = append(spec.Options, sockets.RouterMandatory(true))
+	}
+	return &serverRole{handler: handler, opts: opts, rep: spec.Type == sockets.Rep, pending: map[uint32]*served{}}
+}
+
+func isRouterMandatory(o sockets.Option) bool {
+	_, ok := o.GetOption().(*messages.SocketOption_RouterMandatory)
+	return ok
+}
+
+// opening registers, once for the life of the socket actor, the answer
+// process whose PIDs stand for the requests: whatever the handler sends
+// there reaches the socket actor as a handlerAnswer.
+func (s *serverRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
+	s.h, s.sock, s.root, s.self, s.name = h, nil, h.root(), h.self(), h.name()
+	if s.replyID == "" {
+		id := s.self.Id + "$reply"
+		root, self := s.root, s.self
+		if registerAnswers(root.ActorSystem(), id, func(seq uint32, msg any) {
+			root.Send(self, &handlerAnswer{seq: seq, msg: msg})
+		}) {
+			s.replyID = id
+		}
+	}
+	hooks.Deliver = s.deliver
+	return nil, nil
+}
+
+// opened watches the handler and, for a socket opened again, forgets what
+// a REP was handling: a new REP cannot answer what the old one received.
+func (s *serverRole) opened(again bool) error {
+	s.sock = s.h.socket()
+	s.h.watch(s.handler)
+	if again && s.rep {
+		for seq, sv := range s.pending {
+			delete(s.pending, seq)
+			s.times.remove(sv)
+			s.counts.dropped++
+		}
+	}
+	s.times.arm(s.times.waker(s.h))
+	return nil
+}
+
+// closing stops the timer; a final close removes the answer process.
+func (s *serverRole) closing(final bool) {
+	s.times.stop()
+	s.sock = nil
+	if final && s.replyID != "" {
+		system := s.root.ActorSystem()
+		system.ProcessRegistry.Remove(actor.NewPID(system.Address(), s.replyID))
+		s.replyID = ""
+	}
+}
+
+// terminated fails the requests of a handler that stopped, and those to
+// come.
+func (s *serverRole) terminated(who *actor.PID) {
+	if !who.Equal(s.handler) {
+		return
+	}
+	s.gone = true
+	for _, seq := range slices.Sorted(maps.Keys(s.pending)) {
+		sv := s.pending[seq]
+		delete(s.pending, seq)
+		s.times.remove(sv)
+		s.fail(sv, "the handler stopped")
+	}
+	s.turnDone()
+}
+
+func (s *serverRole) command(msg any, _ *actor.PID) (any, bool, error) {
+	switch m := msg.(type) {
+	case *handlerAnswer:
+		s.answered(m)
+		s.turnDone()
+		return nil, true, nil
+	case *messages.GetRequestStats:
+		return s.requestStats(), true, nil
+	case *deadlineTick:
+		if m.ds != &s.times {
+			return nil, false, nil
+		}
+		if m.h == s.h {
+			s.expire()
+		}
+		return nil, true, nil
+	}
+	return nil, false, nil
+}
+
+// deliver hands a request the socket received to the handler.
+func (s *serverRole) deliver(frames [][]byte) {
+	var envelope, body [][]byte
+	var peer []byte
+	if !s.rep {
+		d := 1
+		for d < len(frames) && len(frames[d]) != 0 {
+			d++
+		}
+		switch {
+		case d == len(frames):
+			s.malformed(frames, "no empty delimiter frame after the routing id")
+			return
+		case d == len(frames)-1:
+			s.malformed(frames, "an empty request: no frame after the delimiter")
+			return
+		}
+		envelope, body, peer = frames[:d+1], frames[d+1:], frames[0]
+	} else {
+		body = frames
+	}
+	s.seq++
+	for s.seq == 0 || s.pending[s.seq] != nil {
+		s.seq++
+	}
+	sv := &served{deadline: deadline{index: -1}, seq: s.seq, envelope: envelope}
+	s.counts.handled++
+	var msg any
+	if s.opts.Typed {
+		if s.types == nil {
+			s.types = typeCache{}
+		}
+		m, err := decodeBody(body, s.types)
+		if err != nil {
+			s.counts.decodeErrors++
+			s.h.event(&messages.DecodeError{Socket: s.name, Reason: err.Error(), Count: s.counts.decodeErrors,
+				TypeName: string(truncate(body[0]))})
+			s.fail(sv, "request: "+err.Error())
+			return
+		}
+		msg = m
+	} else {
+		msg = &messages.Request{Frames: body, Peer: peer}
+	}
+	if s.gone || s.replyID == "" {
+		s.fail(sv, "the handler stopped")
+		return
+	}
+	s.pending[sv.seq] = sv
+	s.times.add(sv, s.opts.Timeout)
+	sv.sender.Address, sv.sender.Id, sv.sender.RequestId = s.self.Address, s.replyID, sv.seq
+	s.root.RequestWithCustomSender(s.handler, msg, &sv.sender)
+	s.flow()
+}
+
+// flow pauses receiving while the requests in progress (with the handler,
+// or answered and in the send queue) are at the bound, and resumes below
+// it.
+func (s *serverRole) flow() {
+	if s.sock == nil {
+		return
+	}
+	limit := min(s.opts.MaxPending, s.sock.QueueLimit())
+	s.sock.PauseReceive(len(s.pending)+s.sock.Queued() >= limit)
+}
+
+// turnDone ends a message that may have changed the requests in progress:
+// it resets a REP that dropped a request, and pauses or resumes receiving
+// for the bound.
+func (s *serverRole) turnDone() {
+	s.flow()
+	if s.resetLater {
+		s.resetLater = false
+		if s.sock != nil {
+			s.counts.resets++
+			s.h.reset()
+		}
+	}
+}
+
+func (s *serverRole) malformed(frames [][]byte, why string) {
+	s.counts.malformed++
+	s.h.errorTo(nil, &sockets.Error{Op: "receive", Socket: s.name,
+		Err: fmt.Errorf("%w: %s (%d frames), dropped", sockets.ErrBadMessage, why, len(frames))})
+}
+
+// answered sends the handler's answer back to the peer.
+func (s *serverRole) answered(m *handlerAnswer) {
+	sv := s.pending[m.seq]
+	if sv == nil {
+		s.counts.lateAns++
+		return
+	}
+	delete(s.pending, m.seq)
+	s.times.remove(sv)
+	switch v := m.msg.(type) {
+	case *messages.Reply:
+		if len(v.GetFrames()) == 0 {
+			s.fail(sv, "the handler answered with a Reply without frames")
+			return
+		}
+		s.reply(sv, v.GetFrames())
+	case *messages.Error:
+		s.fail(sv, "the handler answered with an error: "+v.GetMessage())
+	case proto.Message:
+		if !s.opts.Typed {
+			s.fail(sv, fmt.Sprintf("the handler answered with %T, not a Reply", v))
+			return
+		}
+		body, err := EncodeBody(v)
+		if err != nil {
+			s.fail(sv, err.Error())
+			return
+		}
+		s.reply(sv, body)
+	default:
+		s.fail(sv, fmt.Sprintf("the handler answered with %T, which is not a protobuf message", v))
+	}
+}
+
+func (s *serverRole) reply(sv *served, body [][]byte) {
+	frames := body
+	if sv.envelope != nil {
+		if n := len(sv.envelope) + len(body); n <= len(sv.out) {
+			frames = sv.out[:0]
+		} else {
+			frames = make([][]byte, 0, n)
+		}
+		frames = append(append(frames, sv.envelope...), body...)
+	}
+	if s.sock == nil {
+		s.counts.dropped++
+		return
+	}
+	if _, err := s.sock.Send(frames); err != nil {
+		s.counts.dropped++
+		s.h.errorTo(nil, err)
+		return
+	}
+	s.counts.answered++
+}
+
+// fail answers a failed request with the failure reply, or drops it.
+func (s *serverRole) fail(sv *served, reason string) {
+	s.counts.failures++
+	s.h.errorTo(nil, &sockets.Error{Op: "handle", Socket: s.name,
+		Err: fmt.Errorf("%w: %s", sockets.ErrHandlerFailed, reason)})
+	if f := s.opts.FailureReply; f != nil {
+		if body := f(reason); len(body) > 0 {
+			s.counts.errorReplies++
+			s.reply(sv, body)
+			return
+		}
+	}
+	s.counts.dropped++
+	if s.rep && s.sock != nil {
+		s.resetLater = true // a REP answers before it receives again
+	}
+}
+
+// expire fails every request whose handler did not answer in time.
+func (s *serverRole) expire() {
+	s.times.fired()
+	now := time.Now()
+	for s.sock != nil {
+		it, ok := s.times.due(now)
+		if !ok {
+			break
+		}
+		sv := it.(*served)
+		delete(s.pending, sv.seq)
+		s.fail(sv, fmt.Sprintf("no answer within the handler timeout of %v", s.opts.Timeout))
+	}
+	s.turnDone()
+	if s.sock != nil {
+		s.times.arm(s.times.wake)
+	}
+}
+
+func (s *serverRole) requestStats() *messages.RequestStats {
+	n := s.counts
+	return &messages.RequestStats{Socket: s.name,
+		Handled: n.handled, Answered: n.answered, HandlerFailures: n.failures, ErrorReplies: n.errorReplies,
+		Dropped: n.dropped, LateAnswers: n.lateAns, Malformed: n.malformed, Resets: n.resets, DecodeErrors: n.decodeErrors,
+		Pending: uint32(len(s.pending))}
+}
