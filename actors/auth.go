@@ -58,7 +58,7 @@ func (c *Runtime) StartAuthenticator(ctx context.Context, opts ...AuthOption) (*
 	st.started, st.faults, st.retryAtStart = started, cfg.faults, true
 	pid, _, err := c.spawnAndWait(ctx, c.props(st), authName, started)
 	if errors.Is(err, actor.ErrNameExists) {
-		return nil, fmt.Errorf("zmqactor: the ZeroMQ context already has an authenticator: %w", err)
+		return nil, fmt.Errorf("%w: the runtime already has an authenticator: %w", ErrExists, err)
 	}
 	if err != nil {
 		return nil, err
@@ -121,7 +121,7 @@ func (a *Authenticator) Unwatch(ctx context.Context, watcher *actor.PID) error {
 
 // Stats returns the authenticator's counters.
 func (a *Authenticator) Stats(ctx context.Context) (*messages.AuthStats, error) {
-	return askActor[*messages.AuthStats](ctx, a.rt, a.pid, authName, "auth", &messages.GetAuthStats{}, DefaultCommandTimeout)
+	return askActor[*messages.AuthStats](ctx, a.rt, a.pid, authName, "auth", &messages.GetAuthStats{}, a.rt.commandTimeout)
 }
 
 // Stop stops the authenticator and waits until its socket is closed, or ctx
@@ -138,7 +138,7 @@ func (a *Authenticator) Stop(ctx context.Context) error {
 }
 
 func (a *Authenticator) ask(ctx context.Context, cmd any) (*messages.AuthPolicy, error) {
-	return askActor[*messages.AuthPolicy](ctx, a.rt, a.pid, authName, "auth", cmd, DefaultCommandTimeout)
+	return askActor[*messages.AuthPolicy](ctx, a.rt, a.pid, authName, "auth", cmd, a.rt.commandTimeout)
 }
 
 // tell sends a watch command on behalf of watcher, which becomes its

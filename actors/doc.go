@@ -33,6 +33,16 @@
 // their way into the server socket actor are the only messages that are
 // not protobuf: they never leave the process.
 //
+// Inside, a socket actor is a core and its roles. The core owns the
+// socket's lifecycle and the commands every socket takes (Bind, Connect,
+// Unbind, Disconnect, SetOption, Send, SendBatch, Publish, GetStats,
+// Close); each behaviour beyond that is a role with its own state: exactly
+// one delivery role, chosen at spawn from the spec and the spawn options
+// (the owner's deliveries, a SUB's subscribers, an XPUB's peer
+// subscriptions, a request client, a request server, the ZAP handler), and
+// the monitor beside it. What a role keeps across restarts (subscribers,
+// requests, watchers, policies) belongs to it, not to the actor instance.
+//
 // The Socket handle returned by Runtime.Spawn wraps these commands in Go
 // methods that wait for the answer (Bind, Connect, SendWait, Close, ...)
 // and turn Error answers into error values that match the sentinels of
@@ -181,8 +191,8 @@
 // options of its spec (sockets.CurveServer, sockets.CurveClient,
 // sockets.PlainServer, sockets.PlainClient, sockets.ZAPDomain). A server's
 // peers are checked by the authenticator of its Runtime, which
-// Runtime.StartAuthenticator starts: an actor that owns the ZAP handler
-// socket, a ROUTER bound at ZAPEndpoint (ZeroMQ RFC 27), and answers each
+// Runtime.StartAuthenticator starts: a socket actor whose socket is the
+// ZAP handler, a ROUTER bound at ZAPEndpoint (ZeroMQ RFC 27), and answers each
 // request at once from its policy: address allow and deny lists (IP
 // addresses or prefixes), PLAIN user names and passwords, and the CURVE
 // client keys allowed, or any key. The policy starts empty, which refuses
@@ -203,7 +213,9 @@
 // The authenticator is supervised by protoactor's default strategy. A
 // restarted one keeps its policy, watchers and counters, closes its
 // handler socket and binds it again; commands sent meanwhile wait, so an
-// answer means the handler is bound. A handshake that asks during the
+// answer means the handler is bound. Being a socket actor, it reports its
+// lifecycle (Started, Restarting, Closed) on the actor system's event
+// stream, and can be monitored. A handshake that asks during the
 // restart is refused, and a ZAP request in flight at the failure is not
 // answered: that client's handshake ends at the server's
 // sockets.HandshakeInterval.

@@ -18,6 +18,10 @@ var (
 	// wrong type.
 	ErrUnexpectedReply = errors.New("zmqactor: unexpected reply from socket actor")
 
+	// ErrExists: the actor system already has a Runtime, or the Runtime
+	// an authenticator.
+	ErrExists = errors.New("zmqactor: already exists")
+
 	errAnswersTaken = errors.New("zmqactor: the answers process id is taken")
 
 	ErrClosed      = sockets.ErrClosed      // the socket is closed

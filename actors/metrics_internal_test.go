@@ -23,9 +23,9 @@ func quietLogger(*actor.ActorSystem) *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
-// newTestContext returns a Runtime on a quiet actor system, shut down when
+// newTestRuntime returns a Runtime on a quiet actor system, shut down when
 // the test ends. (internal/testutil imports this package.)
-func newTestContext(t *testing.T, opts ...RuntimeOption) *Runtime {
+func newTestRuntime(t *testing.T, opts ...RuntimeOption) *Runtime {
 	t.Helper()
 	system := actor.NewActorSystem(actor.WithLoggerFactory(quietLogger))
 	z, err := NewRuntime(system, opts...)
@@ -56,7 +56,7 @@ func TestNoMeterProvider(t *testing.T) {
 		"zmq-noop": {WithIOThreads(1), WithMeterProvider(noop.MeterProvider{})},
 	} {
 		t.Run(name, func(t *testing.T) {
-			z := newTestContext(t, opts...)
+			z := newTestRuntime(t, opts...)
 			if z.metrics != nil {
 				t.Fatal("metrics without a meter provider")
 			}
@@ -69,15 +69,15 @@ func TestNoMeterProvider(t *testing.T) {
 	}
 }
 
-// TestOptionErrors: a bad ZeroMQ option still fails NewContext.
+// TestOptionErrors: a bad ZeroMQ option still fails NewRuntime.
 func TestOptionErrors(t *testing.T) {
 	system := actor.NewActorSystem(actor.WithLoggerFactory(quietLogger))
 	defer system.Shutdown()
 	if _, err := NewRuntime(system, WithIOThreads(-1)); err == nil {
-		t.Fatal("NewContext with -1 I/O threads")
+		t.Fatal("NewRuntime with -1 I/O threads")
 	}
 	if _, ok := FromSystem(system); ok {
-		t.Fatal("a failed NewContext registered its context")
+		t.Fatal("a failed NewRuntime registered its context")
 	}
 }
 
@@ -86,7 +86,7 @@ func TestAuthRefusals(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer func() { _ = mp.Shutdown(context.Background()) }()
-	z := newTestContext(t, WithMeterProvider(mp))
+	z := newTestRuntime(t, WithMeterProvider(mp))
 	for _, mech := range []string{"CURVE", "PLAIN", "CURVE", "KERBEROS", "curve"} {
 		z.metrics.authRefused(mech)
 	}
@@ -128,16 +128,16 @@ type failingProvider struct{ noop.MeterProvider }
 
 func (failingProvider) Meter(string, ...metric.MeterOption) metric.Meter { return failingMeter{} }
 
-// TestMeterFails: NewContext fails when the instruments cannot be created,
+// TestMeterFails: NewRuntime fails when the instruments cannot be created,
 // and leaves no context registered.
 func TestMeterFails(t *testing.T) {
 	system := actor.NewActorSystem(actor.WithLoggerFactory(quietLogger))
 	defer system.Shutdown()
 	_, err := NewRuntime(system, WithMeterProvider(failingProvider{}))
 	if err == nil || !strings.Contains(err.Error(), "no zmqactor.socket.messages.received today") {
-		t.Fatalf("NewContext with a failing meter: %v", err)
+		t.Fatalf("NewRuntime with a failing meter: %v", err)
 	}
 	if _, ok := FromSystem(system); ok {
-		t.Fatal("a failed NewContext registered its context")
+		t.Fatal("a failed NewRuntime registered its context")
 	}
 }

@@ -117,7 +117,7 @@ func (c *Runtime) SpawnProxy(ctx context.Context, spec ProxySpec) (*Proxy, error
 		spec.Backend.Name = "backend"
 	}
 	if spec.Frontend.Name == spec.Backend.Name {
-		return nil, fmt.Errorf("zmqactor: proxy: frontend and backend have the same name %q", spec.Frontend.Name)
+		return nil, fmt.Errorf("%w: proxy: frontend and backend have the same name %q", ErrBadOption, spec.Frontend.Name)
 	}
 	for _, s := range []sockets.Spec{spec.Frontend, spec.Backend} {
 		if err := s.Validate(); err != nil {

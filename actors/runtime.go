@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/extensions"
@@ -15,18 +16,21 @@ import (
 
 var extensionID = extensions.NextExtensionID() //nolint:gochecknoglobals // protoactor's extension registry needs one id per extension type
 
-// Runtime is the ZeroMQ context of one actor system, registered as a
-// protoactor extension: every socket actor of the system uses it, so inproc
-// endpoints work between all of them. Create it with NewContext, find it
+// Runtime is zmqactor in one actor system: its ZeroMQ context, the
+// dispatcher and registry of its socket actors, registered as a
+// protoactor extension. Every socket actor of the system uses it, so inproc
+// endpoints work between all of them. Create it with NewRuntime, find it
 // again with FromSystem, and end it with Shutdown: protoactor's
 // ActorSystem.Shutdown stops neither actors nor extensions.
 //
 // A Runtime is safe for concurrent use.
 type Runtime struct {
-	system  *actor.ActorSystem
-	zctx    *sockets.ZMQContext
-	calls   *calls   // the Socket methods waiting for answers
-	metrics *metrics // nil without WithMeterProvider
+	system *actor.ActorSystem
+	zctx   *sockets.ZMQContext
+	calls  *calls // the Socket methods waiting for answers
+	// commandTimeout bounds a method's wait for an answer (WithCommandTimeout).
+	commandTimeout time.Duration
+	metrics        *metrics // nil without WithMeterProvider
 	// dispatch runs the socket actors' mailboxes on pooled goroutines.
 	dispatch *dispatcher
 
@@ -42,13 +46,33 @@ type Runtime struct {
 func (c *Runtime) ExtensionID() extensions.ExtensionID { return extensionID }
 
 // RuntimeOption configures a Runtime: WithIOThreads, WithMaxSockets,
-// WithMeterProvider. (It was an alias of sockets.ContextOption; pass the
-// options of this package.)
+// WithMeterProvider, WithCommandTimeout.
 type RuntimeOption func(*runtimeConfig) error
 
 type runtimeConfig struct {
-	zmq           []sockets.ZMQContextOption
-	meterProvider metric.MeterProvider
+	zmq            []sockets.ZMQContextOption
+	meterProvider  metric.MeterProvider
+	commandTimeout time.Duration
+}
+
+// DefaultCommandTimeout bounds the wait of a Socket or Authenticator
+// method for the actor's answer when its ctx has no deadline, unless
+// WithCommandTimeout says otherwise.
+const DefaultCommandTimeout = 10 * time.Second
+
+// WithCommandTimeout sets how long a Socket or Authenticator method waits
+// for the actor's answer when its ctx has no deadline (default
+// DefaultCommandTimeout); past it the method fails with ErrCommandTimeout.
+// Requests (Socket.Request) wait as long as their attempts may take
+// instead.
+func WithCommandTimeout(d time.Duration) RuntimeOption {
+	return func(c *runtimeConfig) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: WithCommandTimeout: %v is not positive", ErrBadOption, d)
+		}
+		c.commandTimeout = d
+		return nil
+	}
 }
 
 // zmqOption passes an option on to the ZeroMQ context.
@@ -70,12 +94,12 @@ func WithMaxSockets(n int) RuntimeOption { return zmqOption(sockets.WithMaxSocke
 // extension. A system has at most one: a second call fails.
 func NewRuntime(system *actor.ActorSystem, opts ...RuntimeOption) (*Runtime, error) {
 	if system == nil {
-		return nil, fmt.Errorf("zmqactor: NewContext: nil actor system")
+		return nil, fmt.Errorf("%w: NewRuntime: nil actor system", ErrBadOption)
 	}
 	if _, ok := FromSystem(system); ok {
-		return nil, fmt.Errorf("zmqactor: actor system %s already has a ZeroMQ context", system.ID)
+		return nil, fmt.Errorf("%w: actor system %s already has a zmqactor runtime", ErrExists, system.ID)
 	}
-	var cfg runtimeConfig
+	cfg := runtimeConfig{commandTimeout: DefaultCommandTimeout}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -96,7 +120,7 @@ func NewRuntime(system *actor.ActorSystem, opts ...RuntimeOption) (*Runtime, err
 		_ = zctx.Term()
 		return nil, err
 	}
-	c := &Runtime{system: system, zctx: zctx, calls: calls, metrics: metrics, live: map[string]chan struct{}{},
+	c := &Runtime{system: system, zctx: zctx, calls: calls, commandTimeout: cfg.commandTimeout, metrics: metrics, live: map[string]chan struct{}{},
 		dispatch: newDispatcher(dispatchThroughput, dispatchIdle)}
 	system.Extensions.Register(c)
 	return c, nil

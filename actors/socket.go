@@ -12,10 +12,6 @@ import (
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
-// DefaultCommandTimeout bounds a request to a socket actor whose ctx has no
-// deadline.
-const DefaultCommandTimeout = 10 * time.Second
-
 // Socket is a handle on a socket actor, returned by Runtime.Spawn. Its
 // methods send the protobuf commands of messages to the actor: the typed
 // ones (Bind, Connect, ...) wait for the answer through protoactor's
@@ -206,7 +202,7 @@ func ask[T any](ctx context.Context, s *Socket, op string, cmd any) (T, error) {
 		}
 		return zero, &sockets.Error{Op: op, Socket: s.Name(), Err: ErrClosed}
 	}
-	return askActor[T](ctx, s.rt, s.pid, s.Name(), op, cmd, DefaultCommandTimeout)
+	return askActor[T](ctx, s.rt, s.pid, s.Name(), op, cmd, s.rt.commandTimeout)
 }
 
 // SocketOf returns a handle on a socket actor spawned as a child (with

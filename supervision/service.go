@@ -228,7 +228,7 @@ func (s *serviceActor) Receive(ctx actor.Context) {
 		if !s.reported {
 			err := sockets.ErrorFromProto(m.GetError())
 			if err == nil {
-				err = fmt.Errorf("zmqactor: socket %s closed: %s", m.GetSocket(), m.GetReason())
+				err = &sockets.Error{Op: "open", Socket: m.GetSocket(), Err: fmt.Errorf("%w: %s", sockets.ErrClosed, m.GetReason())}
 			}
 			s.up(ctx, err)
 		}
