@@ -66,8 +66,16 @@ const (
 	// on every attempt.
 	ErrorCode_ERROR_CODE_REQUEST_TIMEOUT ErrorCode = 14
 	// ERROR_CODE_HANDLER_FAILED: a server's handler answered a request with an
-	// Error, with something that is not an answer, or not before the deadline.
+	// Error, with something that is not an answer, or not before its timeout.
 	ErrorCode_ERROR_CODE_HANDLER_FAILED ErrorCode = 15
+	// ERROR_CODE_NO_OWNER: what was asked delivers to the socket actor's
+	// owner, and it has none.
+	ErrorCode_ERROR_CODE_NO_OWNER ErrorCode = 16
+	// ERROR_CODE_BAD_KEY: a CURVE key is not 32 bytes, is the zero key, or
+	// is not 40 characters of Z85.
+	ErrorCode_ERROR_CODE_BAD_KEY ErrorCode = 17
+	// ERROR_CODE_BAD_CERTIFICATE: a certificate file cannot be used.
+	ErrorCode_ERROR_CODE_BAD_CERTIFICATE ErrorCode = 18
 )
 
 // Enum value maps for ErrorCode.
@@ -89,6 +97,9 @@ var (
 		13: "ERROR_CODE_SOCKET_FAILED",
 		14: "ERROR_CODE_REQUEST_TIMEOUT",
 		15: "ERROR_CODE_HANDLER_FAILED",
+		16: "ERROR_CODE_NO_OWNER",
+		17: "ERROR_CODE_BAD_KEY",
+		18: "ERROR_CODE_BAD_CERTIFICATE",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":           0,
@@ -107,6 +118,9 @@ var (
 		"ERROR_CODE_SOCKET_FAILED":         13,
 		"ERROR_CODE_REQUEST_TIMEOUT":       14,
 		"ERROR_CODE_HANDLER_FAILED":        15,
+		"ERROR_CODE_NO_OWNER":              16,
+		"ERROR_CODE_BAD_KEY":               17,
+		"ERROR_CODE_BAD_CERTIFICATE":       18,
 	}
 )
 
@@ -822,13 +836,18 @@ type Error struct {
 	Code ErrorCode `protobuf:"varint,2,opt,name=code,proto3,enum=zmqactor.v1.ErrorCode" json:"code,omitempty"`
 	// errno is the ZeroMQ or system error number behind it, or zero.
 	Errno int32 `protobuf:"varint,3,opt,name=errno,proto3" json:"errno,omitempty"`
-	// operation is what failed: "open", "bind", "connect", "unbind",
-	// "disconnect", "send", "receive", "setsockopt", "close" or "command".
+	// operation is what failed, one of the Op constants of package sockets:
+	// "open", "bind", "send", "setsockopt", "request", "command", ...
 	Operation string `protobuf:"bytes,4,opt,name=operation,proto3" json:"operation,omitempty"`
 	// endpoint is the endpoint involved, if any.
 	Endpoint string `protobuf:"bytes,5,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
 	// message is a human-readable description.
-	Message       string `protobuf:"bytes,6,opt,name=message,proto3" json:"message,omitempty"`
+	Message string `protobuf:"bytes,6,opt,name=message,proto3" json:"message,omitempty"`
+	// also lists the codes of the other classes the error belongs to, after
+	// code: a subscribe option refused for want of an owner is
+	// UNSUPPORTED_OPERATION and also NO_OWNER, a CURVE key of the wrong size
+	// in an option INVALID_OPTION and also BAD_KEY.
+	Also          []ErrorCode `protobuf:"varint,7,rep,packed,name=also,proto3,enum=zmqactor.v1.ErrorCode" json:"also,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -903,6 +922,13 @@ func (x *Error) GetMessage() string {
 		return x.Message
 	}
 	return ""
+}
+
+func (x *Error) GetAlso() []ErrorCode {
+	if x != nil {
+		return x.Also
+	}
+	return nil
 }
 
 // Closed says the socket is closed and its actor is stopping: after a Close
@@ -1183,14 +1209,15 @@ const file_zmqactor_v1_events_proto_rawDesc = "" +
 	"\x06queued\x18\x02 \x01(\bR\x06queued\"V\n" +
 	"\tOptionSet\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x121\n" +
-	"\x06option\x18\x02 \x01(\v2\x19.zmqactor.v1.SocketOptionR\x06option\"\xb5\x01\n" +
+	"\x06option\x18\x02 \x01(\v2\x19.zmqactor.v1.SocketOptionR\x06option\"\xe1\x01\n" +
 	"\x05Error\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12*\n" +
 	"\x04code\x18\x02 \x01(\x0e2\x16.zmqactor.v1.ErrorCodeR\x04code\x12\x14\n" +
 	"\x05errno\x18\x03 \x01(\x05R\x05errno\x12\x1c\n" +
 	"\toperation\x18\x04 \x01(\tR\toperation\x12\x1a\n" +
 	"\bendpoint\x18\x05 \x01(\tR\bendpoint\x12\x18\n" +
-	"\amessage\x18\x06 \x01(\tR\amessage\"z\n" +
+	"\amessage\x18\x06 \x01(\tR\amessage\x12*\n" +
+	"\x04also\x18\a \x03(\x0e2\x16.zmqactor.v1.ErrorCodeR\x04also\"z\n" +
 	"\x06Closed\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x16\n" +
@@ -1210,7 +1237,7 @@ const file_zmqactor_v1_events_proto_rawDesc = "" +
 	" \x01(\x04R\bunrouted\x12#\n" +
 	"\rdecode_errors\x18\v \x01(\x04R\fdecodeErrors\x12$\n" +
 	"\rsubscriptions\x18\f \x01(\rR\rsubscriptions\x12 \n" +
-	"\vsubscribers\x18\r \x01(\rR\vsubscribers*\x8c\x04\n" +
+	"\vsubscribers\x18\r \x01(\rR\vsubscribers*\xdd\x04\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eERROR_CODE_UNKNOWN_SOCKET_TYPE\x10\x01\x12\x1f\n" +
@@ -1228,7 +1255,10 @@ const file_zmqactor_v1_events_proto_rawDesc = "" +
 	"\x15ERROR_CODE_TERMINATED\x10\f\x12\x1c\n" +
 	"\x18ERROR_CODE_SOCKET_FAILED\x10\r\x12\x1e\n" +
 	"\x1aERROR_CODE_REQUEST_TIMEOUT\x10\x0e\x12\x1d\n" +
-	"\x19ERROR_CODE_HANDLER_FAILED\x10\x0fB\x92\x01\n" +
+	"\x19ERROR_CODE_HANDLER_FAILED\x10\x0f\x12\x17\n" +
+	"\x13ERROR_CODE_NO_OWNER\x10\x10\x12\x16\n" +
+	"\x12ERROR_CODE_BAD_KEY\x10\x11\x12\x1e\n" +
+	"\x1aERROR_CODE_BAD_CERTIFICATE\x10\x12B\x92\x01\n" +
 	"\x0fcom.zmqactor.v1B\vEventsProtoP\x01Z%github.com/zmqactor/zmqactor/messages\xa2\x02\x03ZXX\xaa\x02\vZmqactor.V1\xca\x02\vZmqactor\\V1\xe2\x02\x17Zmqactor\\V1\\GPBMetadata\xea\x02\fZmqactor::V1b\x06proto3"
 
 var (
@@ -1271,12 +1301,13 @@ var file_zmqactor_v1_events_proto_depIdxs = []int32{
 	5,  // 2: zmqactor.v1.ReceivedBatch.messages:type_name -> zmqactor.v1.Frames
 	17, // 3: zmqactor.v1.OptionSet.option:type_name -> zmqactor.v1.SocketOption
 	0,  // 4: zmqactor.v1.Error.code:type_name -> zmqactor.v1.ErrorCode
-	12, // 5: zmqactor.v1.Closed.error:type_name -> zmqactor.v1.Error
-	6,  // [6:6] is the sub-list for method output_type
-	6,  // [6:6] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	0,  // 5: zmqactor.v1.Error.also:type_name -> zmqactor.v1.ErrorCode
+	12, // 6: zmqactor.v1.Closed.error:type_name -> zmqactor.v1.Error
+	7,  // [7:7] is the sub-list for method output_type
+	7,  // [7:7] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_zmqactor_v1_events_proto_init() }
