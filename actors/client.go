@@ -150,13 +150,7 @@ func (c *clientRole) command(msg any, sender *actor.PID) (any, bool, error) {
 	case *messages.GetRequestStats:
 		return c.requestStats(), true, nil
 	case *deadlineTick:
-		if m.ds != &c.times {
-			return nil, false, nil
-		}
-		if m.h == c.h {
-			c.expire()
-		}
-		return nil, true, nil
+		return nil, c.times.ticked(m, c.h, c.expire), nil
 	}
 	return nil, false, nil
 }
@@ -285,18 +279,7 @@ func (c *clientRole) answer(r *outRequest, body [][]byte) {
 
 // expire handles every request whose attempt is due.
 func (c *clientRole) expire() {
-	c.times.fired()
-	now := time.Now()
-	for c.sock != nil {
-		it, ok := c.times.due(now)
-		if !ok {
-			break
-		}
-		c.expireRequest(it.(*outRequest))
-	}
-	if c.sock != nil {
-		c.times.arm(c.times.wake)
-	}
+	c.times.expire(func() bool { return c.sock != nil }, func(it deadlineItem) { c.expireRequest(it.(*outRequest)) })
 }
 
 // expireRequest handles a request whose attempt timed out: send it again

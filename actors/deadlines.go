@@ -59,8 +59,19 @@ func (ds *deadlines) arm(wake func()) {
 	ds.timer.Reset(time.Until(at))
 }
 
-// fired notes that the timer fired: the next arm sets it again.
-func (ds *deadlines) fired() { ds.timerAt = time.Time{} }
+// expire is the timer's work: it calls each for every item due now, in
+// order, while open says the role still has its socket (each may reset
+// it), and then sets the timer for the next one.
+func (ds *deadlines) expire(open func() bool, each func(deadlineItem)) {
+	ds.timerAt = time.Time{}
+	now := time.Now()
+	for open() && len(ds.items) > 0 && !ds.items[0].entry().at.After(now) {
+		each(heap.Pop(&ds.items).(deadlineItem))
+	}
+	if open() {
+		ds.arm(ds.wake)
+	}
+}
 
 // stop stops the timer until the next arm.
 func (ds *deadlines) stop() {
@@ -69,14 +80,6 @@ func (ds *deadlines) stop() {
 		ds.timer = nil
 	}
 	ds.timerAt, ds.wake = time.Time{}, nil
-}
-
-// due takes the earliest item if it is due at now.
-func (ds *deadlines) due(now time.Time) (deadlineItem, bool) {
-	if len(ds.items) == 0 || ds.items[0].entry().at.After(now) {
-		return nil, false
-	}
-	return heap.Pop(&ds.items).(deadlineItem), true
 }
 
 // clear empties the heap.
@@ -111,6 +114,18 @@ type deadlineTick struct {
 }
 
 func (*deadlineTick) roleMessage() {}
+
+// ticked reports whether tick is the timer message of ds; if it is, and
+// it is for the instance of h (not an earlier one's), expire runs.
+func (ds *deadlines) ticked(tick *deadlineTick, h host, expire func()) bool {
+	if tick.ds != ds {
+		return false
+	}
+	if tick.h == h {
+		expire()
+	}
+	return true
+}
 
 // waker returns the wake function of ds for the instance of h: it sends
 // the socket actor a deadlineTick.

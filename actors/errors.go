@@ -2,6 +2,8 @@ package actors
 
 import (
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/zmqactor/zmqactor/sockets"
 )
@@ -35,3 +37,11 @@ var (
 	ErrRequestTimeout = sockets.ErrRequestTimeout // no reply to any attempt of a request
 	ErrHandlerFailed  = sockets.ErrHandlerFailed  // a server's handler did not answer a request
 )
+
+// positive checks the duration of an option: ErrBadOption unless d > 0.
+func positive(option string, d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("%w: %s: %v is not positive", ErrBadOption, option, d)
+	}
+	return nil
+}

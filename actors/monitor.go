@@ -18,7 +18,6 @@ type monitorRole struct {
 	watchers map[string]*watcher // by pidKey
 
 	h    host
-	sock *sockets.Socket
 	root *actor.RootContext
 	self *actor.PID
 	name string
@@ -34,7 +33,7 @@ type watcher struct {
 // opening starts the monitor of a socket being opened, when there are
 // watchers, before its binds and connects.
 func (r *monitorRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
-	r.h, r.sock, r.root, r.self, r.name = h, nil, h.root(), h.self(), h.name()
+	r.h, r.root, r.self, r.name = h, h.root(), h.self(), h.name()
 	hooks.Event = r.deliver
 	if union := r.union(); union != 0 {
 		return []sockets.OpenOption{sockets.WithMonitor(maskKinds(union)...)}, nil
@@ -45,23 +44,20 @@ func (r *monitorRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOptio
 // opened watches the watchers again, as the subscribers are: one that
 // stopped meanwhile is then reported Terminated, and removed.
 func (r *monitorRole) opened(bool) error {
-	r.sock = r.h.socket()
 	for _, w := range r.watchers {
 		r.h.watch(w.pid)
 	}
 	return nil
 }
 
-func (r *monitorRole) closing(bool) { r.sock = nil }
+func (r *monitorRole) closing(bool) {}
 
 func (r *monitorRole) command(msg any, sender *actor.PID) (any, bool, error) {
 	switch m := msg.(type) {
 	case *messages.Monitor:
-		answer, err := r.monitor(m, sender)
-		return answer, true, err
+		return taken(r.monitor(m, sender))
 	case *messages.Unmonitor:
-		answer, err := r.unmonitor(m, sender)
-		return answer, true, err
+		return taken(r.unmonitor(m, sender))
 	}
 	return nil, false, nil
 }
@@ -156,15 +152,16 @@ func (r *monitorRole) union() uint32 {
 // kinds, stopping it when there are no watchers. While the socket is being
 // reopened there is nothing to do: opening starts the monitor.
 func (r *monitorRole) apply() error {
-	if r.sock == nil {
+	sock := r.h.socket()
+	if sock == nil {
 		return nil
 	}
 	union := r.union()
 	if union == 0 {
-		r.sock.StopMonitor()
+		sock.StopMonitor()
 		return nil
 	}
-	return r.sock.Monitor(maskKinds(union)...)
+	return sock.Monitor(maskKinds(union)...)
 }
 
 // kindMask returns the mask of kinds, every kind when there are none. The

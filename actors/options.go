@@ -113,10 +113,7 @@ func WithHandler(handler *actor.PID, opts ServeOptions) SpawnOption {
 // attempt of a request; a request's own (WithTimeout) overrides it.
 func WithRequestTimeout(d time.Duration) SpawnOption {
 	return func(c *spawnConfig) error {
-		if d <= 0 {
-			return fmt.Errorf("%w: WithRequestTimeout: %v is not positive", ErrBadOption, d)
-		}
 		c.requestTimeout = d
-		return nil
+		return positive("WithRequestTimeout", d)
 	}
 }

@@ -108,6 +108,9 @@ type host interface {
 	reset()
 }
 
+// taken is a role's command result for a command it carried out.
+func taken(answer any, err error) (any, bool, error) { return answer, true, err }
+
 // refuse answers a command that no role of the socket actor took: one that
 // another kind of socket actor carries out is refused with ErrUnsupported
 // and says which does, anything else with ErrBadMessage.

@@ -67,11 +67,8 @@ const DefaultCommandTimeout = 10 * time.Second
 // instead.
 func WithCommandTimeout(d time.Duration) RuntimeOption {
 	return func(c *runtimeConfig) error {
-		if d <= 0 {
-			return fmt.Errorf("%w: WithCommandTimeout: %v is not positive", ErrBadOption, d)
-		}
 		c.commandTimeout = d
-		return nil
+		return positive("WithCommandTimeout", d)
 	}
 }
 

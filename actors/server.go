@@ -192,13 +192,7 @@ func (s *serverRole) command(msg any, _ *actor.PID) (any, bool, error) {
 	case *messages.GetRequestStats:
 		return s.requestStats(), true, nil
 	case *deadlineTick:
-		if m.ds != &s.times {
-			return nil, false, nil
-		}
-		if m.h == s.h {
-			s.expire()
-		}
-		return nil, true, nil
+		return nil, s.times.ticked(m, s.h, s.expire), nil
 	}
 	return nil, false, nil
 }
@@ -365,21 +359,12 @@ func (s *serverRole) fail(sv *served, reason string) {
 
 // expire fails every request whose handler did not answer in time.
 func (s *serverRole) expire() {
-	s.times.fired()
-	now := time.Now()
-	for s.sock != nil {
-		it, ok := s.times.due(now)
-		if !ok {
-			break
-		}
+	s.times.expire(func() bool { return s.sock != nil }, func(it deadlineItem) {
 		sv := it.(*served)
 		delete(s.pending, sv.seq)
 		s.fail(sv, fmt.Sprintf("no answer within the handler timeout of %v", s.opts.Timeout))
-	}
+	})
 	s.turnDone()
-	if s.sock != nil {
-		s.times.arm(s.times.wake)
-	}
 }
 
 func (s *serverRole) requestStats() *messages.RequestStats {

@@ -126,11 +126,9 @@ func (r *subscriberRole) closing(bool) { r.sock = nil }
 func (r *subscriberRole) command(msg any, sender *actor.PID) (any, bool, error) {
 	switch m := msg.(type) {
 	case *messages.Subscribe:
-		answer, err := r.subscribe(m, sender)
-		return answer, true, err
+		return taken(r.subscribe(m, sender))
 	case *messages.Unsubscribe:
-		answer, err := r.unsubscribe(m, sender)
-		return answer, true, err
+		return taken(r.unsubscribe(m, sender))
 	}
 	return nil, false, nil
 }
