@@ -41,14 +41,21 @@ type coreState struct {
 	metrics      *socketMetrics // nil without WithMeterProvider
 
 	roles    []role
-	turnDone []func()                                                             // of the roles that are turnEnders
-	filter   func(msg any, sender *actor.PID) (answer any, taken bool, err error) // of a baseFilter role, or nil
+	commands []commandFunc // the roles' command methods
+	turnDone []func()      // of the roles that are turnEnders
+	filter   commandFunc   // of a baseFilter role, or nil
 }
+
+// commandFunc is a role's command method (role.command, baseFilter.filter)
+// as a function value: the core calls these, not the interface, for
+// commands that come per message, such as a client's Request.
+type commandFunc func(msg any, sender *actor.PID) (answer any, taken bool, err error)
 
 // newCoreState returns the state of a socket actor with its roles.
 func newCoreState(spec sockets.Spec, owner *actor.PID, roles ...role) *coreState {
 	st := &coreState{spec: spec, owner: owner, roles: roles}
 	for _, r := range roles {
+		st.commands = append(st.commands, r.command)
 		if t, ok := r.(turnEnder); ok {
 			st.turnDone = append(st.turnDone, t.turnDone)
 		}
@@ -259,20 +266,15 @@ func (a *socketActor) closeNow() {
 }
 
 // command carries out one command; answers go to sender when it is set.
-// The roles' own messages go to the roles even while the socket is closed.
+// The roles' own messages go to the roles even while the socket is closed;
+// an answer or error to them is dropped.
 func (a *socketActor) command(msg any, sender *actor.PID) {
 	name := a.st.spec.Name
-	if _, own := msg.(roleMessage); own {
-		for _, r := range a.st.roles {
-			if _, taken, _ := r.command(msg, sender); taken {
-				return
-			}
-		}
-		return // for an instance, or a role's process, that is gone
-	}
 	if a.sock == nil {
-		a.errorTo(sender, a.closedErr())
-		return
+		if _, own := msg.(roleMessage); !own {
+			a.errorTo(sender, a.closedErr())
+			return
+		}
 	}
 	var answer any
 	var err error
@@ -339,10 +341,13 @@ func (a *socketActor) command(msg any, sender *actor.PID) {
 		return
 	default:
 		var taken bool
-		for _, r := range a.st.roles {
-			if answer, taken, err = r.command(msg, sender); taken {
+		for _, command := range a.st.commands {
+			if answer, taken, err = command(msg, sender); taken {
 				break
 			}
+		}
+		if _, own := msg.(roleMessage); own {
+			return // an earlier instance's timer when no role took it
 		}
 		if !taken {
 			err = refuse(name, a.st.spec.Type, msg)
