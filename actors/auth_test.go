@@ -475,12 +475,12 @@ func TestAuthenticatorStopStart(t *testing.T) {
 		}
 	}
 	cycle(0)
-	before := openFDs(t)
+	before := testutil.OpenFDs(t)
 	for i := 1; i <= 20; i++ {
 		cycle(i)
 	}
-	if !testutil.Poll(func() bool { return openFDs(t) <= before }) {
-		t.Errorf("open file descriptors: %d before 20 cycles, %d after", before, openFDs(t))
+	if !testutil.Poll(func() bool { return testutil.OpenFDs(t) <= before }) {
+		t.Errorf("open file descriptors: %d before 20 cycles, %d after", before, testutil.OpenFDs(t))
 	}
 }
 

@@ -456,11 +456,11 @@ func TestMonitorNoLeaks(t *testing.T) {
 		system.Shutdown()
 	}
 	run(1) // what the process opens once and keeps, such as the netpoller
-	before := openFDs(t)
+	before := testutil.OpenFDs(t)
 	const cycles = 600
 	start := time.Now()
 	run(cycles)
-	after := openFDs(t)
+	after := testutil.OpenFDs(t)
 	t.Logf("open fds: %d before, %d after %d monitor cycles (%v)", before, after, cycles, time.Since(start))
 	if after != before {
 		t.Fatalf("fd leak: %d open before, %d after", before, after)

@@ -3,7 +3,6 @@ package supervision_test
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -395,16 +394,6 @@ func TestRestoreAfterFailure(t *testing.T) {
 	})
 }
 
-// restoreFDs counts the open file descriptors of the process.
-func restoreFDs(t *testing.T) int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(entries)
-}
-
 // restoreSettle polls get until ok accepts its value or the
 // deadline passes, and returns the last value: file descriptors and
 // goroutines of closed sockets go away in ZeroMQ's I/O thread and in the
@@ -515,7 +504,7 @@ func TestManyRestartsMemoryFlat(t *testing.T) {
 			restoreStarted(t, owner, child.spec.Name)
 			works(t, pid, "before")
 
-			fdsBefore := restoreFDs(t)
+			fdsBefore := testutil.OpenFDs(t)
 			goroutinesBefore := runtime.NumGoroutine()
 			var heapAt uint64
 			start := time.Now()
@@ -540,7 +529,7 @@ func TestManyRestartsMemoryFlat(t *testing.T) {
 			works(t, pid, "after")
 			heapAfter := restoreHeap()
 
-			fds := restoreSettle(func() int { return restoreFDs(t) }, func(n int) bool { return n == fdsBefore })
+			fds := restoreSettle(func() int { return testutil.OpenFDs(t) }, func(n int) bool { return n == fdsBefore })
 			goroutines := restoreSettle(runtime.NumGoroutine, func(n int) bool { return n <= goroutinesBefore })
 			t.Logf("%d restarts in %v, %d B allocated per restart; heap in use %d KiB after %d, %d KiB after %d; %d fds, %d goroutines",
 				restarts, elapsed.Round(time.Millisecond), (after.TotalAlloc-before.TotalAlloc)/restarts,

@@ -3,7 +3,6 @@ package supervision_test
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -199,14 +198,7 @@ func TestManyRestarts(t *testing.T) {
 		}
 	})
 	defer root.ActorSystem().EventStream.Unsubscribe(sub)
-	fds := func() int {
-		entries, err := os.ReadDir("/proc/self/fd")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(entries)
-	}
-	before := fds()
+	before := testutil.OpenFDs(t)
 	var endpoint string
 	for i := uint32(1); i <= restarts; i++ {
 		root.Send(pids["a"], boom{})
@@ -216,7 +208,7 @@ func TestManyRestarts(t *testing.T) {
 		}
 		endpoint = st.Bound[0]
 	}
-	if after := fds(); after != before {
+	if after := testutil.OpenFDs(t); after != before {
 		t.Fatalf("fds: %d before, %d after %d restarts", before, after, restarts)
 	}
 	if len(events) != restarts {
