@@ -3,7 +3,6 @@ package actors_test
 import (
 	"context"
 	"errors"
-	"net"
 	"slices"
 	"testing"
 	"time"
@@ -282,14 +281,7 @@ func TestMonitorWatcherStops(t *testing.T) {
 	// and a DEALER that reaches a PUSH listener meets an incompatible peer,
 	// which libzmq 4.3 takes for a protocol error: DISCONNECTED, and no
 	// reconnect ever.)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nobody := "tcp://" + l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
+	nobody := testutil.FreeEndpoint(t)
 	other := actors.NewInbox(system, 4096)
 	defer other.Close()
 	gone, goneC, err := chanActor(system, "monitor-watcher")

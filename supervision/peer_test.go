@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"net"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -92,22 +91,6 @@ func (p *peerProcess) wait() {
 	}
 }
 
-// peerFreePort returns a tcp endpoint on 127.0.0.1 whose port the OS had
-// free a moment ago, for a peer that binds a port the test chose and then
-// binds it again in a new process.
-func peerFreePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return "tcp://" + addr
-}
-
 // peerQuiet checks that the socket actor owned by in neither restarted nor
 // closed: it asks it for its stats, so that every event it sent before is
 // in the inbox before a marker sent after the answer, and looks at all of
@@ -187,7 +170,7 @@ func TestPeerKilledAndRestarted(t *testing.T) {
 		t.Run("server killed/"+typ.String()+" client", func(t *testing.T) {
 			system, z := testutil.NewSystem(t)
 			ctx := testutil.Ctx(t)
-			endpoint := peerFreePort(t)
+			endpoint := testutil.FreeEndpoint(t)
 			peer := startPeer(t, peerPyRepServer, endpoint, "1")
 			peer.expect("ready")
 			owner := actors.NewInbox(system, 256)

@@ -2,7 +2,6 @@ package supervision_test
 
 import (
 	"errors"
-	"net"
 	"strconv"
 	"testing"
 	"time"
@@ -53,7 +52,8 @@ func shop(t *testing.T, id string) (supervision.Service, string) {
 	}
 	// tcp, not inproc: a peer connected over inproc does not reconnect to
 	// a restarted socket that binds the name again; over tcp it does.
-	frontend, backend := freeEndpoint(t), freeEndpoint(t)
+	eps := testutil.FreeEndpoints(t, 2)
+	frontend, backend := eps[0], eps[1]
 	workers := supervision.Service{Name: "workers", Strategy: oneForOne}
 	for i := range 2 {
 		name := "worker-" + strconv.Itoa(i)
@@ -77,19 +77,6 @@ func shop(t *testing.T, id string) (supervision.Service, string) {
 			},
 		}, workers},
 	}, frontend
-}
-
-// freeEndpoint returns a tcp endpoint on 127.0.0.1 whose port was free a
-// moment ago: a restarted socket must bind the same port, so the test
-// picks it.
-func freeEndpoint(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return "tcp://" + l.Addr().String()
 }
 
 // TestServiceTree starts a broker and a pool of workers as one tree,
