@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"os/exec"
-	"strings"
 	"testing"
 
 	"github.com/zmqactor/zmqactor/actors"
@@ -54,29 +53,10 @@ def frames(i):
     return f
 `
 
-// python runs script with a python3 that has pyzmq, and returns its stdout
-// lines as they come. The process is killed at the end of the test if it is
-// still running, and its stderr is logged if the test failed.
+// python runs pyFrames and script with testutil.StartPython.
 func python(t *testing.T, script string, args ...string) (*exec.Cmd, *bufio.Scanner) {
 	t.Helper()
-	cmd := exec.CommandContext(testutil.Ctx(t), testutil.Python(t), append([]string{"-c", pyFrames + script}, args...)...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() && stderr.Len() > 0 {
-			t.Logf("python stderr:\n%s", stderr.String())
-		}
-	})
-	return cmd, bufio.NewScanner(out)
+	return testutil.StartPython(t, pyFrames+script, args...)
 }
 
 // TestInteropPyzmqPushToActorPull: a pyzmq PUSH connects to a PULL socket

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -26,31 +25,11 @@ type peerProcess struct {
 	lines *bufio.Scanner
 }
 
-// startPeer runs script with a python3 that has pyzmq (installed if
-// missing). The process is killed at the end of the test if it still runs,
-// and its stderr is logged if the test failed.
+// startPeer runs script with testutil.StartPython.
 func startPeer(t *testing.T, script string, args ...string) *peerProcess {
 	t.Helper()
-	cmd := exec.CommandContext(testutil.Ctx(t), testutil.Python(t), append([]string{"-c", script}, args...)...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-		if t.Failed() && stderr.Len() > 0 {
-			t.Logf("python stderr:\n%s", stderr.String())
-		}
-	})
-	return &peerProcess{t: t, cmd: cmd, lines: bufio.NewScanner(out)}
+	cmd, lines := testutil.StartPython(t, script, args...)
+	return &peerProcess{t: t, cmd: cmd, lines: lines}
 }
 
 // expect reads the peer's next stdout line and fails unless it is want.

@@ -7,9 +7,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -83,27 +80,6 @@ func Expect[T any](t testing.TB, inbox *actors.Inbox, d time.Duration) T {
 			return zero
 		}
 	}
-}
-
-// Python returns the python3 that has pyzmq, installing python3-zmq with
-// apt-get when it is missing (as `make deps` does).
-func Python(t testing.TB) string {
-	t.Helper()
-	py := os.Getenv("PYTHON")
-	if py == "" {
-		py = "/usr/bin/python3"
-	}
-	if err := exec.Command(py, "-c", "import zmq").Run(); err == nil {
-		return py
-	}
-	install := exec.Command("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-zmq")
-	if out, err := install.CombinedOutput(); err != nil {
-		t.Fatalf("pyzmq is missing and apt-get install python3-zmq failed: %v\n%s", err, out)
-	}
-	if out, err := exec.Command(py, "-c", "import zmq").CombinedOutput(); err != nil {
-		t.Fatalf("%s cannot import zmq after installing python3-zmq: %v\n%s", py, err, strings.TrimSpace(string(out)))
-	}
-	return py
 }
 
 // Poll calls ok every few milliseconds until it returns true, and reports
