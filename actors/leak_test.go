@@ -96,5 +96,5 @@ func TestNoLeaks(t *testing.T) {
 	if after != before {
 		t.Fatalf("fd leak: %d open before, %d after", before, after)
 	}
-	goleak.VerifyNone(t, protoactorGoroutines()...)
+	goleak.VerifyNone(t, testutil.LeakOptions()...)
 }

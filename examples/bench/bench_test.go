@@ -11,17 +11,15 @@ import (
 	"strings"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/zmqactor/zmqactor/internal/testutil"
 )
 
 // TestMain fails the package if a run leaves a goroutine behind: every
-// socket, socket actor, actor system and C thread must be gone. The
-// protoactor dead-letter throttle ends by itself (see actors/main_test.go).
+// socket, socket actor, actor system and C thread must be gone (but for
+// protoactor's dead-letter throttle, which ends by itself: see
+// testutil.LeakOptions).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		goleak.IgnoreTopFunction("github.com/asynkron/protoactor-go/actor.NewDeadLetter.NewThrottle.func4.1"))
+	testutil.VerifyNoLeaks(m)
 }
 
 // tableRow is a line of a printed table, split into its cells.
