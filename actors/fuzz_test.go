@@ -1,9 +1,11 @@
 package actors_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -162,7 +164,7 @@ func serverRequestRounds(f testing.TB) func(t *testing.T, n uint8, a, b, c []byt
 		}
 		if request {
 			got := testutil.Expect[*messages.Received](t, peerIn, testutil.Wait).GetFrames()
-			if !equalFrames(got, frames) {
+			if !slices.EqualFunc(got, frames, bytes.Equal) {
 				t.Fatalf("echo %q, sent %q", got, frames)
 			}
 		} else if e := testutil.Expect[*messages.Error](t, owner, testutil.Wait); e.GetCode() != messages.ErrorCode_ERROR_CODE_INVALID_MESSAGE {
@@ -172,16 +174,4 @@ func serverRequestRounds(f testing.TB) func(t *testing.T, n uint8, a, b, c []byt
 			t.Fatalf("sentinel came back as %q", got)
 		}
 	}
-}
-
-func equalFrames(a, b [][]byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if string(a[i]) != string(b[i]) {
-			return false
-		}
-	}
-	return true
 }

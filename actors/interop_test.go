@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os/exec"
+	"slices"
 	"testing"
 
 	"github.com/zmqactor/zmqactor/actors"
@@ -83,7 +84,7 @@ ctx.term()
 	for i := 0; i < interopMessages; {
 		switch m := testutil.Next(t, inbox, testutil.Wait).(type) {
 		case *messages.Received:
-			if want := interopFrames(i); !framesEqual(m.Frames, want) {
+			if want := interopFrames(i); !slices.EqualFunc(m.Frames, want, bytes.Equal) {
 				t.Fatalf("message %d: got %s, want %s", i, describe(m.Frames), describe(want))
 			}
 			i++
@@ -138,18 +139,6 @@ ctx.term()
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("python: %v", err)
 	}
-}
-
-func framesEqual(a, b [][]byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !bytes.Equal(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // describe shows frames by length, for messages too long to print.
