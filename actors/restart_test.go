@@ -16,22 +16,6 @@ import (
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
-// errBoom is the failure a test middleware injects into a socket actor.
-var errBoom = errors.New("boom")
-
-type boom struct{}
-
-// failOnBoom is a receiver middleware that makes the actor fail, as
-// protoactor expects (a panic inside Receive), when it receives boom.
-func failOnBoom(next actor.ReceiverFunc) actor.ReceiverFunc {
-	return func(ctx actor.ReceiverContext, env *actor.MessageEnvelope) {
-		if _, ok := env.Message.(boom); ok {
-			panic(errBoom)
-		}
-		next(ctx, env)
-	}
-}
-
 // TestRestartRebuildsSocket fails a bound PULL socket actor and checks that
 // protoactor's restart brings it back on the same resolved endpoint with the
 // options and binds it had, and that traffic goes on.
@@ -41,7 +25,7 @@ func TestRestartRebuildsSocket(t *testing.T) {
 	defer inbox.Close()
 	ctx := testutil.Ctx(t)
 	pull, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
-		actors.WithOwner(inbox.PID()), actors.WithProps(actor.WithReceiverMiddleware(failOnBoom)))
+		actors.WithOwner(inbox.PID()), actors.WithProps(actor.WithReceiverMiddleware(testutil.FailOnBoom)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +39,7 @@ func TestRestartRebuildsSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	for round := 1; round <= 3; round++ {
-		system.Root.Send(pull.PID(), boom{})
+		system.Root.Send(pull.PID(), testutil.Boom{})
 		// A command sent while the actor restarts is carried out after it.
 		during := fmt.Sprintf("inproc://restart-during-%d", round)
 		if got, err := pull.Bind(ctx, during); err != nil || got != during {
@@ -129,16 +113,12 @@ func TestInjectFault(t *testing.T) {
 	}
 }
 
-// explodeOnSend is a receiver middleware that makes the socket actor fail
-// on a Send whose first frame is "explode", as a bug would.
-func explodeOnSend(next actor.ReceiverFunc) actor.ReceiverFunc {
-	return func(ctx actor.ReceiverContext, env *actor.MessageEnvelope) {
-		if s, ok := env.Message.(*messages.Send); ok && string(s.GetFrames()[0]) == "explode" {
-			panic(errors.New("exploded on a send"))
-		}
-		next(ctx, env)
-	}
-}
+// explodeOnSend makes the socket actor fail on a Send whose first frame is
+// "explode", as a bug would.
+var explodeOnSend = testutil.FailOn(func(msg any) bool {
+	s, ok := msg.(*messages.Send)
+	return ok && string(s.GetFrames()[0]) == "explode"
+}, errors.New("exploded on a send"))
 
 // TestFailedCommandIsAnswered: the command a socket actor fails on is not
 // carried out, and not lost without a word either: its sender gets an
