@@ -40,6 +40,23 @@ func newOwner(t *testing.T) *owner {
 	return o
 }
 
+// testContext returns a context that is terminated when the test ends,
+// after everything registered later with t.Cleanup is closed; a failed
+// Term fails the test.
+func testContext(t *testing.T) *ZMQContext {
+	t.Helper()
+	ctx, err := NewZMQContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := ctx.Term(); err != nil {
+			t.Errorf("term: %v", err)
+		}
+	})
+	return ctx
+}
+
 func (o *owner) hooks() Hooks {
 	return Hooks{
 		Signal: func(sig *Signal) {

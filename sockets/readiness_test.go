@@ -44,20 +44,12 @@ type rig struct {
 	fails chan error
 }
 
+// newRig returns a rig whose context is terminated when the test ends:
+// cleanups run last first, so the owners, registered later, close their
+// sockets before.
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Cleanups run last first: the owners, registered later, close their
-	// sockets before the context is terminated.
-	t.Cleanup(func() {
-		if err := ctx.Term(); err != nil {
-			t.Errorf("term: %v", err)
-		}
-	})
-	return &rig{t: t, ctx: ctx, fails: make(chan error, 1)}
+	return &rig{t: t, ctx: testContext(t), fails: make(chan error, 1)}
 }
 
 func (r *rig) fail(err error) {
@@ -101,6 +93,15 @@ func (r *rig) owner(name string) *gatedOwner {
 	}()
 	r.t.Cleanup(g.close)
 	return g
+}
+
+// receiver returns the owner of a PULL, not started and with no socket
+// yet, that checks with q the n numbered originals it is to receive.
+func (r *rig) receiver(n int) (*gatedOwner, *wakeup.Sequence) {
+	q := wakeup.NewSequence("pull", n, 0)
+	pull := r.owner("pull")
+	pull.deliver = func(frames [][]byte) { q.See(frames) }
+	return pull, q
 }
 
 func (g *gatedOwner) start() {
@@ -232,9 +233,7 @@ func TestReadinessPureReceiver(t *testing.T) {
 	for _, tr := range readinessTransports("pure-receiver") {
 		t.Run(tr.name, func(t *testing.T) {
 			r := newRig(t)
-			q := wakeup.NewSequence("pull", readinessMessages, 0)
-			pull := r.owner("pull")
-			pull.deliver = func(frames [][]byte) { q.See(frames) }
+			pull, q := r.receiver(readinessMessages)
 			pull.start()
 			pull.open(Spec{Type: Pull, Options: tr.options, Binds: []string{tr.endpoint}})
 			push := r.owner("push")
@@ -355,9 +354,7 @@ func TestReadinessBeforeOwner(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := newRig(t)
-			q := wakeup.NewSequence("pull", n, 0)
-			pull := r.owner("pull")
-			pull.deliver = func(frames [][]byte) { q.See(frames) }
+			pull, q := r.receiver(n)
 			c.run(t, r, pull)
 			pull.start()
 			r.wait(q)
@@ -402,9 +399,7 @@ func TestReadinessAttachAtRuntime(t *testing.T) {
 	}{{"bind", true}, {"connect", false}} {
 		t.Run(c.name, func(t *testing.T) {
 			r := newRig(t)
-			q := wakeup.NewSequence("pull", n, 0)
-			pull := r.owner("pull")
-			pull.deliver = func(frames [][]byte) { q.See(frames) }
+			pull, q := r.receiver(n)
 			pull.start()
 			pull.open(Spec{Type: Pull})
 			push := r.owner("push")
