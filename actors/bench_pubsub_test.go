@@ -143,11 +143,8 @@ func benchFanOutActors(b *testing.B, n int) {
 	system, z := testutil.NewSystem(b)
 	ctx := testutil.Ctx(b)
 	pub, ep := benchPublisher(b)
-	sub, err := z.Spawn(ctx, sockets.Spec{Name: "sub", Type: sockets.Sub, Connects: []string{ep},
+	sub := testutil.Spawn(b, z, sockets.Spec{Name: "sub", Type: sockets.Sub, Connects: []string{ep},
 		Options: []sockets.Option{sockets.ReceiveHWM(0)}})
-	if err != nil {
-		b.Fatal(err)
-	}
 	target := int64(b.N)
 	var all sync.WaitGroup
 	all.Add(n)

@@ -62,14 +62,8 @@ func pushPullPair(b *testing.B, batched bool, opts ...actors.RuntimeOption) (pus
 	if batched {
 		pullOpts = append(pullOpts, actors.WithBatchDelivery())
 	}
-	pull, err := z.Spawn(ctx, sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}, Options: noHWM}, pullOpts...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	push, err = z.Spawn(ctx, sockets.Spec{Name: "push", Type: sockets.Push, Connects: []string{pull.Endpoint()}, Options: noHWM})
-	if err != nil {
-		b.Fatal(err)
-	}
+	pull := testutil.Spawn(b, z, sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}, Options: noHWM}, pullOpts...)
+	push = testutil.Spawn(b, z, sockets.Spec{Name: "push", Type: sockets.Push, Connects: []string{pull.Endpoint()}, Options: noHWM})
 	return push, func() {
 		select {
 		case <-done:

@@ -65,12 +65,8 @@ func python(t *testing.T, script string, args ...string) (*exec.Cmd, *bufio.Scan
 // message.
 func TestInteropPyzmqPushToActorPull(t *testing.T) {
 	system, z := testutil.NewSystem(t)
-	inbox := actors.NewInbox(system, 256)
-	defer inbox.Close()
-	pull, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}}, actors.WithOwner(inbox.PID()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	inbox := testutil.NewInbox(t, system, 256)
+	pull := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}}, actors.WithOwner(inbox.PID()))
 	cmd, _ := python(t, `
 import sys, zmq
 ctx = zmq.Context()
@@ -124,10 +120,7 @@ ctx.term()
 		t.Fatal("python printed no endpoint")
 	}
 	ctx := testutil.Ctx(t)
-	push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: []string{lines.Text()}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: []string{lines.Text()}})
 	for i := range interopMessages {
 		if _, err := push.SendWait(ctx, interopFrames(i)...); err != nil {
 			t.Fatalf("send %d: %v", i, err)

@@ -21,23 +21,16 @@ import (
 // options and binds it had, and that traffic goes on.
 func TestRestartRebuildsSocket(t *testing.T) {
 	system, z := testutil.NewSystem(t)
-	inbox := actors.NewInbox(system, 64)
-	defer inbox.Close()
+	inbox := testutil.NewInbox(t, system, 64)
 	ctx := testutil.Ctx(t)
-	pull, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
+	pull := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
 		actors.WithOwner(inbox.PID()), actors.WithProps(actor.WithReceiverMiddleware(testutil.FailOnBoom)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	first := testutil.Expect[*messages.Started](t, inbox, testutil.Wait)
 	extra, err := pull.Bind(ctx, "inproc://restart-extra")
 	if err != nil {
 		t.Fatal(err)
 	}
-	push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: []string{pull.Endpoint()}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: []string{pull.Endpoint()}})
 	for round := 1; round <= 3; round++ {
 		system.Root.Send(pull.PID(), testutil.Boom{})
 		// A command sent while the actor restarts is carried out after it.
@@ -88,14 +81,9 @@ func TestRestartRebuildsSocket(t *testing.T) {
 // InjectFault and reports the reason when it is back; one without refuses.
 func TestInjectFault(t *testing.T) {
 	system, z := testutil.NewSystem(t)
-	inbox := actors.NewInbox(system, 64)
-	defer inbox.Close()
-	ctx := testutil.Ctx(t)
-	pull, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"inproc://fault"}},
+	inbox := testutil.NewInbox(t, system, 64)
+	pull := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Pull, Binds: []string{"inproc://fault"}},
 		actors.WithOwner(inbox.PID()), actors.WithFaultInjection())
-	if err != nil {
-		t.Fatal(err)
-	}
 	testutil.Expect[*messages.Started](t, inbox, testutil.Wait)
 	system.Root.Send(pull.PID(), &messages.InjectFault{Reason: "chaos monkey"})
 	st := testutil.Expect[*messages.Started](t, inbox, testutil.Wait)
@@ -103,10 +91,7 @@ func TestInjectFault(t *testing.T) {
 		t.Fatalf("after the fault: %v", st)
 	}
 
-	plain, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plain := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push})
 	res, err := system.Root.RequestFuture(plain.PID(), &messages.InjectFault{Reason: "no"}, testutil.Wait).Result()
 	if e, ok := res.(*messages.Error); err != nil || !ok || e.Code != messages.ErrorCode_ERROR_CODE_UNSUPPORTED_OPERATION {
 		t.Fatalf("InjectFault without the option: %v, %v", res, err)
@@ -126,22 +111,14 @@ var explodeOnSend = testutil.FailOn(func(msg any) bool {
 // with the attempt and reason, then Started, and the socket works again.
 func TestFailedCommandIsAnswered(t *testing.T) {
 	system, z := testutil.NewSystem(t)
-	inbox := actors.NewInbox(system, 64)
-	defer inbox.Close()
+	inbox := testutil.NewInbox(t, system, 64)
 	ctx := testutil.Ctx(t)
-	pull, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"inproc://failed-command"}}, actors.WithOwner(inbox.PID()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner := actors.NewInbox(system, 64)
-	defer owner.Close()
-	push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: []string{"inproc://failed-command"}},
+	pull := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Pull, Binds: []string{"inproc://failed-command"}}, actors.WithOwner(inbox.PID()))
+	owner := testutil.NewInbox(t, system, 64)
+	push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: []string{"inproc://failed-command"}},
 		actors.WithOwner(owner.PID()), actors.WithProps(actor.WithReceiverMiddleware(explodeOnSend)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	testutil.Expect[*messages.Started](t, owner, testutil.Wait)
-	_, err = push.SendWait(ctx, []byte("explode"))
+	_, err := push.SendWait(ctx, []byte("explode"))
 	if !errors.Is(err, sockets.ErrSocket) || !strings.Contains(err.Error(), "not carried out") {
 		t.Fatalf("SendWait on the failing send: %v", err)
 	}

@@ -100,15 +100,9 @@ func TestNoLostWakeupPureReceiver(t *testing.T) {
 				system, z := testutil.NewSystem(t)
 				ctx := testutil.Ctx(t)
 				q := wakeup.NewSequence("pull", n, 0)
-				pull, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Options: tr.options, Binds: []string{tr.endpoint}},
+				pull := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Pull, Options: tr.options, Binds: []string{tr.endpoint}},
 					actors.WithOwner(checker(t, system, q, false)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Options: tr.options, Connects: []string{pull.Endpoint()}, SendQueueLimit: n})
-				if err != nil {
-					t.Fatal(err)
-				}
+				push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Options: tr.options, Connects: []string{pull.Endpoint()}, SendQueueLimit: n})
 				wakeup.Bursts(t, n, func(seq uint64) error { return push.Send(wakeup.Numbered(wakeup.Original, seq)) })
 				wakeup.Wait(t, testutil.Wait, nil, q)
 				if st, err := pull.Stats(ctx); err != nil || st.GetReceived() != uint64(n) {
@@ -138,15 +132,9 @@ func TestNoLostWakeupSendAndReceive(t *testing.T) {
 				spec := sockets.Spec{Type: sockets.Dealer, Options: tr.options, SendQueueLimit: 2 * each}
 				specA, specB := spec, spec
 				specA.Name, specA.Binds = "a", []string{tr.endpoint}
-				a, err := z.Spawn(ctx, specA, actors.WithOwner(checker(t, system, qa, true)))
-				if err != nil {
-					t.Fatal(err)
-				}
+				a := testutil.Spawn(t, z, specA, actors.WithOwner(checker(t, system, qa, true)))
 				specB.Name, specB.Connects = "b", []string{a.Endpoint()}
-				b, err := z.Spawn(ctx, specB, actors.WithOwner(checker(t, system, qb, true)))
-				if err != nil {
-					t.Fatal(err)
-				}
+				b := testutil.Spawn(t, z, specB, actors.WithOwner(checker(t, system, qb, true)))
 				wakeup.Bursts(t, each, func(seq uint64) error { return a.Send(wakeup.Numbered(wakeup.Original, seq)) })
 				wakeup.Bursts(t, each, func(seq uint64) error { return b.Send(wakeup.Numbered(wakeup.Original, seq)) })
 				wakeup.Wait(t, testutil.Wait, nil, qa, qb)
@@ -178,20 +166,14 @@ func TestNoLostWakeupConnectedBeforeStart(t *testing.T) {
 		{"push connected, pull binds", func(t *testing.T, z *actors.Runtime, ep string) sockets.Spec {
 			// Nothing is bound yet: ZeroMQ keeps the messages in the pipe
 			// and attaches it, messages inside, when the PULL binds.
-			push, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Type: sockets.Push, Connects: []string{ep}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: []string{ep}})
 			sendWaitAll(t, push, n, false)
 			return sockets.Spec{Type: sockets.Pull, Binds: []string{ep}}
 		}},
 		{"push bound, pull connects", func(t *testing.T, z *actors.Runtime, ep string) sockets.Spec {
 			// No peer yet: the messages wait in the PUSH's send queue and
 			// are flushed into the pipe when the PULL connects.
-			push, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Type: sockets.Push, Binds: []string{ep}, SendQueueLimit: n})
-			if err != nil {
-				t.Fatal(err)
-			}
+			push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Binds: []string{ep}, SendQueueLimit: n})
 			sendWaitAll(t, push, n, true)
 			return sockets.Spec{Type: sockets.Pull, Connects: []string{ep}}
 		}},

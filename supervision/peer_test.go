@@ -152,12 +152,8 @@ func TestPeerKilledAndRestarted(t *testing.T) {
 			endpoint := testutil.FreeEndpoint(t)
 			peer := startPeer(t, peerPyRepServer, endpoint, "1")
 			peer.expect("ready")
-			owner := actors.NewInbox(system, 256)
-			defer owner.Close()
-			client, err := z.Spawn(ctx, sockets.Spec{Name: "client", Type: typ, Connects: []string{endpoint}}, actors.WithOwner(owner.PID()))
-			if err != nil {
-				t.Fatal(err)
-			}
+			owner := testutil.NewInbox(t, system, 256)
+			client := testutil.Spawn(t, z, sockets.Spec{Name: "client", Type: typ, Connects: []string{endpoint}}, actors.WithOwner(owner.PID()))
 			request := func(body string, opts ...actors.RequestOption) (*messages.Reply, error) {
 				return client.Request(ctx, [][]byte{[]byte(body)}, opts...)
 			}
@@ -240,13 +236,9 @@ func TestPeerKilledAndRestarted(t *testing.T) {
 				}
 				held <- ctx.Sender()
 			}))
-			owner := actors.NewInbox(system, 256)
-			defer owner.Close()
-			server, err := z.Spawn(ctx, sockets.Spec{Name: "server", Type: typ, Binds: []string{"tcp://127.0.0.1:*"}},
+			owner := testutil.NewInbox(t, system, 256)
+			server := testutil.Spawn(t, z, sockets.Spec{Name: "server", Type: typ, Binds: []string{"tcp://127.0.0.1:*"}},
 				actors.WithHandler(handler, actors.ServeOptions{Timeout: testutil.Wait}), actors.WithOwner(owner.PID()))
-			if err != nil {
-				t.Fatal(err)
-			}
 			const n = 20
 			peer := startPeer(t, peerPyReqClient, server.Endpoint(), "1", fmt.Sprint(n), "hold")
 			for i := range n {

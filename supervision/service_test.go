@@ -86,8 +86,7 @@ func shop(t *testing.T, id string) (supervision.Service, string) {
 func TestServiceTree(t *testing.T) {
 	system, z := testutil.NewSystem(t)
 	ctx := testutil.Ctx(t)
-	owner := actors.NewInbox(system, 256)
-	defer owner.Close()
+	owner := testutil.NewInbox(t, system, 256)
 	service, frontend := shop(t, "shop")
 	tree, err := supervision.Start(ctx, z, service, owner.PID())
 	if err != nil {
@@ -102,10 +101,7 @@ func TestServiceTree(t *testing.T) {
 	if tree.Handler("shop/broker/forwarder") == nil || tree.Handler("shop/workers/handler-1") == nil {
 		t.Fatal("handlers not found by path")
 	}
-	client, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Req, Connects: []string{frontend}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Req, Connects: []string{frontend}})
 	ask := func(what string) map[string]bool {
 		t.Helper()
 		seen := map[string]bool{}

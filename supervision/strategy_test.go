@@ -66,8 +66,7 @@ func TestBackoffDelay(t *testing.T) {
 func supervise(t *testing.T, strategy actor.SupervisorStrategy, names ...string) (*actor.RootContext, *actors.Inbox, map[string]*actor.PID) {
 	t.Helper()
 	system, z := testutil.NewSystem(t)
-	inbox := actors.NewInbox(system, 64)
-	t.Cleanup(inbox.Close)
+	inbox := testutil.NewInbox(t, system, 64)
 	children := make(chan map[string]*actor.PID, 1)
 	parent := actor.PropsFromFunc(func(ctx actor.Context) {
 		if _, ok := ctx.Message().(*actor.Started); !ok {
@@ -204,10 +203,7 @@ func TestManyRestarts(t *testing.T) {
 		t.Fatalf("%d supervisor events, want %d", len(events), restarts)
 	}
 	z, _ := actors.FromSystem(root.ActorSystem())
-	push, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Type: sockets.Push, Connects: []string{endpoint}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: []string{endpoint}})
 	if err := push.Send([]byte("after")); err != nil {
 		t.Fatal(err)
 	}

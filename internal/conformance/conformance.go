@@ -161,8 +161,7 @@ type rig struct {
 
 func newRig(t *testing.T, z *actors.Runtime) *rig {
 	t.Helper()
-	in := actors.NewInbox(z.System(), 256)
-	t.Cleanup(in.Close)
+	in := testutil.NewInbox(t, z.System(), 256)
 	return &rig{
 		t:       t,
 		z:       z,

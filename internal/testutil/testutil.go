@@ -13,6 +13,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/zmqactor/zmqactor/actors"
+	"github.com/zmqactor/zmqactor/sockets"
 )
 
 // Wait is the default deadline for one expected event.
@@ -41,6 +42,27 @@ func NewSystem(t testing.TB, opts ...actors.RuntimeOption) (*actor.ActorSystem, 
 		system.Shutdown()
 	})
 	return system, z
+}
+
+// NewInbox returns an inbox of system that holds size messages, closed
+// when the test ends.
+func NewInbox(t testing.TB, system *actor.ActorSystem, size int) *actors.Inbox {
+	inbox := actors.NewInbox(system, size)
+	t.Cleanup(inbox.Close)
+	return inbox
+}
+
+// Spawn spawns a socket actor of spec on z, within Wait, and fails the test
+// if it cannot.
+func Spawn(t testing.TB, z *actors.Runtime, spec sockets.Spec, opts ...actors.SpawnOption) *actors.Socket {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), Wait)
+	defer cancel()
+	s, err := z.Spawn(ctx, spec, opts...)
+	if err != nil {
+		t.Fatalf("spawn %v: %v", spec.Type, err)
+	}
+	return s
 }
 
 // Ctx returns a context that ends after Wait or with the test.
