@@ -83,6 +83,23 @@ func (o *owner) do(f func()) {
 	}
 }
 
+// expectMessages receives want, in order and byte for byte, within 20 s
+// in all.
+func (o *owner) expectMessages(want [][][]byte) {
+	o.t.Helper()
+	timeout := time.After(20 * time.Second)
+	for i, w := range want {
+		select {
+		case got := <-o.received:
+			if err := sameMessage(got, w); err != nil {
+				o.t.Fatalf("message %d: %v", i, err)
+			}
+		case <-timeout:
+			o.t.Fatalf("got %d of %d messages", i, len(want))
+		}
+	}
+}
+
 func (o *owner) open(ctx *ZMQContext, spec Spec) {
 	o.t.Helper()
 	var err error

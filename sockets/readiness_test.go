@@ -299,6 +299,17 @@ func TestReadinessSendAndReceive(t *testing.T) {
 // gives no signal.
 func TestReadinessBeforeOwner(t *testing.T) {
 	const n = 800 // under the high-water marks: ZeroMQ takes every message
+	// connectsAfterBind is the case of a peer that connects once the PULL
+	// has bound ep.
+	connectsAfterBind := func(ep string) func(t *testing.T, r *rig, pull *gatedOwner) {
+		return func(t *testing.T, r *rig, pull *gatedOwner) {
+			pull.open(Spec{Type: Pull, Binds: []string{ep}})
+			push := r.owner("push")
+			push.start()
+			push.open(Spec{Type: Push, Connects: pull.bound()})
+			sendAll(t, push, n, false)
+		}
+	}
 	cases := []struct {
 		name string
 		// run opens the peer, a PUSH that sends n, and the PULL, whose
@@ -336,20 +347,8 @@ func TestReadinessBeforeOwner(t *testing.T) {
 				t.Fatal("the push did not flush its send queue once the pull connected")
 			}
 		}},
-		{"inproc peer connects after bind", func(t *testing.T, r *rig, pull *gatedOwner) {
-			pull.open(Spec{Type: Pull, Binds: []string{"inproc://before-owner-3"}})
-			push := r.owner("push")
-			push.start()
-			push.open(Spec{Type: Push, Connects: pull.bound()})
-			sendAll(t, push, n, false)
-		}},
-		{"tcp peer connects after bind", func(t *testing.T, r *rig, pull *gatedOwner) {
-			pull.open(Spec{Type: Pull, Binds: []string{"tcp://127.0.0.1:*"}})
-			push := r.owner("push")
-			push.start()
-			push.open(Spec{Type: Push, Connects: pull.bound()})
-			sendAll(t, push, n, false)
-		}},
+		{"inproc peer connects after bind", connectsAfterBind("inproc://before-owner-3")},
+		{"tcp peer connects after bind", connectsAfterBind("tcp://127.0.0.1:*")},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
