@@ -1,6 +1,13 @@
-// Package testutil holds helpers shared by the tests of zmqactor: a quiet
-// actor system with its ZeroMQ context, and waits with deadlines on inbox
-// messages instead of sleeps.
+// Package testutil holds helpers shared by the tests of zmqactor, so that
+// each exists once: a quiet actor system with its ZeroMQ context, socket
+// actors and inboxes that end with the test, and waits with deadlines on
+// inbox messages instead of sleeps (testutil.go); open file descriptors
+// (fds.go); free tcp ports (ports.go); the pyzmq interpreter and runner
+// (python.go); the goleak exceptions and TestMain (leaks.go); failure
+// injection into an actor (fail.go); a plain zmq4 peer (raw.go).
+// Subpackage wakeup has what the no-lost-wake-up tests of sockets and
+// actors share; it imports neither, so package sockets' own tests can use
+// it, which they cannot do with testutil.
 package testutil
 
 import (
