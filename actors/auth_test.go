@@ -35,9 +35,7 @@ func newAuthFixture(t *testing.T, opts ...actors.AuthOption) *authFixture {
 		t.Fatalf("StartAuthenticator: %v", err)
 	}
 	f := &authFixture{t: t, system: system, z: z, auth: auth,
-		watch: actors.NewInbox(system, 64), inbox: actors.NewInbox(system, 64)}
-	t.Cleanup(f.watch.Close)
-	t.Cleanup(f.inbox.Close)
+		watch: testutil.NewInbox(t, system, 64), inbox: testutil.NewInbox(t, system, 64)}
 	if err := auth.Watch(testutil.Ctx(t), f.watch.PID()); err != nil {
 		t.Fatalf("Watch: %v", err)
 	}
@@ -57,12 +55,8 @@ func keyPair(t *testing.T) (public, secret sockets.Key) {
 // server spawns a PULL bound on tcp with the given security options.
 func (f *authFixture) server(opts ...sockets.Option) *actors.Socket {
 	f.t.Helper()
-	s, err := f.z.Spawn(testutil.Ctx(f.t), sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}, Options: opts},
+	return testutil.Spawn(f.t, f.z, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}, Options: opts},
 		actors.WithOwner(f.inbox.PID()))
-	if err != nil {
-		f.t.Fatalf("spawn server: %v", err)
-	}
-	return s
 }
 
 // client spawns a PUSH connected to ep that reconnects quickly, and sends
@@ -70,10 +64,7 @@ func (f *authFixture) server(opts ...sockets.Option) *actors.Socket {
 func (f *authFixture) client(ep, body string, opts ...sockets.Option) *actors.Socket {
 	f.t.Helper()
 	opts = append(opts, sockets.ReconnectInterval(10*time.Millisecond))
-	s, err := f.z.Spawn(testutil.Ctx(f.t), sockets.Spec{Type: sockets.Push, Connects: []string{ep}, Options: opts})
-	if err != nil {
-		f.t.Fatalf("spawn client: %v", err)
-	}
+	s := testutil.Spawn(f.t, f.z, sockets.Spec{Type: sockets.Push, Connects: []string{ep}, Options: opts})
 	if err := s.Send([]byte(body)); err != nil {
 		f.t.Fatal(err)
 	}
@@ -323,12 +314,8 @@ func TestAuthenticatorRestart(t *testing.T) {
 func TestZAPBadInput(t *testing.T) {
 	f := newAuthFixture(t)
 	ctx := testutil.Ctx(t)
-	replies := actors.NewInbox(f.system, 16)
-	defer replies.Close()
-	zap, err := f.z.Spawn(ctx, sockets.Spec{Type: sockets.Dealer, Connects: []string{actors.ZAPEndpoint}}, actors.WithOwner(replies.PID()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	replies := testutil.NewInbox(t, f.system, 16)
+	zap := testutil.Spawn(t, f.z, sockets.Spec{Type: sockets.Dealer, Connects: []string{actors.ZAPEndpoint}}, actors.WithOwner(replies.PID()))
 	key, _ := keyPair(t)
 	if _, err := f.auth.AllowCurveKeys(ctx, key); err != nil {
 		t.Fatal(err)
@@ -438,14 +425,10 @@ ctx.term()  # waits for the message: exiting without it resets the connection
 func TestAuthenticatorStopStart(t *testing.T) {
 	system, z := testutil.NewSystem(t)
 	ctx := testutil.Ctx(t)
-	inbox := actors.NewInbox(system, 16)
-	defer inbox.Close()
+	inbox := testutil.NewInbox(t, system, 16)
 	serverP, serverS := keyPair(t)
-	srv, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"},
+	srv := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"},
 		Options: []sockets.Option{sockets.CurveServer(serverS)}}, actors.WithOwner(inbox.PID()))
-	if err != nil {
-		t.Fatal(err)
-	}
 	clientP, clientS := keyPair(t)
 	cycle := func(i int) {
 		auth, err := z.StartAuthenticator(ctx)
@@ -455,11 +438,8 @@ func TestAuthenticatorStopStart(t *testing.T) {
 		if _, err := auth.AllowCurveKeys(ctx, clientP); err != nil {
 			t.Fatal(err)
 		}
-		cli, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: []string{srv.Endpoint()},
+		cli := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: []string{srv.Endpoint()},
 			Options: []sockets.Option{sockets.CurveClient(serverP, clientP, clientS)}})
-		if err != nil {
-			t.Fatal(err)
-		}
 		if err := cli.Send([]byte("cycle")); err != nil {
 			t.Fatal(err)
 		}
@@ -475,12 +455,12 @@ func TestAuthenticatorStopStart(t *testing.T) {
 		}
 	}
 	cycle(0)
-	before := openFDs(t)
+	before := testutil.OpenFDs(t)
 	for i := 1; i <= 20; i++ {
 		cycle(i)
 	}
-	if !testutil.Poll(func() bool { return openFDs(t) <= before }) {
-		t.Errorf("open file descriptors: %d before 20 cycles, %d after", before, openFDs(t))
+	if !testutil.Poll(func() bool { return testutil.OpenFDs(t) <= before }) {
+		t.Errorf("open file descriptors: %d before 20 cycles, %d after", before, testutil.OpenFDs(t))
 	}
 }
 
@@ -491,8 +471,7 @@ func TestAuthenticatorStopStart(t *testing.T) {
 func TestCurveWrongServerKey(t *testing.T) {
 	f := newAuthFixture(t)
 	ctx := testutil.Ctx(t)
-	events := actors.NewInbox(f.system, 64)
-	defer events.Close()
+	events := testutil.NewInbox(t, f.system, 64)
 	srv := f.server(sockets.CurveServer(f.serverK))
 	if err := srv.Monitor(ctx, events.PID(), messages.SocketEventKind_SOCKET_EVENT_KIND_HANDSHAKE_FAILED_PROTOCOL); err != nil {
 		t.Fatal(err)
@@ -509,10 +488,7 @@ func TestCurveWrongServerKey(t *testing.T) {
 	}
 	client := func(serverKey sockets.Key, p, s sockets.Key) *actors.Socket {
 		t.Helper()
-		c, err := f.z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Options: []sockets.Option{sockets.CurveClient(serverKey, p, s)}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := testutil.Spawn(t, f.z, sockets.Spec{Type: sockets.Push, Options: []sockets.Option{sockets.CurveClient(serverKey, p, s)}})
 		if err := c.Monitor(ctx, events.PID(), failures...); err != nil {
 			t.Fatal(err)
 		}
@@ -563,10 +539,7 @@ func TestCurveWrongServerKey(t *testing.T) {
 // protoactor's Watch as its result.
 func TestFutureIsNoWatcher(t *testing.T) {
 	f := newAuthFixture(t)
-	sub, err := f.z.Spawn(testutil.Ctx(t), sockets.Spec{Type: sockets.Sub, Connects: []string{"tcp://127.0.0.1:9"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sub := testutil.Spawn(t, f.z, sockets.Spec{Type: sockets.Sub, Connects: []string{"tcp://127.0.0.1:9"}})
 	for _, c := range []struct {
 		to  *actor.PID
 		cmd any

@@ -45,19 +45,14 @@ func (f *fixture) with(t *testing.T) *fixture {
 }
 
 func (f *fixture) inbox() *actors.Inbox {
-	in := actors.NewInbox(f.system, 64)
-	f.t.Cleanup(in.Close)
-	return in
+	return testutil.NewInbox(f.t, f.system, 64)
 }
 
 // spawn starts a socket owned by a new inbox and consumes its Started.
 func (f *fixture) spawn(spec sockets.Spec) (*actors.Socket, *actors.Inbox) {
 	f.t.Helper()
 	in := f.inbox()
-	sock, err := f.z.Spawn(f.ctx, spec, actors.WithOwner(in.PID()))
-	if err != nil {
-		f.t.Fatalf("spawn %v: %v", spec.Type, err)
-	}
+	sock := testutil.Spawn(f.t, f.z, spec, actors.WithOwner(in.PID()))
 	if st := testutil.Expect[*messages.Started](f.t, in, testutil.Wait); st.GetRestarts() != 0 {
 		f.t.Fatalf("started with %d restarts", st.GetRestarts())
 	}

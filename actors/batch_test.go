@@ -18,20 +18,13 @@ import (
 func TestBatches(t *testing.T) {
 	system, z := testutil.NewSystem(t)
 	ctx := testutil.Ctx(t)
-	inbox := actors.NewInbox(system, 1024)
-	defer inbox.Close()
-	pull, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
+	inbox := testutil.NewInbox(t, system, 1024)
+	pull := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
 		actors.WithOwner(inbox.PID()), actors.WithBatchDelivery())
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Room for every message: a refused send would be an Error event, not
 	// a lost message, but this test counts messages.
-	push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: []string{pull.Endpoint()}, SendQueueLimit: 5000},
+	push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: []string{pull.Endpoint()}, SendQueueLimit: 5000},
 		actors.WithOwner(inbox.PID()))
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Refused whole: nothing of this batch is sent.
 	res, err := system.Root.RequestFuture(push.PID(), &messages.SendBatch{Messages: []*messages.Frames{
 		{Frames: [][]byte{[]byte("never")}}, {}}}, testutil.Wait).Result()
@@ -86,17 +79,9 @@ func TestBatches(t *testing.T) {
 func TestSubscribeBatched(t *testing.T) {
 	system, z := testutil.NewSystem(t)
 	ctx := testutil.Ctx(t)
-	pub, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pub, Binds: []string{"tcp://127.0.0.1:*"}, Options: []sockets.Option{sockets.SendHWM(0)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Sub, Connects: []string{pub.Endpoint()}, Options: []sockets.Option{sockets.ReceiveHWM(0)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	batched, single := actors.NewInbox(system, 4096), actors.NewInbox(system, 4096)
-	defer batched.Close()
-	defer single.Close()
+	pub := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Pub, Binds: []string{"tcp://127.0.0.1:*"}, Options: []sockets.Option{sockets.SendHWM(0)}})
+	sub := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Sub, Connects: []string{pub.Endpoint()}, Options: []sockets.Option{sockets.ReceiveHWM(0)}})
+	batched, single := testutil.NewInbox(t, system, 4096), testutil.NewInbox(t, system, 4096)
 	if err := sub.SubscribeBatched(ctx, batched.PID(), "t"); err != nil {
 		t.Fatal(err)
 	}

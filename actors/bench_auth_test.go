@@ -63,13 +63,9 @@ func BenchmarkHandshake(b *testing.B) {
 			if _, err := auth.SetPasswords(ctx, map[string]string{"bench": "secret"}); err != nil {
 				b.Fatal(err)
 			}
-			inbox := actors.NewInbox(system, 16)
-			defer inbox.Close()
-			srv, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}, Options: c.server},
+			inbox := testutil.NewInbox(b, system, 16)
+			srv := testutil.Spawn(b, z, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}, Options: c.server},
 				actors.WithOwner(inbox.PID()))
-			if err != nil {
-				b.Fatal(err)
-			}
 			zctx, err := zmq4.NewContext()
 			if err != nil {
 				b.Fatal(err)

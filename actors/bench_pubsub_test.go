@@ -34,14 +34,7 @@ const fanOutSize = 64
 // benchPublisher is a raw PUB bound to a tcp port, without high-water mark.
 func benchPublisher(b *testing.B) (*zmq4.Socket, string) {
 	b.Helper()
-	pub, err := zmq4.NewSocket(zmq4.PUB)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		_ = pub.SetLinger(0)
-		_ = pub.Close()
-	})
+	pub := testutil.RawSocket(b, zmq4.PUB)
 	if err := pub.SetSndhwm(0); err != nil {
 		b.Fatal(err)
 	}
@@ -88,14 +81,7 @@ func warmUp(b *testing.B, pub *zmq4.Socket, joined <-chan struct{}) {
 
 func benchFanOutRaw(b *testing.B) {
 	pub, ep := benchPublisher(b)
-	sub, err := zmq4.NewSocket(zmq4.SUB)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() {
-		_ = sub.SetLinger(0)
-		_ = sub.Close()
-	}()
+	sub := testutil.RawSocket(b, zmq4.SUB)
 	for _, err := range []error{sub.SetRcvhwm(0), sub.SetSubscribe(""), sub.SetRcvtimeo(time.Millisecond), sub.Connect(ep)} {
 		if err != nil {
 			b.Fatal(err)
@@ -143,11 +129,8 @@ func benchFanOutActors(b *testing.B, n int) {
 	system, z := testutil.NewSystem(b)
 	ctx := testutil.Ctx(b)
 	pub, ep := benchPublisher(b)
-	sub, err := z.Spawn(ctx, sockets.Spec{Name: "sub", Type: sockets.Sub, Connects: []string{ep},
+	sub := testutil.Spawn(b, z, sockets.Spec{Name: "sub", Type: sockets.Sub, Connects: []string{ep},
 		Options: []sockets.Option{sockets.ReceiveHWM(0)}})
-	if err != nil {
-		b.Fatal(err)
-	}
 	target := int64(b.N)
 	var all sync.WaitGroup
 	all.Add(n)

@@ -34,28 +34,47 @@ func BenchmarkPushPull(b *testing.B) {
 
 const pushPullSize = 64
 
-func benchPushPull(b *testing.B, opts ...actors.RuntimeOption) {
+// pushPullPair spawns a PULL socket actor over tcp loopback and a PUSH
+// connected to it, both with no high-water marks. The PULL's owner counts
+// what arrives: Received messages or, if batched (WithBatchDelivery), the
+// messages of each ReceivedBatch. wait returns once b.N have arrived.
+func pushPullPair(b *testing.B, batched bool, opts ...actors.RuntimeOption) (push *actors.Socket, wait func()) {
 	system, z := testutil.NewSystem(b, opts...)
 	ctx := testutil.Ctx(b)
 	target := int64(b.N)
 	var count atomic.Int64
 	done := make(chan struct{})
 	owner := system.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
-		if _, ok := c.Message().(*messages.Received); ok && count.Add(1) == target {
+		n := 0
+		switch m := c.Message().(type) {
+		case *messages.Received:
+			n = 1
+		case *messages.ReceivedBatch:
+			n = len(m.GetMessages())
+		}
+		if n > 0 && count.Add(int64(n)) == target {
 			close(done)
 		}
 	}))
 	b.Cleanup(func() { system.Root.Stop(owner) })
 	noHWM := []sockets.Option{sockets.SendHWM(0), sockets.ReceiveHWM(0)}
-	pull, err := z.Spawn(ctx, sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}, Options: noHWM},
-		actors.WithOwner(owner))
-	if err != nil {
-		b.Fatal(err)
+	pullOpts := []actors.SpawnOption{actors.WithOwner(owner)}
+	if batched {
+		pullOpts = append(pullOpts, actors.WithBatchDelivery())
 	}
-	push, err := z.Spawn(ctx, sockets.Spec{Name: "push", Type: sockets.Push, Connects: []string{pull.Endpoint()}, Options: noHWM})
-	if err != nil {
-		b.Fatal(err)
+	pull := testutil.Spawn(b, z, sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}, Options: noHWM}, pullOpts...)
+	push = testutil.Spawn(b, z, sockets.Spec{Name: "push", Type: sockets.Push, Connects: []string{pull.Endpoint()}, Options: noHWM})
+	return push, func() {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			b.Fatalf("%d of %d messages arrived", count.Load(), b.N)
+		}
 	}
+}
+
+func benchPushPull(b *testing.B, opts ...actors.RuntimeOption) {
+	push, wait := pushPullPair(b, false, opts...)
 	msg := make([]byte, pushPullSize)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -64,11 +83,7 @@ func benchPushPull(b *testing.B, opts ...actors.RuntimeOption) {
 			b.Fatal(err)
 		}
 	}
-	select {
-	case <-done:
-	case <-ctx.Done():
-		b.Fatalf("%d of %d messages arrived", count.Load(), b.N)
-	}
+	wait()
 	b.StopTimer()
 }
 
@@ -77,27 +92,7 @@ func benchPushPull(b *testing.B, opts ...actors.RuntimeOption) {
 // messages per SendBatch, and the PULL's owner, spawned
 // WithBatchDelivery, gets one ReceivedBatch per turn.
 func benchPushPullBatched(b *testing.B) {
-	system, z := testutil.NewSystem(b)
-	ctx := testutil.Ctx(b)
-	target := int64(b.N)
-	var count atomic.Int64
-	done := make(chan struct{})
-	owner := system.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
-		if m, ok := c.Message().(*messages.ReceivedBatch); ok && count.Add(int64(len(m.GetMessages()))) == target {
-			close(done)
-		}
-	}))
-	b.Cleanup(func() { system.Root.Stop(owner) })
-	noHWM := []sockets.Option{sockets.SendHWM(0), sockets.ReceiveHWM(0)}
-	pull, err := z.Spawn(ctx, sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}, Options: noHWM},
-		actors.WithOwner(owner), actors.WithBatchDelivery())
-	if err != nil {
-		b.Fatal(err)
-	}
-	push, err := z.Spawn(ctx, sockets.Spec{Name: "push", Type: sockets.Push, Connects: []string{pull.Endpoint()}, Options: noHWM})
-	if err != nil {
-		b.Fatal(err)
-	}
+	push, wait := pushPullPair(b, true)
 	msg := [][]byte{make([]byte, pushPullSize)}
 	batch := make([][][]byte, 256)
 	for i := range batch {
@@ -110,10 +105,6 @@ func benchPushPullBatched(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	select {
-	case <-done:
-	case <-ctx.Done():
-		b.Fatalf("%d of %d messages arrived", count.Load(), b.N)
-	}
+	wait()
 	b.StopTimer()
 }

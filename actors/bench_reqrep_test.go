@@ -264,22 +264,14 @@ func benchEchoServer(b *testing.B, system *actor.ActorSystem, z *actors.Runtime,
 	b.Helper()
 	h := system.Root.Spawn(handler)
 	b.Cleanup(func() { system.Root.Stop(h) })
-	srv, err := z.Spawn(testutil.Ctx(b), sockets.Spec{Type: typ, Binds: []string{"tcp://127.0.0.1:*"}},
+	return testutil.Spawn(b, z, sockets.Spec{Type: typ, Binds: []string{"tcp://127.0.0.1:*"}},
 		actors.WithHandler(h, actors.ServeOptions{}))
-	if err != nil {
-		b.Fatalf("spawn %v server: %v", typ, err)
-	}
-	return srv
 }
 
 // benchClient spawns a client socket actor of typ connected to ep.
 func benchClient(b *testing.B, z *actors.Runtime, typ sockets.Type, ep string) *actors.Socket {
 	b.Helper()
-	cli, err := z.Spawn(testutil.Ctx(b), sockets.Spec{Type: typ, Connects: []string{ep}})
-	if err != nil {
-		b.Fatalf("spawn %v client: %v", typ, err)
-	}
-	return cli
+	return testutil.Spawn(b, z, sockets.Spec{Type: typ, Connects: []string{ep}})
 }
 
 // wakeups returns how many readiness signals socket actors handled, each a

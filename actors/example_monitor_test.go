@@ -1,10 +1,8 @@
 package actors_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/messages"
@@ -15,14 +13,8 @@ import (
 // bind, then a client's connection, accepted and past the ZMTP handshake.
 // Monitor events come from tcp and ipc endpoints, not inproc.
 func ExampleSocket_Monitor() {
-	z, stop, err := newExampleSystem()
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	z, ctx, done := newExample()
+	defer done()
 
 	watcher := actors.NewInbox(z.System(), 64)
 	defer watcher.Close()

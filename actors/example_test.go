@@ -15,17 +15,23 @@ import (
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
-// newExampleSystem returns an actor system that logs nothing, with its
-// ZeroMQ context, and the function that shuts both down.
-func newExampleSystem() (*actors.Runtime, func(), error) {
+// newExample returns the ZeroMQ context of an actor system that logs
+// nothing, a context that bounds the example's calls, and the function that
+// ends all three. Only a broken libzmq makes it fail, which it reports by
+// panicking: no example is about that.
+func newExample() (*actors.Runtime, context.Context, func()) {
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}))
 	z, err := actors.NewRuntime(system)
 	if err != nil {
-		return nil, nil, err
+		panic(err)
 	}
-	return z, func() { shutdown(z) }, nil
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	return z, ctx, func() {
+		cancel()
+		shutdown(z)
+	}
 }
 
 // shutdown stops every socket actor of z, terms it, and stops its system.
@@ -99,14 +105,8 @@ func ExampleContext_Spawn() {
 
 // Bind returns the endpoint resolved: the port ZeroMQ chose for "*".
 func ExampleSocket_Bind() {
-	z, shutdown, err := newExampleSystem()
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer shutdown()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	z, ctx, done := newExample()
+	defer done()
 
 	inbox := actors.NewInbox(z.System(), 16)
 	defer inbox.Close()
@@ -132,14 +132,8 @@ func ExampleSocket_Bind() {
 // SendWait reports what went wrong as an error that matches the sentinels
 // of package sockets.
 func ExampleSocket_SendWait() {
-	z, shutdown, err := newExampleSystem()
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer shutdown()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	z, ctx, done := newExample()
+	defer done()
 
 	inbox := actors.NewInbox(z.System(), 16)
 	defer inbox.Close()
@@ -180,14 +174,8 @@ func ExampleSocket_SendWait() {
 }
 
 func ExampleSocket_Request() {
-	z, shutdown, err := newExampleSystem()
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer shutdown()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	z, ctx, done := newExample()
+	defer done()
 
 	// A handler actor answers each request; the ROUTER server socket actor
 	// sends the answer back to the peer that asked.

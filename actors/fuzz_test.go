@@ -1,9 +1,11 @@
 package actors_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -65,18 +67,9 @@ func typedSubscriberRounds(f testing.TB) func(t *testing.T, n uint8, topic, name
 	system, z := testutil.NewSystem(f)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	f.Cleanup(cancel)
-	pubIn, subIn, typed := actors.NewInbox(system, 64), actors.NewInbox(system, 64), actors.NewInbox(system, 64)
-	f.Cleanup(pubIn.Close)
-	f.Cleanup(subIn.Close)
-	f.Cleanup(typed.Close)
-	pub, err := z.Spawn(ctx, sockets.Spec{Name: "pub", Type: sockets.XPub, Binds: []string{"inproc://fuzz-typed"}}, actors.WithOwner(pubIn.PID()))
-	if err != nil {
-		f.Fatal(err)
-	}
-	sub, err := z.Spawn(ctx, sockets.Spec{Name: "sub", Type: sockets.Sub, Connects: pub.Bound()}, actors.WithOwner(subIn.PID()))
-	if err != nil {
-		f.Fatal(err)
-	}
+	pubIn, subIn, typed := testutil.NewInbox(f, system, 64), testutil.NewInbox(f, system, 64), testutil.NewInbox(f, system, 64)
+	pub := testutil.Spawn(f, z, sockets.Spec{Name: "pub", Type: sockets.XPub, Binds: []string{"inproc://fuzz-typed"}}, actors.WithOwner(pubIn.PID()))
+	sub := testutil.Spawn(f, z, sockets.Spec{Name: "sub", Type: sockets.Sub, Connects: pub.Bound()}, actors.WithOwner(subIn.PID()))
 	if err := sub.SubscribeTyped(ctx, typed.PID(), ""); err != nil {
 		f.Fatal(err)
 	}
@@ -125,21 +118,11 @@ func FuzzServerRequest(f *testing.F) {
 
 func serverRequestRounds(f testing.TB) func(t *testing.T, n uint8, a, b, c []byte) {
 	system, z := testutil.NewSystem(f)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	f.Cleanup(cancel)
-	owner, peerIn := actors.NewInbox(system, 64), actors.NewInbox(system, 64)
-	f.Cleanup(owner.Close)
-	f.Cleanup(peerIn.Close)
+	owner, peerIn := testutil.NewInbox(f, system, 64), testutil.NewInbox(f, system, 64)
 	handler := system.Root.Spawn(actor.PropsFromFunc(echo))
-	srv, err := z.Spawn(ctx, sockets.Spec{Name: "server", Type: sockets.Router, Binds: []string{"inproc://fuzz-server"}},
+	srv := testutil.Spawn(f, z, sockets.Spec{Name: "server", Type: sockets.Router, Binds: []string{"inproc://fuzz-server"}},
 		actors.WithOwner(owner.PID()), actors.WithHandler(handler, actors.ServeOptions{}))
-	if err != nil {
-		f.Fatal(err)
-	}
-	peer, err := z.Spawn(ctx, sockets.Spec{Name: "peer", Type: sockets.Dealer, Connects: srv.Bound()}, actors.WithOwner(peerIn.PID()))
-	if err != nil {
-		f.Fatal(err)
-	}
+	peer := testutil.Spawn(f, z, sockets.Spec{Name: "peer", Type: sockets.Dealer, Connects: srv.Bound()}, actors.WithOwner(peerIn.PID()))
 	testutil.Expect[*messages.Started](f, owner, testutil.Wait)
 	testutil.Expect[*messages.Started](f, peerIn, testutil.Wait)
 
@@ -162,7 +145,7 @@ func serverRequestRounds(f testing.TB) func(t *testing.T, n uint8, a, b, c []byt
 		}
 		if request {
 			got := testutil.Expect[*messages.Received](t, peerIn, testutil.Wait).GetFrames()
-			if !equalFrames(got, frames) {
+			if !slices.EqualFunc(got, frames, bytes.Equal) {
 				t.Fatalf("echo %q, sent %q", got, frames)
 			}
 		} else if e := testutil.Expect[*messages.Error](t, owner, testutil.Wait); e.GetCode() != messages.ErrorCode_ERROR_CODE_INVALID_MESSAGE {
@@ -172,16 +155,4 @@ func serverRequestRounds(f testing.TB) func(t *testing.T, n uint8, a, b, c []byt
 			t.Fatalf("sentinel came back as %q", got)
 		}
 	}
-}
-
-func equalFrames(a, b [][]byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if string(a[i]) != string(b[i]) {
-			return false
-		}
-	}
-	return true
 }

@@ -5,7 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os/exec"
-	"strings"
+	"slices"
 	"testing"
 
 	"github.com/zmqactor/zmqactor/actors"
@@ -54,29 +54,10 @@ def frames(i):
     return f
 `
 
-// python runs script with a python3 that has pyzmq, and returns its stdout
-// lines as they come. The process is killed at the end of the test if it is
-// still running, and its stderr is logged if the test failed.
+// python runs pyFrames and script with testutil.StartPython.
 func python(t *testing.T, script string, args ...string) (*exec.Cmd, *bufio.Scanner) {
 	t.Helper()
-	cmd := exec.CommandContext(testutil.Ctx(t), testutil.Python(t), append([]string{"-c", pyFrames + script}, args...)...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() && stderr.Len() > 0 {
-			t.Logf("python stderr:\n%s", stderr.String())
-		}
-	})
-	return cmd, bufio.NewScanner(out)
+	return testutil.StartPython(t, pyFrames+script, args...)
 }
 
 // TestInteropPyzmqPushToActorPull: a pyzmq PUSH connects to a PULL socket
@@ -84,12 +65,8 @@ func python(t *testing.T, script string, args ...string) (*exec.Cmd, *bufio.Scan
 // message.
 func TestInteropPyzmqPushToActorPull(t *testing.T) {
 	system, z := testutil.NewSystem(t)
-	inbox := actors.NewInbox(system, 256)
-	defer inbox.Close()
-	pull, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}}, actors.WithOwner(inbox.PID()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	inbox := testutil.NewInbox(t, system, 256)
+	pull := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}}, actors.WithOwner(inbox.PID()))
 	cmd, _ := python(t, `
 import sys, zmq
 ctx = zmq.Context()
@@ -103,7 +80,7 @@ ctx.term()
 	for i := 0; i < interopMessages; {
 		switch m := testutil.Next(t, inbox, testutil.Wait).(type) {
 		case *messages.Received:
-			if want := interopFrames(i); !framesEqual(m.Frames, want) {
+			if want := interopFrames(i); !slices.EqualFunc(m.Frames, want, bytes.Equal) {
 				t.Fatalf("message %d: got %s, want %s", i, describe(m.Frames), describe(want))
 			}
 			i++
@@ -143,10 +120,7 @@ ctx.term()
 		t.Fatal("python printed no endpoint")
 	}
 	ctx := testutil.Ctx(t)
-	push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: []string{lines.Text()}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: []string{lines.Text()}})
 	for i := range interopMessages {
 		if _, err := push.SendWait(ctx, interopFrames(i)...); err != nil {
 			t.Fatalf("send %d: %v", i, err)
@@ -158,18 +132,6 @@ ctx.term()
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("python: %v", err)
 	}
-}
-
-func framesEqual(a, b [][]byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !bytes.Equal(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // describe shows frames by length, for messages too long to print.

@@ -2,7 +2,6 @@ package actors_test
 
 import (
 	"context"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -15,16 +14,6 @@ import (
 	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
 )
-
-// openFDs counts the process's open file descriptors.
-func openFDs(t *testing.T) int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(entries) - 1 // ReadDir's own descriptor of the directory
-}
 
 // pushPullCycles spawns a bound PULL and a PUSH connected to it n times,
 // alternating tcp and inproc, sends one message across and closes both.
@@ -84,7 +73,7 @@ func TestNoLeaks(t *testing.T) {
 		}
 		inbox := actors.NewInbox(system, 16)
 		pushPullCycles(t, z, inbox, cycles)
-		during = openFDs(t)
+		during = testutil.OpenFDs(t)
 		inbox.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -97,15 +86,15 @@ func TestNoLeaks(t *testing.T) {
 		return during, shutdown
 	}
 	warm, _ := run(1)
-	before := openFDs(t)
+	before := testutil.OpenFDs(t)
 	const cycles = 1000
 	start := time.Now()
 	during, shutdown := run(cycles)
-	after := openFDs(t)
+	after := testutil.OpenFDs(t)
 	t.Logf("open fds: %d before, %d after %d cycles with the context still open (%d after the warm-up's one), %d after shutdown; cycles took %v, shutdown %v",
 		before, during, cycles, warm, after, time.Since(start)-shutdown, shutdown)
 	if after != before {
 		t.Fatalf("fd leak: %d open before, %d after", before, after)
 	}
-	goleak.VerifyNone(t, protoactorGoroutines()...)
+	goleak.VerifyNone(t, testutil.LeakOptions()...)
 }

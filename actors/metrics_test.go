@@ -155,18 +155,10 @@ func TestMetricsPushPull(t *testing.T) {
 	for _, endpoint := range []string{"inproc://metrics-pushpull", "tcp://127.0.0.1:*"} {
 		t.Run(strings.Split(endpoint, ":")[0], func(t *testing.T) {
 			system, z, reader := newMeteredSystem(t)
-			inbox := actors.NewInbox(system, 1024)
-			defer inbox.Close()
-			ctx := testutil.Ctx(t)
-			pull, err := z.Spawn(ctx, sockets.Spec{Name: "sink", Type: sockets.Pull, Binds: []string{endpoint}}, actors.WithOwner(inbox.PID()))
-			if err != nil {
-				t.Fatal(err)
-			}
+			inbox := testutil.NewInbox(t, system, 1024)
+			pull := testutil.Spawn(t, z, sockets.Spec{Name: "sink", Type: sockets.Pull, Binds: []string{endpoint}}, actors.WithOwner(inbox.PID()))
 			// No name: the socket is named after its actor.
-			push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: []string{pull.Endpoint()}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: []string{pull.Endpoint()}})
 			const n = 300
 			var size int64
 			for i := range n {
@@ -226,14 +218,10 @@ func TestMetricsPushPull(t *testing.T) {
 // adds to the same series.
 func TestMetricsQueueAndRestart(t *testing.T) {
 	system, z, reader := newMeteredSystem(t)
-	inbox := actors.NewInbox(system, 64)
-	defer inbox.Close()
+	inbox := testutil.NewInbox(t, system, 64)
 	ctx := testutil.Ctx(t)
-	push, err := z.Spawn(ctx, sockets.Spec{Name: "stalled", Type: sockets.Push, Binds: []string{"inproc://metrics-no-peer"}, SendQueueLimit: 3},
+	push := testutil.Spawn(t, z, sockets.Spec{Name: "stalled", Type: sockets.Push, Binds: []string{"inproc://metrics-no-peer"}, SendQueueLimit: 3},
 		actors.WithOwner(inbox.PID()), actors.WithFaultInjection())
-	if err != nil {
-		t.Fatal(err)
-	}
 	testutil.Expect[*messages.Started](t, inbox, testutil.Wait)
 	sendWait := func(wantQueued, wantRefused int) {
 		t.Helper()
@@ -277,10 +265,7 @@ func TestMetricsQueueAndRestart(t *testing.T) {
 	})
 
 	sendWait(3, 1)
-	twin, err := z.Spawn(ctx, sockets.Spec{Name: "stalled", Type: sockets.Push, Binds: []string{"inproc://metrics-no-peer-2"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	twin := testutil.Spawn(t, z, sockets.Spec{Name: "stalled", Type: sockets.Push, Binds: []string{"inproc://metrics-no-peer-2"}})
 	if queued, err := twin.SendWait(ctx, []byte("waiting")); err != nil || !queued {
 		t.Fatalf("twin: queued %v, %v", queued, err)
 	}
@@ -297,18 +282,11 @@ func TestMetricsQueueAndRestart(t *testing.T) {
 // of a PULL socket actor add up.
 func TestMetricsSurviveRestart(t *testing.T) {
 	system, z, reader := newMeteredSystem(t)
-	inbox := actors.NewInbox(system, 1024)
-	defer inbox.Close()
+	inbox := testutil.NewInbox(t, system, 1024)
 	ctx := testutil.Ctx(t)
-	pull, err := z.Spawn(ctx, sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
+	pull := testutil.Spawn(t, z, sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
 		actors.WithOwner(inbox.PID()), actors.WithFaultInjection())
-	if err != nil {
-		t.Fatal(err)
-	}
-	push, err := z.Spawn(ctx, sockets.Spec{Name: "push", Type: sockets.Push, Connects: []string{pull.Endpoint()}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	push := testutil.Spawn(t, z, sockets.Spec{Name: "push", Type: sockets.Push, Connects: []string{pull.Endpoint()}})
 	const n = 50
 	for range n {
 		if _, err := push.SendWait(ctx, []byte("before")); err != nil {
@@ -372,10 +350,7 @@ func TestMetricsStoppedSocket(t *testing.T) {
 	ctx := testutil.Ctx(t)
 	var socks []*actors.Socket
 	for _, name := range []string{"a", "b"} {
-		sock, err := z.Spawn(ctx, sockets.Spec{Name: name, Type: sockets.Push, Binds: []string{"inproc://metrics-stopped-" + name}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		sock := testutil.Spawn(t, z, sockets.Spec{Name: name, Type: sockets.Push, Binds: []string{"inproc://metrics-stopped-" + name}})
 		socks = append(socks, sock)
 	}
 	if got := collect(t, reader).sockets("zmqactor.socket.messages.sent"); got != "[a/PUSH b/PUSH]" {
@@ -409,10 +384,7 @@ func TestMetricsNoGoroutine(t *testing.T) {
 				_, z = testutil.NewSystem(t)
 			}
 			ctx := testutil.Ctx(t)
-			sock, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Binds: []string{"inproc://metrics-goroutines"}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			sock := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Binds: []string{"inproc://metrics-goroutines"}})
 			if _, err := sock.SendWait(ctx, []byte("x")); err != nil {
 				t.Fatal(err)
 			}
@@ -438,25 +410,18 @@ func TestAuthRefusalMetric(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	decisions := actors.NewInbox(system, 16)
-	defer decisions.Close()
+	decisions := testutil.NewInbox(t, system, 16)
 	if err := auth.Watch(ctx, decisions.PID()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := auth.SetPasswords(ctx, map[string]string{"admin": "secret"}); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"},
+	srv := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"},
 		Options: []sockets.Option{sockets.PlainServer()}}, actors.WithOwner(decisions.PID()))
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, password := range []string{"wrong", "secret", "also wrong"} {
-		cli, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: []string{srv.Endpoint()},
+		cli := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: []string{srv.Endpoint()},
 			Options: []sockets.Option{sockets.PlainClient("admin", password)}})
-		if err != nil {
-			t.Fatal(err)
-		}
 		d := testutil.Expect[*messages.AuthDecision](t, decisions, testutil.Wait)
 		if d.GetAllowed() != (password == "secret") {
 			t.Fatalf("password %q: decision %v", password, d)

@@ -3,7 +3,6 @@ package actors_test
 import (
 	"context"
 	"errors"
-	"net"
 	"slices"
 	"testing"
 	"time"
@@ -85,17 +84,11 @@ func TestMonitorOrder(t *testing.T) {
 	ctx := testutil.Ctx(t)
 	// One watcher per socket: the order between two sockets' events is not
 	// defined.
-	serverWatcher := actors.NewInbox(system, 4096)
-	defer serverWatcher.Close()
-	watcher := actors.NewInbox(system, 4096)
-	defer watcher.Close()
-	owner := actors.NewInbox(system, 64)
-	defer owner.Close()
+	serverWatcher := testutil.NewInbox(t, system, 4096)
+	watcher := testutil.NewInbox(t, system, 4096)
+	owner := testutil.NewInbox(t, system, 64)
 
-	server, err := z.Spawn(ctx, sockets.Spec{Name: "server", Type: sockets.Router}, actors.WithOwner(owner.PID()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	server := testutil.Spawn(t, z, sockets.Spec{Name: "server", Type: sockets.Router}, actors.WithOwner(owner.PID()))
 	if err := server.Monitor(ctx, serverWatcher.PID(), evListening, evAccepted, evHandshake); err != nil {
 		t.Fatal(err)
 	}
@@ -107,11 +100,8 @@ func TestMonitorOrder(t *testing.T) {
 		t.Fatalf("server: %v", got)
 	}
 
-	client, err := z.Spawn(ctx, sockets.Spec{Name: "client", Type: sockets.Dealer,
+	client := testutil.Spawn(t, z, sockets.Spec{Name: "client", Type: sockets.Dealer,
 		Options: []sockets.Option{sockets.ReconnectInterval(10 * time.Millisecond), sockets.Linger(0)}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := client.Monitor(ctx, watcher.PID()); err != nil { // every kind
 		t.Fatal(err)
 	}
@@ -160,22 +150,14 @@ func TestMonitorOrder(t *testing.T) {
 func TestMonitorValues(t *testing.T) {
 	system, z := testutil.NewSystem(t)
 	ctx := testutil.Ctx(t)
-	watcher := actors.NewInbox(system, 4096)
-	defer watcher.Close()
-	owner := actors.NewInbox(system, 64)
-	defer owner.Close()
-	server, err := z.Spawn(ctx, sockets.Spec{Name: "server", Type: sockets.Router, Binds: []string{"tcp://127.0.0.1:*"}}, actors.WithOwner(owner.PID()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	watcher := testutil.NewInbox(t, system, 4096)
+	owner := testutil.NewInbox(t, system, 64)
+	server := testutil.Spawn(t, z, sockets.Spec{Name: "server", Type: sockets.Router, Binds: []string{"tcp://127.0.0.1:*"}}, actors.WithOwner(owner.PID()))
 	if err := server.Monitor(ctx, watcher.PID(), evAccepted); err != nil {
 		t.Fatal(err)
 	}
-	client, err := z.Spawn(ctx, sockets.Spec{Name: "client", Type: sockets.Dealer,
+	client := testutil.Spawn(t, z, sockets.Spec{Name: "client", Type: sockets.Dealer,
 		Options: []sockets.Option{sockets.ReconnectInterval(50 * time.Millisecond), sockets.Linger(0)}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := client.Monitor(ctx, watcher.PID(), evConnected, evRetried); err != nil {
 		t.Fatal(err)
 	}
@@ -208,13 +190,9 @@ func TestMonitorValues(t *testing.T) {
 func TestMonitorSurvivesRestart(t *testing.T) {
 	system, z := testutil.NewSystem(t)
 	ctx := testutil.Ctx(t)
-	owner := actors.NewInbox(system, 256)
-	defer owner.Close()
-	pull, err := z.Spawn(ctx, sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
+	owner := testutil.NewInbox(t, system, 256)
+	pull := testutil.Spawn(t, z, sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
 		actors.WithOwner(owner.PID()), actors.WithFaultInjection())
-	if err != nil {
-		t.Fatal(err)
-	}
 	testutil.Expect[*messages.Started](t, owner, testutil.Wait)
 	ep := pull.Endpoint()
 	// No sender: the owner is the watcher. The fault comes after it, in
@@ -273,25 +251,14 @@ func TestMonitorWatcherStops(t *testing.T) {
 	ctx := testutil.Ctx(t)
 	// A client that connects to a port where no one listens retries every
 	// 10 ms or so: a steady stream of CONNECT_RETRIED.
-	client, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Dealer, Options: []sockets.Option{sockets.ReconnectInterval(10 * time.Millisecond), sockets.Linger(0)}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Dealer, Options: []sockets.Option{sockets.ReconnectInterval(10 * time.Millisecond), sockets.Linger(0)}})
 	// A port that was free a moment ago. (Not one of a socket closed just
 	// before: libzmq closes its listener in the I/O thread a little later,
 	// and a DEALER that reaches a PUSH listener meets an incompatible peer,
 	// which libzmq 4.3 takes for a protocol error: DISCONNECTED, and no
 	// reconnect ever.)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nobody := "tcp://" + l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	other := actors.NewInbox(system, 4096)
-	defer other.Close()
+	nobody := testutil.FreeEndpoint(t)
+	other := testutil.NewInbox(t, system, 4096)
 	gone, goneC, err := chanActor(system, "monitor-watcher")
 	if err != nil {
 		t.Fatal(err)
@@ -354,13 +321,9 @@ func TestMonitorWatcherStops(t *testing.T) {
 func TestMonitorBadKinds(t *testing.T) {
 	system, z := testutil.NewSystem(t)
 	ctx := testutil.Ctx(t)
-	inbox := actors.NewInbox(system, 16)
-	defer inbox.Close()
-	push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = push.Monitor(ctx, inbox.PID(), evListening, messages.SocketEventKind_SOCKET_EVENT_KIND_UNSPECIFIED)
+	inbox := testutil.NewInbox(t, system, 16)
+	push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push})
+	err := push.Monitor(ctx, inbox.PID(), evListening, messages.SocketEventKind_SOCKET_EVENT_KIND_UNSPECIFIED)
 	if !errors.Is(err, actors.ErrBadOption) {
 		t.Fatalf("Monitor(UNSPECIFIED) = %v, want ErrBadOption", err)
 	}
@@ -417,10 +380,7 @@ func TestMonitorNoLeaks(t *testing.T) {
 		}
 		ctx := testutil.Ctx(t)
 		watcher := actors.NewInbox(system, 1<<16)
-		server, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Router, Binds: []string{"tcp://127.0.0.1:*"}}, actors.WithOwner(watcher.PID()))
-		if err != nil {
-			t.Fatal(err)
-		}
+		server := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Router, Binds: []string{"tcp://127.0.0.1:*"}}, actors.WithOwner(watcher.PID()))
 		kinds := sockets.EventKinds()
 		for i := range cycles {
 			if err := server.Monitor(ctx, watcher.PID(), kinds[:1+i%len(kinds)]...); err != nil {
@@ -456,14 +416,14 @@ func TestMonitorNoLeaks(t *testing.T) {
 		system.Shutdown()
 	}
 	run(1) // what the process opens once and keeps, such as the netpoller
-	before := openFDs(t)
+	before := testutil.OpenFDs(t)
 	const cycles = 600
 	start := time.Now()
 	run(cycles)
-	after := openFDs(t)
+	after := testutil.OpenFDs(t)
 	t.Logf("open fds: %d before, %d after %d monitor cycles (%v)", before, after, cycles, time.Since(start))
 	if after != before {
 		t.Fatalf("fd leak: %d open before, %d after", before, after)
 	}
-	goleak.VerifyNone(t, protoactorGoroutines()...)
+	goleak.VerifyNone(t, testutil.LeakOptions()...)
 }

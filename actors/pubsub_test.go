@@ -259,10 +259,7 @@ func TestPubSubBadCommands(t *testing.T) {
 
 	// A SUB without owner serves subscribers; an option subscription,
 	// which would deliver to the owner, is refused.
-	lone, err := f.z.Spawn(f.ctx, sockets.Spec{Type: sockets.Sub})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lone := testutil.Spawn(t, f.z, sockets.Spec{Type: sockets.Sub})
 	mustIs(t, lone.SetOption(f.ctx, sockets.Subscribe(nil)), sockets.ErrUnsupported)
 	if err := lone.Subscribe(f.ctx, subIn.PID(), "x"); err != nil {
 		t.Fatal(err)
@@ -368,11 +365,8 @@ func TestRestartRestoresSubscriptions(t *testing.T) {
 	pub, pubIn := f.spawn(sockets.Spec{Name: "pub", Type: sockets.XPub, Binds: []string{"inproc://restore-" + f.system.ProcessRegistry.NextId()},
 		Options: []sockets.Option{sockets.XPubVerbose(true)}})
 	subIn := f.inbox()
-	sub, err := f.z.Spawn(f.ctx, sockets.Spec{Name: "sub", Type: sockets.Sub, Connects: pub.Bound(),
+	sub := testutil.Spawn(t, f.z, sockets.Spec{Name: "sub", Type: sockets.Sub, Connects: pub.Bound(),
 		Options: []sockets.Option{sockets.Subscribe([]byte("o"))}}, actors.WithOwner(subIn.PID()), actors.WithFaultInjection())
-	if err != nil {
-		t.Fatal(err)
-	}
 	testutil.Expect[*messages.Started](t, subIn, testutil.Wait)
 	x, y, all := f.inbox(), f.inbox(), f.inbox()
 	for _, s := range []struct {

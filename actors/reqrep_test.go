@@ -30,22 +30,14 @@ func echo(ctx actor.Context) {
 // server spawns a ROUTER server bound to a tcp port with handler.
 func (f *fixture) server(typ sockets.Type, handler *actor.PID, opts actors.ServeOptions, spawn ...actors.SpawnOption) *actors.Socket {
 	f.t.Helper()
-	sock, err := f.z.Spawn(f.ctx, sockets.Spec{Type: typ, Binds: []string{"tcp://127.0.0.1:*"}},
+	return testutil.Spawn(f.t, f.z, sockets.Spec{Type: typ, Binds: []string{"tcp://127.0.0.1:*"}},
 		append(spawn, actors.WithHandler(handler, opts))...)
-	if err != nil {
-		f.t.Fatalf("spawn %v server: %v", typ, err)
-	}
-	return sock
 }
 
 // client spawns a DEALER or REQ client connected to endpoint.
 func (f *fixture) client(typ sockets.Type, endpoint string, opts ...actors.SpawnOption) *actors.Socket {
 	f.t.Helper()
-	sock, err := f.z.Spawn(f.ctx, sockets.Spec{Type: typ, Connects: []string{endpoint}}, opts...)
-	if err != nil {
-		f.t.Fatalf("spawn %v client: %v", typ, err)
-	}
-	return sock
+	return testutil.Spawn(f.t, f.z, sockets.Spec{Type: typ, Connects: []string{endpoint}}, opts...)
 }
 
 func (f *fixture) rrStats(s *actors.Socket) *messages.RequestStats {
@@ -159,11 +151,8 @@ func TestConcurrentRequests(t *testing.T) {
 	srv := f.server(sockets.Router, pool, actors.ServeOptions{})
 	// 10,000 requests at once: above ZeroMQ's default high-water mark of
 	// 1,000, and the send queue's as many, the client would refuse them.
-	cli, err := f.z.Spawn(f.ctx, sockets.Spec{Type: sockets.Dealer, Connects: []string{srv.Endpoint()},
+	cli := testutil.Spawn(t, f.z, sockets.Spec{Type: sockets.Dealer, Connects: []string{srv.Endpoint()},
 		Options: []sockets.Option{sockets.SendHWM(askers * each)}}, actors.WithRequestTimeout(testutil.Wait))
-	if err != nil {
-		t.Fatal(err)
-	}
 	done := make(chan error, askers*2)
 	for i := range askers {
 		f.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {

@@ -16,46 +16,23 @@ import (
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
-// errBoom is the failure a test middleware injects into a socket actor.
-var errBoom = errors.New("boom")
-
-type boom struct{}
-
-// failOnBoom is a receiver middleware that makes the actor fail, as
-// protoactor expects (a panic inside Receive), when it receives boom.
-func failOnBoom(next actor.ReceiverFunc) actor.ReceiverFunc {
-	return func(ctx actor.ReceiverContext, env *actor.MessageEnvelope) {
-		if _, ok := env.Message.(boom); ok {
-			panic(errBoom)
-		}
-		next(ctx, env)
-	}
-}
-
 // TestRestartRebuildsSocket fails a bound PULL socket actor and checks that
 // protoactor's restart brings it back on the same resolved endpoint with the
 // options and binds it had, and that traffic goes on.
 func TestRestartRebuildsSocket(t *testing.T) {
 	system, z := testutil.NewSystem(t)
-	inbox := actors.NewInbox(system, 64)
-	defer inbox.Close()
+	inbox := testutil.NewInbox(t, system, 64)
 	ctx := testutil.Ctx(t)
-	pull, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
-		actors.WithOwner(inbox.PID()), actors.WithProps(actor.WithReceiverMiddleware(failOnBoom)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pull := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
+		actors.WithOwner(inbox.PID()), actors.WithProps(actor.WithReceiverMiddleware(testutil.FailOnBoom)))
 	first := testutil.Expect[*messages.Started](t, inbox, testutil.Wait)
 	extra, err := pull.Bind(ctx, "inproc://restart-extra")
 	if err != nil {
 		t.Fatal(err)
 	}
-	push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: []string{pull.Endpoint()}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: []string{pull.Endpoint()}})
 	for round := 1; round <= 3; round++ {
-		system.Root.Send(pull.PID(), boom{})
+		system.Root.Send(pull.PID(), testutil.Boom{})
 		// A command sent while the actor restarts is carried out after it.
 		during := fmt.Sprintf("inproc://restart-during-%d", round)
 		if got, err := pull.Bind(ctx, during); err != nil || got != during {
@@ -104,14 +81,9 @@ func TestRestartRebuildsSocket(t *testing.T) {
 // InjectFault and reports the reason when it is back; one without refuses.
 func TestInjectFault(t *testing.T) {
 	system, z := testutil.NewSystem(t)
-	inbox := actors.NewInbox(system, 64)
-	defer inbox.Close()
-	ctx := testutil.Ctx(t)
-	pull, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"inproc://fault"}},
+	inbox := testutil.NewInbox(t, system, 64)
+	pull := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Pull, Binds: []string{"inproc://fault"}},
 		actors.WithOwner(inbox.PID()), actors.WithFaultInjection())
-	if err != nil {
-		t.Fatal(err)
-	}
 	testutil.Expect[*messages.Started](t, inbox, testutil.Wait)
 	system.Root.Send(pull.PID(), &messages.InjectFault{Reason: "chaos monkey"})
 	st := testutil.Expect[*messages.Started](t, inbox, testutil.Wait)
@@ -119,26 +91,19 @@ func TestInjectFault(t *testing.T) {
 		t.Fatalf("after the fault: %v", st)
 	}
 
-	plain, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plain := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push})
 	res, err := system.Root.RequestFuture(plain.PID(), &messages.InjectFault{Reason: "no"}, testutil.Wait).Result()
 	if e, ok := res.(*messages.Error); err != nil || !ok || e.Code != messages.ErrorCode_ERROR_CODE_UNSUPPORTED_OPERATION {
 		t.Fatalf("InjectFault without the option: %v, %v", res, err)
 	}
 }
 
-// explodeOnSend is a receiver middleware that makes the socket actor fail
-// on a Send whose first frame is "explode", as a bug would.
-func explodeOnSend(next actor.ReceiverFunc) actor.ReceiverFunc {
-	return func(ctx actor.ReceiverContext, env *actor.MessageEnvelope) {
-		if s, ok := env.Message.(*messages.Send); ok && string(s.GetFrames()[0]) == "explode" {
-			panic(errors.New("exploded on a send"))
-		}
-		next(ctx, env)
-	}
-}
+// explodeOnSend makes the socket actor fail on a Send whose first frame is
+// "explode", as a bug would.
+var explodeOnSend = testutil.FailOn(func(msg any) bool {
+	s, ok := msg.(*messages.Send)
+	return ok && string(s.GetFrames()[0]) == "explode"
+}, errors.New("exploded on a send"))
 
 // TestFailedCommandIsAnswered: the command a socket actor fails on is not
 // carried out, and not lost without a word either: its sender gets an
@@ -146,22 +111,14 @@ func explodeOnSend(next actor.ReceiverFunc) actor.ReceiverFunc {
 // with the attempt and reason, then Started, and the socket works again.
 func TestFailedCommandIsAnswered(t *testing.T) {
 	system, z := testutil.NewSystem(t)
-	inbox := actors.NewInbox(system, 64)
-	defer inbox.Close()
+	inbox := testutil.NewInbox(t, system, 64)
 	ctx := testutil.Ctx(t)
-	pull, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"inproc://failed-command"}}, actors.WithOwner(inbox.PID()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner := actors.NewInbox(system, 64)
-	defer owner.Close()
-	push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: []string{"inproc://failed-command"}},
+	pull := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Pull, Binds: []string{"inproc://failed-command"}}, actors.WithOwner(inbox.PID()))
+	owner := testutil.NewInbox(t, system, 64)
+	push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: []string{"inproc://failed-command"}},
 		actors.WithOwner(owner.PID()), actors.WithProps(actor.WithReceiverMiddleware(explodeOnSend)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	testutil.Expect[*messages.Started](t, owner, testutil.Wait)
-	_, err = push.SendWait(ctx, []byte("explode"))
+	_, err := push.SendWait(ctx, []byte("explode"))
 	if !errors.Is(err, sockets.ErrSocket) || !strings.Contains(err.Error(), "not carried out") {
 		t.Fatalf("SendWait on the failing send: %v", err)
 	}

@@ -41,8 +41,7 @@ func osThreads(t *testing.T) int {
 func TestScale(t *testing.T) {
 	const pairs, maxThreads = 500, 64
 	system, z := testutil.NewSystem(t)
-	inbox := actors.NewInbox(system, 1024)
-	defer inbox.Close()
+	inbox := testutil.NewInbox(t, system, 1024)
 	ctx := testutil.Ctx(t)
 	base := osThreads(t)
 	start := time.Now()
@@ -53,10 +52,7 @@ func TestScale(t *testing.T) {
 		if _, err := z.Spawn(ctx, spec, actors.WithOwner(inbox.PID())); err != nil {
 			t.Fatal(err)
 		}
-		push, err := z.Spawn(ctx, sockets.Spec{Name: "push-" + strconv.Itoa(i), Type: sockets.Push, Connects: []string{ep}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		push := testutil.Spawn(t, z, sockets.Spec{Name: "push-" + strconv.Itoa(i), Type: sockets.Push, Connects: []string{ep}})
 		pushes[i] = push
 	}
 	spawned := time.Since(start)

@@ -35,14 +35,7 @@ type slowSubscriber struct {
 
 func newSlowSubscriber(t *testing.T, endpoint string) *slowSubscriber {
 	t.Helper()
-	zs, err := zmq4.NewSocket(zmq4.SUB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = zs.SetLinger(0)
-		_ = zs.Close()
-	})
+	zs := testutil.RawSocket(t, zmq4.SUB)
 	for _, err := range []error{zs.SetRcvhwm(slowHWM), zs.SetSubscribe(""), zs.SetRcvtimeo(10 * time.Millisecond), zs.Connect(endpoint)} {
 		if err != nil {
 			t.Fatal(err)

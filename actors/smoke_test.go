@@ -11,18 +11,11 @@ import (
 
 func TestSmokePushPull(t *testing.T) {
 	system, z := testutil.NewSystem(t)
-	inbox := actors.NewInbox(system, 16)
-	defer inbox.Close()
+	inbox := testutil.NewInbox(t, system, 16)
 	ctx := testutil.Ctx(t)
-	pull, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}}, actors.WithOwner(inbox.PID()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pull := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}}, actors.WithOwner(inbox.PID()))
 	testutil.Expect[*messages.Started](t, inbox, testutil.Wait)
-	push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: pull.Bound()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: pull.Bound()})
 	if err := push.Send([]byte("hello"), []byte{}, []byte("world")); err != nil {
 		t.Fatal(err)
 	}

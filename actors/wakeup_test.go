@@ -1,18 +1,15 @@
 package actors_test
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math/rand/v2"
 	"runtime"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/internal/testutil"
+	"github.com/zmqactor/zmqactor/internal/testutil/wakeup"
 	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
 )
@@ -25,26 +22,13 @@ import (
 // numbered messages in bursts of random size (1..5000) with random pauses
 // (0..3 ms) between them; the socket's owner, an ordinary actor, checks
 // every message, in order, and a lost wake-up shows as no progress for
-// testutil.Wait. Each test was seen to stall with its rule taken out of
+// testutil.Wait (package internal/testutil/wakeup, shared with
+// sockets/readiness_test.go, has the senders and the checks). Each test was seen to stall with its rule taken out of
 // the sockets package (rule 3: in the variants without high-water marks).
 
-const (
-	wakeupMessages = 200_000 // per transport, split over the subtests
-	maxBurst       = 5000
-	maxPause       = 3 * time.Millisecond
-)
-
-// Message kinds: a sender's own numbered messages, and the echoes of them
-// that the peer's owner sends back.
-const (
-	msgOriginal byte = iota
-	msgEcho
-)
-
-// numbered is message seq of kind: one frame, the kind then the number.
-func numbered(kind byte, seq uint64) []byte {
-	return binary.BigEndian.AppendUint64([]byte{kind}, seq)
-}
+// wakeupMessages is how many messages cross per transport, split over the
+// subtests.
+const wakeupMessages = 200_000
 
 // wakeupTransport is a subtest's name, the endpoint to bind, and options
 // for both sockets. Every subtest has its own actor system and so its own
@@ -85,135 +69,24 @@ func forProcs(t *testing.T, f func(t *testing.T)) {
 	}
 }
 
-// sequence checks, inside an owner actor's Receive, that numbered messages
-// of each kind arrive complete and in order, and tells the waiting test of
-// progress and of the end.
-type sequence struct {
-	name     string
-	want     [2]uint64
-	next     [2]atomic.Uint64
-	progress chan struct{}
-	done     chan struct{}
-	err      error // set before done is closed
-	ended    bool  // owner actor only
-}
-
-func newSequence(name string, originals, echoes int) *sequence {
-	return &sequence{name: name, want: [2]uint64{uint64(originals), uint64(echoes)},
-		progress: make(chan struct{}, 1), done: make(chan struct{})}
-}
-
-// see checks one message and returns its kind and number.
-func (q *sequence) see(frames [][]byte) (kind byte, seq uint64, ok bool) {
-	if q.ended {
-		return 0, 0, false
-	}
-	if len(frames) != 1 || len(frames[0]) != 9 || frames[0][0] > msgEcho {
-		q.end(fmt.Errorf("%s: malformed message %q", q.name, frames))
-		return 0, 0, false
-	}
-	kind, seq = frames[0][0], binary.BigEndian.Uint64(frames[0][1:])
-	if next := q.next[kind].Load(); seq != next || next >= q.want[kind] {
-		q.end(fmt.Errorf("%s: message %d of kind %d arrived as number %d (%d expected)", q.name, next, kind, seq, q.want[kind]))
-		return 0, 0, false
-	}
-	q.next[kind].Add(1)
-	select {
-	case q.progress <- struct{}{}:
-	default:
-	}
-	if q.next[msgOriginal].Load() == q.want[msgOriginal] && q.next[msgEcho].Load() == q.want[msgEcho] {
-		q.end(nil)
-	}
-	return kind, seq, true
-}
-
-func (q *sequence) end(err error) {
-	if !q.ended {
-		q.ended = true
-		q.err = err
-		close(q.done)
-	}
-}
-
-// wait waits until q is complete, failing when it makes no progress for
-// testutil.Wait.
-func (q *sequence) wait(t *testing.T) {
-	t.Helper()
-	stall := time.NewTimer(testutil.Wait)
-	defer stall.Stop()
-	for {
-		select {
-		case <-q.done:
-			if q.err != nil {
-				t.Fatal(q.err)
-			}
-			return
-		case <-q.progress:
-			stall.Reset(testutil.Wait)
-		case <-stall.C:
-			t.Fatalf("%s stalled with %d of %d originals and %d of %d echoes received: a lost wake-up",
-				q.name, q.next[msgOriginal].Load(), q.want[msgOriginal], q.next[msgEcho].Load(), q.want[msgEcho])
-		}
-	}
-}
-
 // checker spawns the owner of a socket actor: it checks what the socket
 // receives with q and, if echoing, sends each original back through the
 // socket actor (the sender of Received), as an application actor would. An
 // Error event ends q with that error.
-func checker(t *testing.T, system *actor.ActorSystem, q *sequence, echoing bool) *actor.PID {
+func checker(t *testing.T, system *actor.ActorSystem, q *wakeup.Sequence, echoing bool) *actor.PID {
 	t.Helper()
 	pid := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
 		switch m := ctx.Message().(type) {
 		case *messages.Received:
-			if kind, seq, ok := q.see(m.GetFrames()); ok && echoing && kind == msgOriginal {
-				ctx.Send(ctx.Sender(), &messages.Send{Frames: [][]byte{numbered(msgEcho, seq)}})
+			if kind, seq, ok := q.See(m.GetFrames()); ok && echoing && kind == wakeup.Original {
+				ctx.Send(ctx.Sender(), &messages.Send{Frames: [][]byte{wakeup.Numbered(wakeup.Echo, seq)}})
 			}
 		case *messages.Error:
-			q.end(fmt.Errorf("%s: error event: %v", q.name, sockets.ErrorFromProto(m)))
+			q.End(fmt.Errorf("%s: error event: %v", q.Name(), sockets.ErrorFromProto(m)))
 		}
 	}))
 	t.Cleanup(func() { _ = system.Root.StopFuture(pid).Wait() })
 	return pid
-}
-
-// bursts sends n numbered originals with send in random bursts with random
-// pauses between them, on a goroutine that the test waits for at cleanup
-// (it stops early if the test ends first). A failing test logs the seed of
-// its bursts.
-func bursts(t *testing.T, n int, send func(frame []byte) error) {
-	seed := rand.Uint64()
-	stop, done := make(chan struct{}), make(chan error, 1)
-	t.Cleanup(func() {
-		close(stop)
-		if err := <-done; err != nil {
-			t.Errorf("send: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("burst seed %d", seed)
-		}
-	})
-	go func() {
-		r := rand.New(rand.NewPCG(seed, 0))
-		for sent := 0; sent < n; {
-			for range min(1+r.IntN(maxBurst), n-sent) {
-				if err := send(numbered(msgOriginal, uint64(sent))); err != nil {
-					done <- err
-					return
-				}
-				sent++
-			}
-			select {
-			case <-stop:
-				done <- nil
-				return
-			default:
-			}
-			time.Sleep(time.Duration(r.Int64N(int64(maxPause) + 1))) // the pause under test, not a wait
-		}
-		done <- nil
-	}()
 }
 
 // TestNoLostWakeupPureReceiver: a PULL socket actor that only receives, so
@@ -226,18 +99,12 @@ func TestNoLostWakeupPureReceiver(t *testing.T) {
 			forProcs(t, func(t *testing.T) {
 				system, z := testutil.NewSystem(t)
 				ctx := testutil.Ctx(t)
-				q := newSequence("pull", n, 0)
-				pull, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Pull, Options: tr.options, Binds: []string{tr.endpoint}},
+				q := wakeup.NewSequence("pull", n, 0)
+				pull := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Pull, Options: tr.options, Binds: []string{tr.endpoint}},
 					actors.WithOwner(checker(t, system, q, false)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Options: tr.options, Connects: []string{pull.Endpoint()}, SendQueueLimit: n})
-				if err != nil {
-					t.Fatal(err)
-				}
-				bursts(t, n, func(frame []byte) error { return push.Send(frame) })
-				q.wait(t)
+				push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Options: tr.options, Connects: []string{pull.Endpoint()}, SendQueueLimit: n})
+				wakeup.Bursts(t, n, func(seq uint64) error { return push.Send(wakeup.Numbered(wakeup.Original, seq)) })
+				wakeup.Wait(t, testutil.Wait, nil, q)
 				if st, err := pull.Stats(ctx); err != nil || st.GetReceived() != uint64(n) {
 					t.Fatalf("pull stats %v, %v", st, err)
 				}
@@ -261,23 +128,16 @@ func TestNoLostWakeupSendAndReceive(t *testing.T) {
 			forProcs(t, func(t *testing.T) {
 				system, z := testutil.NewSystem(t)
 				ctx := testutil.Ctx(t)
-				qa, qb := newSequence("a", each, each), newSequence("b", each, each)
+				qa, qb := wakeup.NewSequence("a", each, each), wakeup.NewSequence("b", each, each)
 				spec := sockets.Spec{Type: sockets.Dealer, Options: tr.options, SendQueueLimit: 2 * each}
 				specA, specB := spec, spec
 				specA.Name, specA.Binds = "a", []string{tr.endpoint}
-				a, err := z.Spawn(ctx, specA, actors.WithOwner(checker(t, system, qa, true)))
-				if err != nil {
-					t.Fatal(err)
-				}
+				a := testutil.Spawn(t, z, specA, actors.WithOwner(checker(t, system, qa, true)))
 				specB.Name, specB.Connects = "b", []string{a.Endpoint()}
-				b, err := z.Spawn(ctx, specB, actors.WithOwner(checker(t, system, qb, true)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				bursts(t, each, func(frame []byte) error { return a.Send(frame) })
-				bursts(t, each, func(frame []byte) error { return b.Send(frame) })
-				qa.wait(t)
-				qb.wait(t)
+				b := testutil.Spawn(t, z, specB, actors.WithOwner(checker(t, system, qb, true)))
+				wakeup.Bursts(t, each, func(seq uint64) error { return a.Send(wakeup.Numbered(wakeup.Original, seq)) })
+				wakeup.Bursts(t, each, func(seq uint64) error { return b.Send(wakeup.Numbered(wakeup.Original, seq)) })
+				wakeup.Wait(t, testutil.Wait, nil, qa, qb)
 				for _, s := range []*actors.Socket{a, b} {
 					st, err := s.Stats(ctx)
 					if err != nil {
@@ -306,20 +166,14 @@ func TestNoLostWakeupConnectedBeforeStart(t *testing.T) {
 		{"push connected, pull binds", func(t *testing.T, z *actors.Runtime, ep string) sockets.Spec {
 			// Nothing is bound yet: ZeroMQ keeps the messages in the pipe
 			// and attaches it, messages inside, when the PULL binds.
-			push, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Type: sockets.Push, Connects: []string{ep}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: []string{ep}})
 			sendWaitAll(t, push, n, false)
 			return sockets.Spec{Type: sockets.Pull, Binds: []string{ep}}
 		}},
 		{"push bound, pull connects", func(t *testing.T, z *actors.Runtime, ep string) sockets.Spec {
 			// No peer yet: the messages wait in the PUSH's send queue and
 			// are flushed into the pipe when the PULL connects.
-			push, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Type: sockets.Push, Binds: []string{ep}, SendQueueLimit: n})
-			if err != nil {
-				t.Fatal(err)
-			}
+			push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Binds: []string{ep}, SendQueueLimit: n})
 			sendWaitAll(t, push, n, true)
 			return sockets.Spec{Type: sockets.Pull, Connects: []string{ep}}
 		}},
@@ -328,12 +182,12 @@ func TestNoLostWakeupConnectedBeforeStart(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			forProcs(t, func(t *testing.T) {
 				system, z := testutil.NewSystem(t)
-				q := newSequence("pull", n, 0)
+				q := wakeup.NewSequence("pull", n, 0)
 				spec := c.pushFirst(t, z, "inproc://before-start")
 				if _, err := z.Spawn(testutil.Ctx(t), spec, actors.WithOwner(checker(t, system, q, false))); err != nil {
 					t.Fatal(err)
 				}
-				q.wait(t)
+				wakeup.Wait(t, testutil.Wait, nil, q)
 			})
 		})
 	}
@@ -345,7 +199,7 @@ func sendWaitAll(t *testing.T, s *actors.Socket, n int, wantQueued bool) {
 	t.Helper()
 	ctx := testutil.Ctx(t)
 	for seq := range uint64(n) {
-		if queued, err := s.SendWait(ctx, numbered(msgOriginal, seq)); err != nil || queued != wantQueued {
+		if queued, err := s.SendWait(ctx, wakeup.Numbered(wakeup.Original, seq)); err != nil || queued != wantQueued {
 			t.Fatalf("send %d: queued %v (want %v), %v", seq, queued, wantQueued, err)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,23 +53,6 @@ func TestMain(m *testing.M) {
 	}
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// freeEndpoints returns n tcp endpoints on 127.0.0.1 whose ports were free
-// a moment ago. The zguide programs take fixed endpoints, so the test
-// chooses them; all n listeners are open together so the ports differ.
-func freeEndpoints(t *testing.T, n int) []string {
-	t.Helper()
-	var eps []string
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		eps = append(eps, fmt.Sprintf("tcp://127.0.0.1:%d", l.Addr().(*net.TCPAddr).Port))
-	}
-	return eps
 }
 
 // proc is a running program whose output (stdout and stderr) is read line
@@ -233,7 +215,7 @@ func TestPipeline(t *testing.T) {
 	const tasks = 20
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	eps := freeEndpoints(t, 2)
+	eps := testutil.FreeEndpoints(t, 2)
 	vent, sink := eps[0], eps[1]
 
 	sinkProc := start(ctx, t, filepath.Join(bin, "tasksink"), "-bind", sink, "-tasks", strconv.Itoa(tasks))
@@ -335,7 +317,7 @@ for i in range(n):
 print("total", total, flush=True)
 receiver.close(); sender.close(); ctx.term()
 `
-	eps := freeEndpoints(t, 2)
+	eps := testutil.FreeEndpoints(t, 2)
 	vent, sink := eps[0], eps[1]
 	sinkProc := start(ctx, t, filepath.Join(bin, "tasksink"), "-bind", sink, "-tasks", strconv.Itoa(tasks))
 	sinkProc.waitFor("bound " + sink)
@@ -382,7 +364,7 @@ for i in range(n):
 print("total", total, flush=True)
 sink.close(); work.close(); ctx.term()
 `
-	vent := freeEndpoints(t, 1)[0]
+	vent := testutil.FreeEndpoint(t)
 	pyProc := start(ctx, t, py, "-c", script, vent, strconv.Itoa(tasks), strconv.Itoa(maxMs))
 	sink := strings.Fields(pyProc.waitFor("sink "))[1]
 	ventProc := start(ctx, t, filepath.Join(bin, "taskvent"), "-bind", vent, "-sink", sink, "-tasks", strconv.Itoa(tasks))
@@ -396,7 +378,7 @@ sink.close(); work.close(); ctx.term()
 // TestInterrupted checks that each program, interrupted while it waits,
 // shuts down cleanly and exits 0.
 func TestInterrupted(t *testing.T) {
-	eps := freeEndpoints(t, 2)
+	eps := testutil.FreeEndpoints(t, 2)
 	for _, tc := range []struct {
 		name  string
 		args  []string

@@ -61,7 +61,7 @@ func checkEnvelopes(t *testing.T, out string, n int) {
 func TestWeather(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ep := freeEndpoints(t, 1)[0]
+	ep := testutil.FreeEndpoint(t)
 	server := start(ctx, t, filepath.Join(bin, "wuserver"), "-bind", ep)
 	server.waitFor("bound " + ep)
 	client := start(ctx, t, filepath.Join(bin, "wuclient"), "-connect", ep, "-n", "20", "1")
@@ -76,7 +76,7 @@ func TestWeather(t *testing.T) {
 func TestWeatherProxy(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	eps := freeEndpoints(t, 2)
+	eps := testutil.FreeEndpoints(t, 2)
 	serverEp, backend := eps[0], eps[1]
 	server := start(ctx, t, filepath.Join(bin, "wuserver"), "-bind", serverEp)
 	server.waitFor("bound " + serverEp)
@@ -109,14 +109,14 @@ func TestPublisherCount(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for _, rate := range []string{"100000", "0"} {
-		ep := freeEndpoints(t, 1)[0]
+		ep := testutil.FreeEndpoint(t)
 		out := start(ctx, t, filepath.Join(bin, "wuserver"), "-bind", ep, "-n", "2500", "-rate", rate).exit()
 		if out != fmt.Sprintf("bound %s\npublished 2500 updates\n", ep) {
 			t.Fatalf("wuserver -rate %s printed:\n%s", rate, out)
 		}
 	}
 	for _, args := range [][]string{{"-n", "1"}, {"-n", "3", "-interval", "10ms"}} {
-		ep := freeEndpoints(t, 1)[0]
+		ep := testutil.FreeEndpoint(t)
 		out := start(ctx, t, filepath.Join(bin, "psenvpub"), append([]string{"-bind", ep}, args...)...).exit()
 		if out != fmt.Sprintf("bound %s\n", ep) {
 			t.Fatalf("psenvpub %s printed:\n%s", strings.Join(args, " "), out)
@@ -130,7 +130,7 @@ func TestEnvelope(t *testing.T) {
 	const n = 5
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ep := freeEndpoints(t, 1)[0]
+	ep := testutil.FreeEndpoint(t)
 	pub := start(ctx, t, filepath.Join(bin, "psenvpub"), "-bind", ep, "-interval", "20ms")
 	pub.waitFor("bound " + ep)
 	sub := start(ctx, t, filepath.Join(bin, "psenvsub"), "-connect", ep, "-n", strconv.Itoa(n))
@@ -146,7 +146,7 @@ func TestSync(t *testing.T) {
 	const updates = 20000
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	eps := freeEndpoints(t, 2)
+	eps := testutil.FreeEndpoints(t, 2)
 	pubEp, syncEp := eps[0], eps[1]
 	pub := start(ctx, t, filepath.Join(bin, "syncpub"), "-bind", pubEp, "-sync", syncEp,
 		"-subscribers", "2", "-updates", strconv.Itoa(updates))
@@ -190,7 +190,7 @@ for i in range(50):
 print("updates 50", flush=True)
 sub.close(); ctx.term()
 `
-		ep := freeEndpoints(t, 1)[0]
+		ep := testutil.FreeEndpoint(t)
 		server := start(ctx, t, filepath.Join(bin, "wuserver"), "-bind", ep)
 		server.waitFor("bound " + ep)
 		if out := start(ctx, t, py, "-c", script, ep).exit(); !strings.Contains(out, "updates 50") {
@@ -276,7 +276,7 @@ for i in range(3):
 print("rounds 3", flush=True)
 sub.close(); ctx.term()
 `
-		ep := freeEndpoints(t, 1)[0]
+		ep := testutil.FreeEndpoint(t)
 		pub := start(ctx, t, filepath.Join(bin, "psenvpub"), "-bind", ep, "-interval", "20ms")
 		pub.waitFor("bound " + ep)
 		if out := start(ctx, t, py, "-c", script, ep).exit(); !strings.Contains(out, "rounds 3") {
@@ -316,7 +316,7 @@ while True:
 print("Received %d updates" % n, flush=True)
 sub.close(); req.close(); ctx.term()
 `
-		eps := freeEndpoints(t, 2)
+		eps := testutil.FreeEndpoints(t, 2)
 		pub := start(ctx, t, filepath.Join(bin, "syncpub"), "-bind", eps[0], "-sync", eps[1],
 			"-subscribers", "2", "-updates", strconv.Itoa(updates))
 		pub.waitFor("Waiting for subscribers")
@@ -379,7 +379,7 @@ func TestPubSubInterrupted(t *testing.T) {
 		}{{"100000", syscall.SIGTERM}, {"0", syscall.SIGINT}} {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			ep := freeEndpoints(t, 1)[0]
+			ep := testutil.FreeEndpoint(t)
 			p := start(ctx, t, filepath.Join(bin, "wuserver"), "-bind", ep, "-rate", tc.rate)
 			p.waitFor("bound")
 			p.signal(tc.sig)
@@ -389,7 +389,7 @@ func TestPubSubInterrupted(t *testing.T) {
 	t.Run("psenv", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		ep := freeEndpoints(t, 1)[0]
+		ep := testutil.FreeEndpoint(t)
 		pub := start(ctx, t, filepath.Join(bin, "psenvpub"), "-bind", ep, "-interval", "20ms")
 		pub.waitFor("bound")
 		sub := start(ctx, t, filepath.Join(bin, "psenvsub"), "-connect", ep)
@@ -400,7 +400,7 @@ func TestPubSubInterrupted(t *testing.T) {
 		pub.exit()
 	})
 	t.Run("waiting", func(t *testing.T) {
-		eps := freeEndpoints(t, 4)
+		eps := testutil.FreeEndpoints(t, 4)
 		for _, tc := range []struct {
 			name  string
 			args  []string

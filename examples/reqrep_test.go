@@ -93,7 +93,7 @@ func requests(out string) int { return strings.Count(out, "Received request: [He
 func TestHelloWorld(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ep := freeEndpoints(t, 1)[0]
+	ep := testutil.FreeEndpoint(t)
 	server := start(ctx, t, filepath.Join(bin, "hwserver"), "-bind", ep, "-work", "0")
 	server.waitFor("bound " + ep)
 	out := start(ctx, t, filepath.Join(bin, "hwclient"), "-connect", ep).exit()
@@ -127,7 +127,7 @@ for i in range(10):
 print("replies 10", flush=True)
 req.close(); ctx.term()
 `
-		ep := freeEndpoints(t, 1)[0]
+		ep := testutil.FreeEndpoint(t)
 		server := start(ctx, t, filepath.Join(bin, "hwserver"), "-bind", ep, "-work", "0")
 		server.waitFor("bound " + ep)
 		if out := start(ctx, t, py, "-c", script, ep).exit(); !strings.Contains(out, "replies 10") {
@@ -169,7 +169,7 @@ rep.close(); ctx.term()
 func TestReqRepBroker(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	eps := freeEndpoints(t, 2)
+	eps := testutil.FreeEndpoints(t, 2)
 	frontend, backend := eps[0], eps[1]
 	broker := start(ctx, t, filepath.Join(bin, "rrbroker"), "-frontend", frontend, "-backend", backend)
 	broker.waitFor("bound " + frontend + " " + backend)
@@ -246,7 +246,7 @@ for i in range(10):
 print("replies 10", flush=True)
 client.close(); worker.close(); ctx.term()
 `
-		eps := freeEndpoints(t, 2)
+		eps := testutil.FreeEndpoints(t, 2)
 		frontend, backend := eps[0], eps[1]
 		broker := start(ctx, t, filepath.Join(bin, "rrbroker"), "-frontend", frontend, "-backend", backend)
 		broker.waitFor("bound " + frontend + " " + backend)
@@ -263,7 +263,7 @@ client.close(); worker.close(); ctx.term()
 func TestMultithreadedServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ep := freeEndpoints(t, 1)[0]
+	ep := testutil.FreeEndpoint(t)
 	server := start(ctx, t, filepath.Join(bin, "mtserver"), "-bind", ep, "-work", "10ms")
 	server.waitFor("bound " + ep)
 	var clients []*proc
@@ -284,7 +284,7 @@ func TestMultithreadedServer(t *testing.T) {
 func TestLazyPirate(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ep := freeEndpoints(t, 1)[0]
+	ep := testutil.FreeEndpoint(t)
 	server := start(ctx, t, filepath.Join(bin, "lpserver"), "-bind", ep, "-chaos=false", "-work", "0")
 	server.waitFor("bound " + ep)
 	out := start(ctx, t, filepath.Join(bin, "lpclient"), "-connect", ep, "-n", "5").exit()
@@ -311,7 +311,7 @@ func TestLazyPirate(t *testing.T) {
 func TestLazyPirateRecovers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ep := freeEndpoints(t, 1)[0]
+	ep := testutil.FreeEndpoint(t)
 	server := start(ctx, t, filepath.Join(bin, "lpserver"), "-bind", ep, "-chaos=false", "-work", "0",
 		"-overload-at", "2", "-overload", "700ms")
 	server.waitFor("bound " + ep)
@@ -332,7 +332,7 @@ func TestLazyPirateRecovers(t *testing.T) {
 func TestLazyPirateServerCrash(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ep := freeEndpoints(t, 1)[0]
+	ep := testutil.FreeEndpoint(t)
 	server := start(ctx, t, filepath.Join(bin, "lpserver"), "-bind", ep, "-chaos=false", "-work", "0", "-crash-at", "3")
 	server.waitFor("bound " + ep)
 	client := start(ctx, t, filepath.Join(bin, "lpclient"), "-connect", ep, "-timeout", "200ms", "-retries", "3")
@@ -355,7 +355,7 @@ func TestLazyPirateNoServer(t *testing.T) {
 	const timeout, retries = 100 * time.Millisecond, 3
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ep := freeEndpoints(t, 1)[0]
+	ep := testutil.FreeEndpoint(t)
 	begin := time.Now()
 	client := start(ctx, t, filepath.Join(bin, "lpclient"), "-connect", ep,
 		"-timeout", timeout.String(), "-retries", strconv.Itoa(retries))
@@ -378,7 +378,7 @@ func TestLazyPirateNoServer(t *testing.T) {
 // wait much longer than the test's deadline for their replies. (rrclient,
 // hwclient's twin, prints nothing before its first reply to wait for.)
 func TestReqRepInterrupted(t *testing.T) {
-	eps := freeEndpoints(t, 6)
+	eps := testutil.FreeEndpoints(t, 6)
 	nobody := eps[5] // no one listens there
 	for _, tc := range []struct {
 		name  string

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zmqactor/zmqactor/internal/testutil"
 )
 
 var serverKeyLine = regexp.MustCompile(`(?m)^server key (\S{40}) `)
@@ -22,7 +24,7 @@ func TestIronhouse(t *testing.T) {
 	dir := t.TempDir()
 	var keys []string
 	for run := range 2 {
-		ep := freeEndpoints(t, 1)[0]
+		ep := testutil.FreeEndpoint(t)
 		out := start(ctx, t, filepath.Join(bin, "ironhouse"), "-bind", ep, "-connect", ep, "-certs", dir).exit()
 		checkReplies(t, "ironhouse", out, 3)
 		for _, want := range []string{

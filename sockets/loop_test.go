@@ -40,6 +40,23 @@ func newOwner(t *testing.T) *owner {
 	return o
 }
 
+// testContext returns a context that is terminated when the test ends,
+// after everything registered later with t.Cleanup is closed; a failed
+// Term fails the test.
+func testContext(t *testing.T) *ZMQContext {
+	t.Helper()
+	ctx, err := NewZMQContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := ctx.Term(); err != nil {
+			t.Errorf("term: %v", err)
+		}
+	})
+	return ctx
+}
+
 func (o *owner) hooks() Hooks {
 	return Hooks{
 		Signal: func(sig *Signal) {
@@ -63,6 +80,23 @@ func (o *owner) do(f func()) {
 	case <-ran:
 	case <-time.After(10 * time.Second):
 		o.t.Fatal("owner did not run the call within 10s")
+	}
+}
+
+// expectMessages receives want, in order and byte for byte, within 20 s
+// in all.
+func (o *owner) expectMessages(want [][][]byte) {
+	o.t.Helper()
+	timeout := time.After(20 * time.Second)
+	for i, w := range want {
+		select {
+		case got := <-o.received:
+			if err := sameMessage(got, w); err != nil {
+				o.t.Fatalf("message %d: %v", i, err)
+			}
+		case <-timeout:
+			o.t.Fatalf("got %d of %d messages", i, len(want))
+		}
 	}
 }
 

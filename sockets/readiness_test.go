@@ -1,13 +1,12 @@
 package sockets
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math/rand/v2"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/zmqactor/zmqactor/internal/testutil/wakeup"
 )
 
 // The no-lost-wake-up tests at the level of a Socket and its owner, one per
@@ -18,7 +17,9 @@ import (
 // numbered messages in bursts of random size (1..5000) with random pauses
 // (0..3 ms) between them, the pauses being what gives a waiter the chance
 // to park and miss an edge; receivers check every message, in order, and a
-// lost wake-up shows as no progress for readinessStall.
+// lost wake-up shows as no progress for readinessStall (package
+// internal/testutil/wakeup, shared with actors/wakeup_test.go, has the
+// senders and the checks).
 //
 // Each test was seen to stall, in every run, with its rule taken out of
 // socket.go or waiter.go, and to pass with it; rule 3 only in the variants
@@ -28,20 +29,11 @@ import (
 const (
 	readinessMessages = 200_000
 	readinessStall    = 10 * time.Second
-	maxBurst          = 5000
-	maxPause          = 3 * time.Millisecond
 )
 
-// Message kinds: a sender's own numbered messages, and the echoes of them
-// that a peer sends back.
-const (
-	msgOriginal byte = iota
-	msgEcho
-)
-
-// numbered is message seq of kind: one frame, the kind then the number.
+// numbered is message seq of kind, as the frames of a Send.
 func numbered(kind byte, seq uint64) [][]byte {
-	return [][]byte{binary.BigEndian.AppendUint64([]byte{kind}, seq)}
+	return [][]byte{wakeup.Numbered(kind, seq)}
 }
 
 // rig is one test's ZeroMQ context and the first failure of any of its
@@ -52,20 +44,12 @@ type rig struct {
 	fails chan error
 }
 
+// newRig returns a rig whose context is terminated when the test ends:
+// cleanups run last first, so the owners, registered later, close their
+// sockets before.
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Cleanups run last first: the owners, registered later, close their
-	// sockets before the context is terminated.
-	t.Cleanup(func() {
-		if err := ctx.Term(); err != nil {
-			t.Errorf("term: %v", err)
-		}
-	})
-	return &rig{t: t, ctx: ctx, fails: make(chan error, 1)}
+	return &rig{t: t, ctx: testContext(t), fails: make(chan error, 1)}
 }
 
 func (r *rig) fail(err error) {
@@ -109,6 +93,15 @@ func (r *rig) owner(name string) *gatedOwner {
 	}()
 	r.t.Cleanup(g.close)
 	return g
+}
+
+// receiver returns the owner of a PULL, not started and with no socket
+// yet, that checks with q the n numbered originals it is to receive.
+func (r *rig) receiver(n int) (*gatedOwner, *wakeup.Sequence) {
+	q := wakeup.NewSequence("pull", n, 0)
+	pull := r.owner("pull")
+	pull.deliver = func(frames [][]byte) { q.See(frames) }
+	return pull, q
 }
 
 func (g *gatedOwner) start() {
@@ -205,110 +198,11 @@ func (g *gatedOwner) close() {
 	})
 }
 
-// sequence checks on an owner goroutine that numbered messages of each kind
-// arrive complete and in order, and tells the waiting test of progress and
-// of the end.
-type sequence struct {
-	name     string
-	want     [2]uint64
-	next     [2]atomic.Uint64
-	progress chan struct{}
-	done     chan struct{}
-	err      error // set before done is closed
-	ended    bool  // owner goroutine only
-}
-
-func newSequence(name string, originals, echoes uint64) *sequence {
-	return &sequence{name: name, want: [2]uint64{originals, echoes}, progress: make(chan struct{}, 1), done: make(chan struct{})}
-}
-
-// see checks one message and returns its kind and number.
-func (q *sequence) see(frames [][]byte) (kind byte, seq uint64, ok bool) {
-	if q.ended {
-		return 0, 0, false
-	}
-	if len(frames) != 1 || len(frames[0]) != 9 || frames[0][0] > msgEcho {
-		q.end(fmt.Errorf("%s: malformed message %q", q.name, frames))
-		return 0, 0, false
-	}
-	kind, seq = frames[0][0], binary.BigEndian.Uint64(frames[0][1:])
-	if next := q.next[kind].Load(); seq != next || next >= q.want[kind] {
-		q.end(fmt.Errorf("%s: message %d of kind %d arrived as number %d (%d expected)", q.name, next, kind, seq, q.want[kind]))
-		return 0, 0, false
-	}
-	q.next[kind].Add(1)
-	select {
-	case q.progress <- struct{}{}:
-	default:
-	}
-	if q.next[msgOriginal].Load() == q.want[msgOriginal] && q.next[msgEcho].Load() == q.want[msgEcho] {
-		q.end(nil)
-	}
-	return kind, seq, true
-}
-
-func (q *sequence) end(err error) {
-	q.ended = true
-	q.err = err
-	close(q.done)
-}
-
 // wait waits until every sequence is complete; it fails when one of them
 // makes no progress for readinessStall, or an owner fails.
-func (r *rig) wait(qs ...*sequence) {
+func (r *rig) wait(qs ...*wakeup.Sequence) {
 	r.t.Helper()
-	stall := time.NewTimer(readinessStall)
-	defer stall.Stop()
-	for _, q := range qs {
-		for waiting := true; waiting; {
-			select {
-			case <-q.done:
-				if q.err != nil {
-					r.t.Fatal(q.err)
-				}
-				waiting = false
-			case <-q.progress:
-				stall.Reset(readinessStall)
-			case err := <-r.fails:
-				r.t.Fatal(err)
-			case <-stall.C:
-				r.t.Fatalf("%s stalled with %d of %d originals and %d of %d echoes received: a lost wake-up",
-					q.name, q.next[msgOriginal].Load(), q.want[msgOriginal], q.next[msgEcho].Load(), q.want[msgEcho])
-			}
-		}
-	}
-}
-
-// sendBursts calls send for n numbered messages in random bursts with
-// random pauses between them, on a goroutine that the test waits for at
-// cleanup (it stops early if the test ends first). A failing test logs the
-// seed of its bursts.
-func sendBursts(t *testing.T, n int, send func(seq uint64)) {
-	seed := rand.Uint64()
-	stop, done := make(chan struct{}), make(chan struct{})
-	t.Cleanup(func() {
-		close(stop)
-		<-done
-		if t.Failed() {
-			t.Logf("burst seed %d", seed)
-		}
-	})
-	go func() {
-		defer close(done)
-		r := rand.New(rand.NewPCG(seed, 0))
-		for sent := 0; sent < n; {
-			for range min(1+r.IntN(maxBurst), n-sent) {
-				send(uint64(sent))
-				sent++
-			}
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			time.Sleep(time.Duration(r.Int64N(int64(maxPause) + 1))) // the pause under test, not a wait
-		}
-	}()
+	wakeup.Wait(r.t, readinessStall, r.fails, qs...)
 }
 
 // readinessTransport is a subtest's name, the endpoint to bind, and
@@ -339,15 +233,13 @@ func TestReadinessPureReceiver(t *testing.T) {
 	for _, tr := range readinessTransports("pure-receiver") {
 		t.Run(tr.name, func(t *testing.T) {
 			r := newRig(t)
-			q := newSequence("pull", readinessMessages, 0)
-			pull := r.owner("pull")
-			pull.deliver = func(frames [][]byte) { q.see(frames) }
+			pull, q := r.receiver(readinessMessages)
 			pull.start()
 			pull.open(Spec{Type: Pull, Options: tr.options, Binds: []string{tr.endpoint}})
 			push := r.owner("push")
 			push.start()
 			push.open(Spec{Type: Push, Options: tr.options, Connects: pull.bound(), SendQueueLimit: readinessMessages})
-			sendBursts(t, readinessMessages, func(seq uint64) { push.send(numbered(msgOriginal, seq)) })
+			wakeup.Bursts(t, readinessMessages, func(seq uint64) error { push.send(numbered(wakeup.Original, seq)); return nil })
 			r.wait(q)
 			if st := pull.stats(); st.Received != readinessMessages {
 				t.Fatalf("pull stats %+v", st)
@@ -369,11 +261,11 @@ func TestReadinessSendAndReceive(t *testing.T) {
 	for _, tr := range readinessTransports("send-and-receive") {
 		t.Run(tr.name, func(t *testing.T) {
 			r := newRig(t)
-			dealer := func(name string) (*gatedOwner, *sequence) {
-				g, q := r.owner(name), newSequence(name, each, each)
+			dealer := func(name string) (*gatedOwner, *wakeup.Sequence) {
+				g, q := r.owner(name), wakeup.NewSequence(name, each, each)
 				g.deliver = func(frames [][]byte) {
-					if kind, seq, ok := q.see(frames); ok && kind == msgOriginal {
-						g.send(numbered(msgEcho, seq))
+					if kind, seq, ok := q.See(frames); ok && kind == wakeup.Original {
+						g.send(numbered(wakeup.Echo, seq))
 					}
 				}
 				g.start()
@@ -383,8 +275,8 @@ func TestReadinessSendAndReceive(t *testing.T) {
 			b, qb := dealer("b")
 			a.open(Spec{Type: Dealer, Options: tr.options, Binds: []string{tr.endpoint}, SendQueueLimit: 2 * each})
 			b.open(Spec{Type: Dealer, Options: tr.options, Connects: a.bound(), SendQueueLimit: 2 * each})
-			sendBursts(t, each, func(seq uint64) { a.send(numbered(msgOriginal, seq)) })
-			sendBursts(t, each, func(seq uint64) { b.send(numbered(msgOriginal, seq)) })
+			wakeup.Bursts(t, each, func(seq uint64) error { a.send(numbered(wakeup.Original, seq)); return nil })
+			wakeup.Bursts(t, each, func(seq uint64) error { b.send(numbered(wakeup.Original, seq)); return nil })
 			r.wait(qa, qb)
 			for _, g := range []*gatedOwner{a, b} {
 				st := g.stats()
@@ -407,6 +299,17 @@ func TestReadinessSendAndReceive(t *testing.T) {
 // gives no signal.
 func TestReadinessBeforeOwner(t *testing.T) {
 	const n = 800 // under the high-water marks: ZeroMQ takes every message
+	// connectsAfterBind is the case of a peer that connects once the PULL
+	// has bound ep.
+	connectsAfterBind := func(ep string) func(t *testing.T, r *rig, pull *gatedOwner) {
+		return func(t *testing.T, r *rig, pull *gatedOwner) {
+			pull.open(Spec{Type: Pull, Binds: []string{ep}})
+			push := r.owner("push")
+			push.start()
+			push.open(Spec{Type: Push, Connects: pull.bound()})
+			sendAll(t, push, n, false)
+		}
+	}
 	cases := []struct {
 		name string
 		// run opens the peer, a PUSH that sends n, and the PULL, whose
@@ -444,27 +347,13 @@ func TestReadinessBeforeOwner(t *testing.T) {
 				t.Fatal("the push did not flush its send queue once the pull connected")
 			}
 		}},
-		{"inproc peer connects after bind", func(t *testing.T, r *rig, pull *gatedOwner) {
-			pull.open(Spec{Type: Pull, Binds: []string{"inproc://before-owner-3"}})
-			push := r.owner("push")
-			push.start()
-			push.open(Spec{Type: Push, Connects: pull.bound()})
-			sendAll(t, push, n, false)
-		}},
-		{"tcp peer connects after bind", func(t *testing.T, r *rig, pull *gatedOwner) {
-			pull.open(Spec{Type: Pull, Binds: []string{"tcp://127.0.0.1:*"}})
-			push := r.owner("push")
-			push.start()
-			push.open(Spec{Type: Push, Connects: pull.bound()})
-			sendAll(t, push, n, false)
-		}},
+		{"inproc peer connects after bind", connectsAfterBind("inproc://before-owner-3")},
+		{"tcp peer connects after bind", connectsAfterBind("tcp://127.0.0.1:*")},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := newRig(t)
-			q := newSequence("pull", n, 0)
-			pull := r.owner("pull")
-			pull.deliver = func(frames [][]byte) { q.see(frames) }
+			pull, q := r.receiver(n)
 			c.run(t, r, pull)
 			pull.start()
 			r.wait(q)
@@ -483,7 +372,7 @@ func sendAll(t *testing.T, g *gatedOwner, n int, wantQueued bool) {
 	g.do(func() {
 		for seq := range uint64(n) {
 			var queued bool
-			if queued, err = g.sock.Send(numbered(msgOriginal, seq)); err == nil && queued != wantQueued {
+			if queued, err = g.sock.Send(numbered(wakeup.Original, seq)); err == nil && queued != wantQueued {
 				err = fmt.Errorf("message %d queued %v, want %v", seq, queued, wantQueued)
 			}
 			if err != nil {
@@ -509,9 +398,7 @@ func TestReadinessAttachAtRuntime(t *testing.T) {
 	}{{"bind", true}, {"connect", false}} {
 		t.Run(c.name, func(t *testing.T) {
 			r := newRig(t)
-			q := newSequence("pull", n, 0)
-			pull := r.owner("pull")
-			pull.deliver = func(frames [][]byte) { q.see(frames) }
+			pull, q := r.receiver(n)
 			pull.start()
 			pull.open(Spec{Type: Pull})
 			push := r.owner("push")

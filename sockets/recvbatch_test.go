@@ -63,17 +63,7 @@ func TestReceiveBatchShapes(t *testing.T) {
 					}
 				}
 			})
-			timeout := time.After(20 * time.Second)
-			for i, want := range msgs {
-				select {
-				case got := <-pull.received:
-					if err := sameMessage(got, want); err != nil {
-						t.Fatalf("message %d: %v", i, err)
-					}
-				case <-timeout:
-					t.Fatalf("got %d of %d messages", i, len(msgs))
-				}
-			}
+			pull.expectMessages(msgs)
 			push.close()
 			pull.close()
 		})
@@ -136,17 +126,7 @@ func TestSendBatch(t *testing.T) {
 	if queued == 0 {
 		t.Error("no message waited in the send queue: the high-water mark was never met")
 	}
-	timeout := time.After(20 * time.Second)
-	for i, w := range want {
-		select {
-		case got := <-pull.received:
-			if err := sameMessage(got, w); err != nil {
-				t.Fatalf("message %d: %v", i, err)
-			}
-		case <-timeout:
-			t.Fatalf("got %d of %d", i, len(want))
-		}
-	}
+	pull.expectMessages(want)
 	push.do(func() {
 		if _, err := push.sock.SendBatch([][][]byte{{[]byte("ok")}, {}}); !errors.Is(err, ErrBadMessage) {
 			t.Errorf("a batch with an empty message: %v", err)

@@ -154,11 +154,8 @@ func benchRestart(b *testing.B, backoff time.Duration) {
 	case <-time.After(testutil.Wait):
 		b.Fatal("the PULL socket actor did not start")
 	}
-	push, err := z.Spawn(testutil.Ctx(b), sockets.Spec{Type: sockets.Push, Connects: started.GetBound(),
+	push := testutil.Spawn(b, z, sockets.Spec{Type: sockets.Push, Connects: started.GetBound(),
 		Options: []sockets.Option{sockets.ReconnectInterval(time.Millisecond)}})
-	if err != nil {
-		b.Fatal(err)
-	}
 
 	stop := make(chan struct{})
 	var sent atomic.Int64

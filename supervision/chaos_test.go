@@ -3,7 +3,6 @@ package supervision_test
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -486,15 +485,7 @@ func chaosWait(t *testing.T, st *chaosState, what string, cond func() bool, desc
 // than before it.
 func chaosCheckFDs(t *testing.T) {
 	t.Helper()
-	// Start Go's netpoller now, so that its own descriptors are not counted
-	// as left by the test.
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
-	w.Close()
-	before := chaosFDs(t)
+	before := testutil.FDs(t)
 	t.Cleanup(func() {
 		// libzmq closes the sockets' descriptors when the context is
 		// terminated, which Shutdown waits for; allow a moment anyway.
@@ -504,9 +495,9 @@ func chaosCheckFDs(t *testing.T) {
 		defer tick.Stop()
 		for {
 			left = left[:0]
-			for fd, target := range chaosFDs(t) {
+			for fd, target := range testutil.FDs(t) {
 				if _, ok := before[fd]; !ok {
-					left = append(left, fd+" -> "+target)
+					left = append(left, fmt.Sprintf("%d -> %s", fd, target))
 				}
 			}
 			if len(left) == 0 || time.Now().After(deadline) {
@@ -519,18 +510,4 @@ func chaosCheckFDs(t *testing.T) {
 			t.Errorf("%d file descriptors left open: %v", len(left), left)
 		}
 	})
-}
-
-func chaosFDs(t *testing.T) map[string]string {
-	t.Helper()
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fds := map[string]string{}
-	for _, e := range entries {
-		target, _ := os.Readlink("/proc/self/fd/" + e.Name())
-		fds[e.Name()] = target
-	}
-	return fds
 }

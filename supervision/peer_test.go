@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"net"
 	"os/exec"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -27,31 +25,11 @@ type peerProcess struct {
 	lines *bufio.Scanner
 }
 
-// startPeer runs script with a python3 that has pyzmq (installed if
-// missing). The process is killed at the end of the test if it still runs,
-// and its stderr is logged if the test failed.
+// startPeer runs script with testutil.StartPython.
 func startPeer(t *testing.T, script string, args ...string) *peerProcess {
 	t.Helper()
-	cmd := exec.CommandContext(testutil.Ctx(t), testutil.Python(t), append([]string{"-c", script}, args...)...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-		if t.Failed() && stderr.Len() > 0 {
-			t.Logf("python stderr:\n%s", stderr.String())
-		}
-	})
-	return &peerProcess{t: t, cmd: cmd, lines: bufio.NewScanner(out)}
+	cmd, lines := testutil.StartPython(t, script, args...)
+	return &peerProcess{t: t, cmd: cmd, lines: lines}
 }
 
 // expect reads the peer's next stdout line and fails unless it is want.
@@ -90,22 +68,6 @@ func (p *peerProcess) wait() {
 	if err := p.cmd.Wait(); err != nil {
 		p.t.Fatalf("python: %v", err)
 	}
-}
-
-// peerFreePort returns a tcp endpoint on 127.0.0.1 whose port the OS had
-// free a moment ago, for a peer that binds a port the test chose and then
-// binds it again in a new process.
-func peerFreePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return "tcp://" + addr
 }
 
 // peerQuiet checks that the socket actor owned by in neither restarted nor
@@ -187,15 +149,11 @@ func TestPeerKilledAndRestarted(t *testing.T) {
 		t.Run("server killed/"+typ.String()+" client", func(t *testing.T) {
 			system, z := testutil.NewSystem(t)
 			ctx := testutil.Ctx(t)
-			endpoint := peerFreePort(t)
+			endpoint := testutil.FreeEndpoint(t)
 			peer := startPeer(t, peerPyRepServer, endpoint, "1")
 			peer.expect("ready")
-			owner := actors.NewInbox(system, 256)
-			defer owner.Close()
-			client, err := z.Spawn(ctx, sockets.Spec{Name: "client", Type: typ, Connects: []string{endpoint}}, actors.WithOwner(owner.PID()))
-			if err != nil {
-				t.Fatal(err)
-			}
+			owner := testutil.NewInbox(t, system, 256)
+			client := testutil.Spawn(t, z, sockets.Spec{Name: "client", Type: typ, Connects: []string{endpoint}}, actors.WithOwner(owner.PID()))
 			request := func(body string, opts ...actors.RequestOption) (*messages.Reply, error) {
 				return client.Request(ctx, [][]byte{[]byte(body)}, opts...)
 			}
@@ -278,13 +236,9 @@ func TestPeerKilledAndRestarted(t *testing.T) {
 				}
 				held <- ctx.Sender()
 			}))
-			owner := actors.NewInbox(system, 256)
-			defer owner.Close()
-			server, err := z.Spawn(ctx, sockets.Spec{Name: "server", Type: typ, Binds: []string{"tcp://127.0.0.1:*"}},
+			owner := testutil.NewInbox(t, system, 256)
+			server := testutil.Spawn(t, z, sockets.Spec{Name: "server", Type: typ, Binds: []string{"tcp://127.0.0.1:*"}},
 				actors.WithHandler(handler, actors.ServeOptions{Timeout: testutil.Wait}), actors.WithOwner(owner.PID()))
-			if err != nil {
-				t.Fatal(err)
-			}
 			const n = 20
 			peer := startPeer(t, peerPyReqClient, server.Endpoint(), "1", fmt.Sprint(n), "hold")
 			for i := range n {

@@ -3,7 +3,6 @@ package supervision_test
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -76,9 +75,7 @@ func restoreStrategy(t *testing.T) *supervision.Strategy {
 }
 
 func restoreInbox(t *testing.T, system *actor.ActorSystem) *actors.Inbox {
-	in := actors.NewInbox(system, 256)
-	t.Cleanup(in.Close)
-	return in
+	return testutil.NewInbox(t, system, 256)
 }
 
 // restoreLifecycle returns the next lifecycle event (Started, Restarting
@@ -230,10 +227,7 @@ func TestRestoreAfterFailure(t *testing.T) {
 		if len(first.GetBound()) != 1 || !strings.HasPrefix(first.GetBound()[0], "tcp://127.0.0.1:") || strings.HasSuffix(first.GetBound()[0], ":*") {
 			t.Fatalf("bound %v, want one resolved tcp endpoint", first.GetBound())
 		}
-		sub, err := z.Spawn(ctx, sockets.Spec{Name: "sub", Type: sockets.Sub, Connects: first.GetBound()})
-		if err != nil {
-			t.Fatal(err)
-		}
+		sub := testutil.Spawn(t, z, sockets.Spec{Name: "sub", Type: sockets.Sub, Connects: first.GetBound()})
 		news := restoreInbox(t, system)
 		if err := sub.Subscribe(ctx, news.PID(), "news"); err != nil {
 			t.Fatal(err)
@@ -251,11 +245,7 @@ func TestRestoreAfterFailure(t *testing.T) {
 
 	t.Run("connected SUB with 3 subscribers", func(t *testing.T) {
 		system, z := testutil.NewSystem(t)
-		ctx := testutil.Ctx(t)
-		pub, err := z.Spawn(ctx, sockets.Spec{Name: "pub", Type: sockets.Pub, Binds: []string{"tcp://127.0.0.1:*"}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		pub := testutil.Spawn(t, z, sockets.Spec{Name: "pub", Type: sockets.Pub, Binds: []string{"tcp://127.0.0.1:*"}})
 		owner := restoreInbox(t, system)
 		pids := restoreParent(t, system, z, restoreStrategy(t), restoreChild{
 			spec: sockets.Spec{Name: "sub", Type: sockets.Sub, Connects: pub.Bound()},
@@ -289,13 +279,9 @@ func TestRestoreAfterFailure(t *testing.T) {
 
 	t.Run("DEALER client with requests in flight", func(t *testing.T) {
 		system, z := testutil.NewSystem(t)
-		ctx := testutil.Ctx(t)
 		serverIn := restoreInbox(t, system)
-		server, err := z.Spawn(ctx, sockets.Spec{Name: "server", Type: sockets.Router, Binds: []string{"tcp://127.0.0.1:*"}},
+		server := testutil.Spawn(t, z, sockets.Spec{Name: "server", Type: sockets.Router, Binds: []string{"tcp://127.0.0.1:*"}},
 			actors.WithOwner(serverIn.PID()))
-		if err != nil {
-			t.Fatal(err)
-		}
 		owner := restoreInbox(t, system)
 		pids := restoreParent(t, system, z, restoreStrategy(t), restoreChild{
 			spec: sockets.Spec{Name: "client", Type: sockets.Dealer, Connects: server.Bound()},
@@ -360,10 +346,7 @@ func TestRestoreAfterFailure(t *testing.T) {
 		})
 		server := pids[0]
 		first := restoreStarted(t, owner, "server")
-		client, err := z.Spawn(ctx, sockets.Spec{Name: "client", Type: sockets.Req, Connects: first.GetBound()})
-		if err != nil {
-			t.Fatal(err)
-		}
+		client := testutil.Spawn(t, z, sockets.Spec{Name: "client", Type: sockets.Req, Connects: first.GetBound()})
 		ask := func(c *actors.Socket, body string) {
 			t.Helper()
 			// The attempt on the wire when the server's socket closes is
@@ -380,10 +363,7 @@ func TestRestoreAfterFailure(t *testing.T) {
 			system.Root.Send(server, &messages.InjectFault{Reason: "router restore"})
 			st = restoreRestarted(t, owner, st, "router restore")
 			ask(client, fmt.Sprintf("after-%d", round))
-			fresh, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Req, Connects: st.GetBound()})
-			if err != nil {
-				t.Fatal(err)
-			}
+			fresh := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Req, Connects: st.GetBound()})
 			ask(fresh, fmt.Sprintf("fresh-%d", round))
 			if _, err := fresh.CloseLinger(ctx, 0); err != nil {
 				t.Fatal(err)
@@ -393,16 +373,6 @@ func TestRestoreAfterFailure(t *testing.T) {
 			t.Fatalf("server stats %v", st)
 		}
 	})
-}
-
-// restoreFDs counts the open file descriptors of the process.
-func restoreFDs(t *testing.T) int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(entries)
 }
 
 // restoreSettle polls get until ok accepts its value or the
@@ -457,10 +427,7 @@ func TestManyRestartsMemoryFlat(t *testing.T) {
 		setup func(t *testing.T, system *actor.ActorSystem, z *actors.Runtime) (restoreChild, func(t *testing.T, pid *actor.PID, round string))
 	}{
 		{"SUB with 3 subscribers", func(t *testing.T, system *actor.ActorSystem, z *actors.Runtime) (restoreChild, func(*testing.T, *actor.PID, string)) {
-			pub, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Name: "pub", Type: sockets.Pub, Binds: []string{"tcp://127.0.0.1:*"}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			pub := testutil.Spawn(t, z, sockets.Spec{Name: "pub", Type: sockets.Pub, Binds: []string{"tcp://127.0.0.1:*"}})
 			var readers []restoreReader
 			publish := func(topic string) {
 				if err := pub.Publish(topic); err != nil {
@@ -485,11 +452,8 @@ func TestManyRestartsMemoryFlat(t *testing.T) {
 					ctx.Respond(&messages.Reply{Frames: r.GetFrames()})
 				}
 			}))
-			server, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Name: "server", Type: sockets.Router, Binds: []string{"tcp://127.0.0.1:*"}},
+			server := testutil.Spawn(t, z, sockets.Spec{Name: "server", Type: sockets.Router, Binds: []string{"tcp://127.0.0.1:*"}},
 				actors.WithHandler(handler, actors.ServeOptions{}))
-			if err != nil {
-				t.Fatal(err)
-			}
 			check := func(t *testing.T, client *actor.PID, round string) {
 				res, err := system.Root.RequestFuture(client, &messages.Request{Frames: [][]byte{[]byte(round)},
 					Retries: 20, Timeout: durationpb.New(500 * time.Millisecond)}, testutil.Wait).Result()
@@ -515,7 +479,7 @@ func TestManyRestartsMemoryFlat(t *testing.T) {
 			restoreStarted(t, owner, child.spec.Name)
 			works(t, pid, "before")
 
-			fdsBefore := restoreFDs(t)
+			fdsBefore := testutil.OpenFDs(t)
 			goroutinesBefore := runtime.NumGoroutine()
 			var heapAt uint64
 			start := time.Now()
@@ -540,7 +504,7 @@ func TestManyRestartsMemoryFlat(t *testing.T) {
 			works(t, pid, "after")
 			heapAfter := restoreHeap()
 
-			fds := restoreSettle(func() int { return restoreFDs(t) }, func(n int) bool { return n == fdsBefore })
+			fds := restoreSettle(func() int { return testutil.OpenFDs(t) }, func(n int) bool { return n == fdsBefore })
 			goroutines := restoreSettle(runtime.NumGoroutine, func(n int) bool { return n <= goroutinesBefore })
 			t.Logf("%d restarts in %v, %d B allocated per restart; heap in use %d KiB after %d, %d KiB after %d; %d fds, %d goroutines",
 				restarts, elapsed.Round(time.Millisecond), (after.TotalAlloc-before.TotalAlloc)/restarts,

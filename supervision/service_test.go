@@ -2,7 +2,6 @@ package supervision_test
 
 import (
 	"errors"
-	"net"
 	"strconv"
 	"testing"
 	"time"
@@ -53,7 +52,8 @@ func shop(t *testing.T, id string) (supervision.Service, string) {
 	}
 	// tcp, not inproc: a peer connected over inproc does not reconnect to
 	// a restarted socket that binds the name again; over tcp it does.
-	frontend, backend := freeEndpoint(t), freeEndpoint(t)
+	eps := testutil.FreeEndpoints(t, 2)
+	frontend, backend := eps[0], eps[1]
 	workers := supervision.Service{Name: "workers", Strategy: oneForOne}
 	for i := range 2 {
 		name := "worker-" + strconv.Itoa(i)
@@ -79,19 +79,6 @@ func shop(t *testing.T, id string) (supervision.Service, string) {
 	}, frontend
 }
 
-// freeEndpoint returns a tcp endpoint on 127.0.0.1 whose port was free a
-// moment ago: a restarted socket must bind the same port, so the test
-// picks it.
-func freeEndpoint(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return "tcp://" + l.Addr().String()
-}
-
 // TestServiceTree starts a broker and a pool of workers as one tree,
 // serves requests through it, fails the backend (the frontend restarts with
 // it, the workers do not) and a worker (it restarts alone), serves again,
@@ -99,8 +86,7 @@ func freeEndpoint(t *testing.T) string {
 func TestServiceTree(t *testing.T) {
 	system, z := testutil.NewSystem(t)
 	ctx := testutil.Ctx(t)
-	owner := actors.NewInbox(system, 256)
-	defer owner.Close()
+	owner := testutil.NewInbox(t, system, 256)
 	service, frontend := shop(t, "shop")
 	tree, err := supervision.Start(ctx, z, service, owner.PID())
 	if err != nil {
@@ -115,10 +101,7 @@ func TestServiceTree(t *testing.T) {
 	if tree.Handler("shop/broker/forwarder") == nil || tree.Handler("shop/workers/handler-1") == nil {
 		t.Fatal("handlers not found by path")
 	}
-	client, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Req, Connects: []string{frontend}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Req, Connects: []string{frontend}})
 	ask := func(what string) map[string]bool {
 		t.Helper()
 		seen := map[string]bool{}

@@ -3,7 +3,6 @@ package supervision_test
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -62,24 +61,12 @@ func TestBackoffDelay(t *testing.T) {
 	}
 }
 
-type boom struct{}
-
-func failOnBoom(next actor.ReceiverFunc) actor.ReceiverFunc {
-	return func(ctx actor.ReceiverContext, env *actor.MessageEnvelope) {
-		if _, ok := env.Message.(boom); ok {
-			panic(errors.New("boom"))
-		}
-		next(ctx, env)
-	}
-}
-
 // supervise starts a parent actor under strategy with one PULL socket actor
 // child per name, each reporting to inbox, and returns the children.
 func supervise(t *testing.T, strategy actor.SupervisorStrategy, names ...string) (*actor.RootContext, *actors.Inbox, map[string]*actor.PID) {
 	t.Helper()
 	system, z := testutil.NewSystem(t)
-	inbox := actors.NewInbox(system, 64)
-	t.Cleanup(inbox.Close)
+	inbox := testutil.NewInbox(t, system, 64)
 	children := make(chan map[string]*actor.PID, 1)
 	parent := actor.PropsFromFunc(func(ctx actor.Context) {
 		if _, ok := ctx.Message().(*actor.Started); !ok {
@@ -88,7 +75,7 @@ func supervise(t *testing.T, strategy actor.SupervisorStrategy, names ...string)
 		pids := map[string]*actor.PID{}
 		for _, name := range names {
 			props, err := z.Props(sockets.Spec{Name: name, Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
-				actors.WithOwner(inbox.PID()), actors.WithProps(actor.WithReceiverMiddleware(failOnBoom)))
+				actors.WithOwner(inbox.PID()), actors.WithProps(actor.WithReceiverMiddleware(testutil.FailOnBoom)))
 			if err != nil {
 				t.Error(err)
 				return
@@ -114,7 +101,7 @@ func TestRestartLimit(t *testing.T) {
 	}
 	root, inbox, pids := supervise(t, s, "a", "b")
 	for want := uint32(1); want <= 2; want++ {
-		root.Send(pids["a"], boom{})
+		root.Send(pids["a"], testutil.Boom{})
 		r := testutil.Expect[*messages.Restarting](t, inbox, testutil.Wait)
 		if r.GetSocket() != "a" || r.GetAttempt() != want || !strings.Contains(r.GetReason(), "boom") || r.GetBackoff().AsDuration() <= 0 {
 			t.Fatalf("restart %d: event %v", want, r)
@@ -123,7 +110,7 @@ func TestRestartLimit(t *testing.T) {
 			t.Fatalf("Started.Restarts = %d, want %d", st.Restarts, want)
 		}
 	}
-	root.Send(pids["a"], boom{})
+	root.Send(pids["a"], testutil.Boom{})
 	closed := testutil.Expect[*messages.Closed](t, inbox, testutil.Wait)
 	if closed.Socket != "a" || !strings.Contains(closed.GetReason(), "restart limit reached") || !strings.Contains(closed.GetReason(), "boom") {
 		t.Fatalf("Closed %v", closed)
@@ -148,7 +135,7 @@ func TestAllForOne(t *testing.T) {
 				t.Fatal(err)
 			}
 			root, inbox, pids := supervise(t, s, "backend", "frontend")
-			root.Send(pids["backend"], boom{})
+			root.Send(pids["backend"], testutil.Boom{})
 			restarted := map[string]bool{}
 			want := 1
 			if all {
@@ -199,34 +186,24 @@ func TestManyRestarts(t *testing.T) {
 		}
 	})
 	defer root.ActorSystem().EventStream.Unsubscribe(sub)
-	fds := func() int {
-		entries, err := os.ReadDir("/proc/self/fd")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(entries)
-	}
-	before := fds()
+	before := testutil.OpenFDs(t)
 	var endpoint string
 	for i := uint32(1); i <= restarts; i++ {
-		root.Send(pids["a"], boom{})
+		root.Send(pids["a"], testutil.Boom{})
 		st := testutil.Expect[*messages.Started](t, inbox, testutil.Wait)
 		if st.Restarts != i {
 			t.Fatalf("Started.Restarts = %d, want %d", st.Restarts, i)
 		}
 		endpoint = st.Bound[0]
 	}
-	if after := fds(); after != before {
+	if after := testutil.OpenFDs(t); after != before {
 		t.Fatalf("fds: %d before, %d after %d restarts", before, after, restarts)
 	}
 	if len(events) != restarts {
 		t.Fatalf("%d supervisor events, want %d", len(events), restarts)
 	}
 	z, _ := actors.FromSystem(root.ActorSystem())
-	push, err := z.Spawn(testutil.Ctx(t), sockets.Spec{Type: sockets.Push, Connects: []string{endpoint}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	push := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: []string{endpoint}})
 	if err := push.Send([]byte("after")); err != nil {
 		t.Fatal(err)
 	}

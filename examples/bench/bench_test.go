@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,33 +11,15 @@ import (
 	"strings"
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/zmqactor/zmqactor/internal/testutil"
 )
 
 // TestMain fails the package if a run leaves a goroutine behind: every
-// socket, socket actor, actor system and C thread must be gone. The
-// protoactor dead-letter throttle ends by itself (see actors/main_test.go).
+// socket, socket actor, actor system and C thread must be gone (but for
+// protoactor's dead-letter throttle, which ends by itself: see
+// testutil.LeakOptions).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		goleak.IgnoreTopFunction("github.com/asynkron/protoactor-go/actor.NewDeadLetter.NewThrottle.func4.1"))
-}
-
-// openFDs returns the number of open file descriptors, once Go's
-// netpoller has its own (the first listener creates them).
-func openFDs(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	fds, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(fds)
+	testutil.VerifyNoLeaks(m)
 }
 
 // tableRow is a line of a printed table, split into its cells.
@@ -82,7 +63,7 @@ func figure(cell string) (float64, error) {
 // have to make sense.
 func TestQuick(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "sweep.csv")
-	fds := openFDs(t)
+	fds := testutil.OpenFDs(t)
 	var stdout, stderr bytes.Buffer
 	if err := run([]string{"-quick", "-out", out}, &stdout, &stderr); err != nil {
 		t.Fatalf("bench -quick: %v\nstdout:\n%s\nstderr:\n%s", err, &stdout, &stderr)
@@ -90,7 +71,7 @@ func TestQuick(t *testing.T) {
 	t.Logf("bench -quick:\n%s", &stdout)
 	// Every socket closed and every context terminated: libzmq's
 	// descriptors, and the waiters' dups, are all gone.
-	if after := openFDs(t); after != fds {
+	if after := testutil.OpenFDs(t); after != fds {
 		t.Errorf("%d file descriptors open after the run, %d before", after, fds)
 	}
 	rows := parseTables(stdout.String())

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -160,8 +161,7 @@ type rig struct {
 
 func newRig(t *testing.T, z *actors.Runtime) *rig {
 	t.Helper()
-	in := actors.NewInbox(z.System(), 256)
-	t.Cleanup(in.Close)
+	in := testutil.NewInbox(t, z.System(), 256)
 	return &rig{
 		t:       t,
 		z:       z,
@@ -511,17 +511,8 @@ func (r *rig) closeAll() {
 	}
 }
 
-func equal(a, b [][]byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !bytes.Equal(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
-}
+// equal reports whether two messages have the same frames.
+func equal(a, b [][]byte) bool { return slices.EqualFunc(a, b, bytes.Equal) }
 
 // describe shows a message briefly: frame sizes and short prefixes.
 func describe(frames [][]byte) string {

@@ -1,21 +1,26 @@
-// Package testutil holds helpers shared by the tests of zmqactor: a quiet
-// actor system with its ZeroMQ context, and waits with deadlines on inbox
-// messages instead of sleeps.
+// Package testutil holds helpers shared by the tests of zmqactor, so that
+// each exists once: a quiet actor system with its ZeroMQ context, socket
+// actors and inboxes that end with the test, and waits with deadlines on
+// inbox messages instead of sleeps (testutil.go); open file descriptors
+// (fds.go); free tcp ports (ports.go); the pyzmq interpreter and runner
+// (python.go); the goleak exceptions and TestMain (leaks.go); failure
+// injection into an actor (fail.go); a plain zmq4 peer (raw.go).
+// Subpackage wakeup has what the no-lost-wake-up tests of sockets and
+// actors share; it imports neither, so package sockets' own tests can use
+// it, which they cannot do with testutil.
 package testutil
 
 import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/zmqactor/zmqactor/actors"
+	"github.com/zmqactor/zmqactor/sockets"
 )
 
 // Wait is the default deadline for one expected event.
@@ -44,6 +49,27 @@ func NewSystem(t testing.TB, opts ...actors.RuntimeOption) (*actor.ActorSystem, 
 		system.Shutdown()
 	})
 	return system, z
+}
+
+// NewInbox returns an inbox of system that holds size messages, closed
+// when the test ends.
+func NewInbox(t testing.TB, system *actor.ActorSystem, size int) *actors.Inbox {
+	inbox := actors.NewInbox(system, size)
+	t.Cleanup(inbox.Close)
+	return inbox
+}
+
+// Spawn spawns a socket actor of spec on z, within Wait, and fails the test
+// if it cannot.
+func Spawn(t testing.TB, z *actors.Runtime, spec sockets.Spec, opts ...actors.SpawnOption) *actors.Socket {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), Wait)
+	defer cancel()
+	s, err := z.Spawn(ctx, spec, opts...)
+	if err != nil {
+		t.Fatalf("spawn %v: %v", spec.Type, err)
+	}
+	return s
 }
 
 // Ctx returns a context that ends after Wait or with the test.
@@ -83,27 +109,6 @@ func Expect[T any](t testing.TB, inbox *actors.Inbox, d time.Duration) T {
 			return zero
 		}
 	}
-}
-
-// Python returns the python3 that has pyzmq, installing python3-zmq with
-// apt-get when it is missing (as `make deps` does).
-func Python(t testing.TB) string {
-	t.Helper()
-	py := os.Getenv("PYTHON")
-	if py == "" {
-		py = "/usr/bin/python3"
-	}
-	if err := exec.Command(py, "-c", "import zmq").Run(); err == nil {
-		return py
-	}
-	install := exec.Command("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-zmq")
-	if out, err := install.CombinedOutput(); err != nil {
-		t.Fatalf("pyzmq is missing and apt-get install python3-zmq failed: %v\n%s", err, out)
-	}
-	if out, err := exec.Command(py, "-c", "import zmq").CombinedOutput(); err != nil {
-		t.Fatalf("%s cannot import zmq after installing python3-zmq: %v\n%s", py, err, strings.TrimSpace(string(out)))
-	}
-	return py
 }
 
 // Poll calls ok every few milliseconds until it returns true, and reports
