@@ -221,3 +221,6 @@ func ErrorFromProto(m *messages.Error) error {
 	}
 	return &Error{Op: m.GetOperation(), Socket: m.GetSocket(), Endpoint: m.GetEndpoint(), Err: cause, text: text}
 }
+
+// isAgain reports whether ZeroMQ said "not now" (EAGAIN).
+func isAgain(err error) bool { return errors.Is(err, zmq4.Errno(syscall.EAGAIN)) }

@@ -1,0 +1,247 @@
+package sockets
+
+import (
+	"errors"
+	"time"
+
+	"github.com/pebbe/zmq4"
+)
+
+// DefaultBatch is the most messages Handle receives before it lets the owner
+// do other work; it then asks for another turn with a Signal.
+const DefaultBatch = 256
+
+// maxStuckFlushes bounds the flushes in one turn that send nothing although
+// ZMQ_EVENTS shows POLLOUT (see service).
+const maxStuckFlushes = 2
+
+// Signal is a request from a Socket to be handled. A socket actor receives it
+// as a message and passes it to Handle; a Signal of another (older) Socket is
+// ignored, so signals left in a mailbox across a restart are harmless.
+type Signal struct {
+	s    *Socket
+	kind signalKind
+}
+
+type signalKind uint8
+
+const (
+	signalFired   signalKind = iota // the waiter saw ZMQ_FD readable
+	signalMore                      // a batch filled up: more may be waiting
+	signalRecheck                   // sends happened: POLLIN may be true with no edge
+	signalRetry                     // the stuck-queue timer: try the send queue again
+)
+
+func (k signalKind) String() string {
+	switch k {
+	case signalFired:
+		return "fired"
+	case signalMore:
+		return "more"
+	case signalRetry:
+		return "retry"
+	case signalMonitorFired, signalMonitorMore:
+		return "monitor"
+	}
+	return "recheck"
+}
+
+// String describes the signal, for logs.
+func (sig *Signal) String() string { return "zmq readiness " + sig.kind.String() }
+
+// Handle does the socket's pending work for sig: it receives up to a batch
+// of messages and passes them to Hooks.Deliver, sends what waits in the send
+// queue, and then either arms the waiter (ZeroMQ said there is nothing to
+// do) or asks for another turn. Signals of another Socket, or after Close,
+// are ignored. A non-nil error means the socket is unusable (for example
+// ErrTerminated); the owner should close it.
+func (s *Socket) Handle(sig *Signal) error {
+	if sig == nil || sig.s != s || s.closed {
+		return nil
+	}
+	if sig.kind >= signalMonitorFired {
+		return s.handleMonitor(sig)
+	}
+	switch sig.kind {
+	case signalFired:
+		s.armed = false
+	case signalMore:
+		s.morePending = false
+	case signalRetry:
+		s.retry = nil
+	case signalRecheck:
+		s.recheckPending = false
+		s.stats.Rechecks++
+	}
+	s.stats.Wakeups++
+	return s.service()
+}
+
+func (s *Socket) service() error {
+	budget := s.batch
+	canRecv := s.typ.CanReceive()
+	stuck := 0 // flushes in a row that sent nothing although POLLOUT was set
+	for {
+		// idle: the last call told us ZeroMQ has nothing more for us, and
+		// processed its command mailbox on the way, so ZMQ_FD is current.
+		idle := false
+		if canRecv && !s.paused {
+			var rerr error                // what ended the last batch
+			for budget > 0 && !s.paused { // Deliver may pause
+				if s.heldAt == len(s.held) {
+					if rerr != nil {
+						break
+					}
+					s.held, s.heldAt = s.held[:0], 0
+					s.held, rerr = s.receive(s.held, budget)
+					if len(s.held) == 0 {
+						break
+					}
+				}
+				if s.hooks.DeliverBatch != nil {
+					batch := s.held[s.heldAt:]
+					s.heldAt = len(s.held)
+					for _, frames := range batch {
+						s.stats.Received++
+						s.hooks.Counters.received(frames)
+					}
+					s.hooks.DeliverBatch(batch)
+					clear(batch)
+					budget -= len(batch)
+					continue
+				}
+				frames := s.held[s.heldAt]
+				s.held[s.heldAt] = nil
+				s.heldAt++
+				s.stats.Received++
+				s.hooks.Counters.received(frames)
+				s.hooks.Deliver(frames)
+				budget--
+			}
+			switch {
+			case rerr == nil:
+			case isAgain(rerr):
+				idle = s.heldAt == len(s.held)
+			case errors.Is(rerr, zmq4.EFSM):
+				// a REQ that must send first: nothing to receive now
+			default:
+				return zmqError("receive", s.name, "", rerr)
+			}
+			if budget <= 0 {
+				s.requestMore()
+				return nil
+			}
+		}
+		progress := false
+		if s.queue.len() > 0 {
+			var err error
+			if progress, err = s.flush(); err != nil {
+				return err
+			}
+			idle = false // the sends may have cleared ZMQ_FD (rule 3)
+		}
+		if idle {
+			break
+		}
+		ev, err := s.zs.GetEvents()
+		if err != nil {
+			return zmqError("receive", s.name, "", err)
+		}
+		if canRecv && !s.paused && ev&zmq4.POLLIN != 0 {
+			continue
+		}
+		// GetEvents may itself have taken the command that made the socket
+		// writable, leaving no edge on ZMQ_FD, so POLLOUT must be acted on
+		// here. A ROUTER with router_mandatory shows POLLOUT when any peer
+		// can take a message, not necessarily the one the queue waits for:
+		// stop after a few tries without progress and wait for the waiter.
+		if s.queue.len() > 0 && ev&zmq4.POLLOUT != 0 {
+			if progress {
+				stuck = 0
+				continue
+			}
+			if stuck < maxStuckFlushes {
+				stuck++
+				continue
+			}
+			// Still stuck. The waiter may never fire: GetEvents may have
+			// taken the very command that will let the queue move (an XPUB
+			// with xpub_nodrop always shows POLLOUT, and stalled that way
+			// under load). Try again later, backing off while it stays stuck.
+			s.retryLater()
+		}
+		break
+	}
+	if s.queue.len() == 0 {
+		s.retryDelay = 0
+	}
+	// Rule 1: arm only now that ZeroMQ said there is nothing to do.
+	if !s.armed {
+		s.armed = true
+		s.w.arm()
+	}
+	return nil
+}
+
+func (s *Socket) requestMore() {
+	if !s.morePending {
+		s.morePending = true
+		s.hooks.Signal(&s.sig[signalMore])
+	}
+}
+
+func (s *Socket) requestRecheck() {
+	if !s.recheckPending {
+		s.recheckPending = true
+		s.hooks.Signal(&s.sig[signalRecheck])
+	}
+}
+
+// commandsProcessed follows a ZeroMQ call that processes the socket's
+// command mailbox (zmq_bind, zmq_connect, zmq_unbind and zmq_disconnect do,
+// whether they succeed or not). Like a send (rule 3), such a call can take
+// the signal on ZMQ_FD while the waiter is parked: the attachment of an
+// inproc pipe, for one, whose messages then arrive with no signal at all.
+// One re-check finds what it left. During Open there is no waiter yet, and
+// Open asks for a first turn anyway.
+func (s *Socket) commandsProcessed() {
+	if s.w != nil {
+		s.requestRecheck()
+	}
+}
+
+// Retry delays of a stuck send queue.
+const (
+	minRetryDelay = time.Millisecond
+	maxRetryDelay = 100 * time.Millisecond
+)
+
+func (s *Socket) retryLater() {
+	if s.retry != nil {
+		return
+	}
+	s.retryDelay = min(max(2*s.retryDelay, minRetryDelay), maxRetryDelay)
+	sig, signal := &s.sig[signalRetry], s.hooks.Signal
+	s.retry = time.AfterFunc(s.retryDelay, func() { signal(sig) })
+}
+
+// PauseReceive stops or resumes receiving. While paused, Handle leaves
+// incoming messages in ZeroMQ, whose high-water mark then pushes back on the
+// peers (a ROUTER or DEALER peer's sends wait, a PUB's are dropped): the
+// owner's flow control. Deliver may pause; the message it was given is
+// the last one until Resume (the rest of the batch it came in, already
+// taken from ZeroMQ, waits in the Socket and comes first after Resume).
+// Resuming asks for a turn, which receives what waited without needing a
+// new readiness edge.
+func (s *Socket) PauseReceive(paused bool) {
+	if s.paused == paused || s.closed {
+		return
+	}
+	s.paused = paused
+	if !paused {
+		s.requestMore()
+	}
+}
+
+// Paused reports whether receiving is paused.
+func (s *Socket) Paused() bool { return s.paused }
