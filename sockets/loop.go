@@ -49,6 +49,71 @@ func (k signalKind) String() string {
 // String describes the signal, for logs.
 func (sig *Signal) String() string { return "zmq readiness " + sig.kind.String() }
 
+// readiness is the arm/drain state of one waiter: a Socket has one on its
+// ZMQ_FD and its monitor one on the PAIR's, so both follow the same rules.
+// A turn starts with begin and ends with requestMore, when work may be
+// left, or with armIdle, once ZeroMQ said there is nothing to do. Owner
+// goroutine only; the waiter only sends fired.
+type readiness struct {
+	w      *waiter
+	signal func(*Signal) // Hooks.Signal
+	// fired is sent by the waiter, more by requestMore.
+	fired, more Signal
+	armed       bool // the waiter holds an arm
+	morePending bool // more is on its way
+}
+
+// start starts the waiter on fd, unarmed, with signals of socket s of the
+// kinds fired and more. The caller then asks for the first turn with
+// requestMore, which arms it when it drained (rule 1).
+func (r *readiness) start(s *Socket, fd int, fired, more signalKind) error {
+	r.signal = s.hooks.Signal
+	r.fired = Signal{s: s, kind: fired}
+	r.more = Signal{s: s, kind: more}
+	w, err := newWaiter(fd, func() { r.signal(&r.fired) })
+	if err != nil {
+		return err
+	}
+	r.w = w
+	return nil
+}
+
+// begin records that the turn sig asked for has come: the waiter's arm is
+// spent, or the requested turn is no longer pending. It reports whether sig
+// is one of r's signals.
+func (r *readiness) begin(sig *Signal) bool {
+	switch sig {
+	case &r.fired:
+		r.armed = false
+	case &r.more:
+		r.morePending = false
+	default:
+		return false
+	}
+	return true
+}
+
+// requestMore asks for another turn, unless one is already on its way:
+// the last one ended with work left, so it must not arm.
+func (r *readiness) requestMore() {
+	if !r.morePending {
+		r.morePending = true
+		r.signal(&r.more)
+	}
+}
+
+// armIdle arms the waiter unless it holds an arm already. Rule 1: call it
+// only when ZeroMQ said there is nothing to do.
+func (r *readiness) armIdle() {
+	if !r.armed {
+		r.armed = true
+		r.w.arm()
+	}
+}
+
+// stop stops the waiter and waits for it to end.
+func (r *readiness) stop() { r.w.close() }
+
 // Handle does the socket's pending work for sig: it receives up to a batch
 // of messages and passes them to Hooks.Deliver, sends what waits in the send
 // queue, and then either arms the waiter (ZeroMQ said there is nothing to
@@ -63,15 +128,13 @@ func (s *Socket) Handle(sig *Signal) error {
 		return s.handleMonitor(sig)
 	}
 	switch sig.kind {
-	case signalFired:
-		s.armed = false
-	case signalMore:
-		s.morePending = false
 	case signalRetry:
 		s.retry = nil
 	case signalRecheck:
 		s.recheckPending = false
 		s.stats.Rechecks++
+	default:
+		s.rd.begin(sig)
 	}
 	s.stats.Wakeups++
 	return s.service()
@@ -128,7 +191,7 @@ func (s *Socket) service() error {
 				return zmqError("receive", s.name, "", rerr)
 			}
 			if budget <= 0 {
-				s.requestMore()
+				s.rd.requestMore()
 				return nil
 			}
 		}
@@ -176,24 +239,14 @@ func (s *Socket) service() error {
 		s.retryDelay = 0
 	}
 	// Rule 1: arm only now that ZeroMQ said there is nothing to do.
-	if !s.armed {
-		s.armed = true
-		s.w.arm()
-	}
+	s.rd.armIdle()
 	return nil
-}
-
-func (s *Socket) requestMore() {
-	if !s.morePending {
-		s.morePending = true
-		s.hooks.Signal(&s.sig[signalMore])
-	}
 }
 
 func (s *Socket) requestRecheck() {
 	if !s.recheckPending {
 		s.recheckPending = true
-		s.hooks.Signal(&s.sig[signalRecheck])
+		s.hooks.Signal(&s.recheckSig)
 	}
 }
 
@@ -205,7 +258,7 @@ func (s *Socket) requestRecheck() {
 // One re-check finds what it left. During Open there is no waiter yet, and
 // Open asks for a first turn anyway.
 func (s *Socket) commandsProcessed() {
-	if s.w != nil {
+	if s.rd.w != nil {
 		s.requestRecheck()
 	}
 }
@@ -221,7 +274,7 @@ func (s *Socket) retryLater() {
 		return
 	}
 	s.retryDelay = min(max(2*s.retryDelay, minRetryDelay), maxRetryDelay)
-	sig, signal := &s.sig[signalRetry], s.hooks.Signal
+	sig, signal := &s.retrySig, s.hooks.Signal
 	s.retry = time.AfterFunc(s.retryDelay, func() { signal(sig) })
 }
 
@@ -239,7 +292,7 @@ func (s *Socket) PauseReceive(paused bool) {
 	}
 	s.paused = paused
 	if !paused {
-		s.requestMore()
+		s.rd.requestMore()
 	}
 }
 

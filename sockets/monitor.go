@@ -107,22 +107,17 @@ func WithMonitor(kinds ...messages.SocketEventKind) OpenOption {
 // monitor reads the events of a socket's zmq_socket_monitor(3). libzmq
 // publishes them on a PAIR socket bound to an inproc endpoint of the
 // socket's context; the monitor's own PAIR, connected to it, is read like
-// the socket itself: a waiter parked on the PAIR's ZMQ_FD asks the owner
-// for a turn (Hooks.Signal), and Handle drains the events until EAGAIN
-// before it arms the waiter again. No goroutine reads ZeroMQ, and no OS
-// thread is added: libzmq's I/O thread writes the events.
+// the socket itself, with a readiness of its own: a waiter parked on the
+// PAIR's ZMQ_FD asks the owner for a turn (Hooks.Signal), and Handle drains
+// the events until EAGAIN before it arms the waiter again. No goroutine
+// reads ZeroMQ, and no OS thread is added: libzmq's I/O thread writes the
+// events.
 type monitor struct {
 	mask     zmq4.Event
 	endpoint string
 	pair     *zmq4.Socket
-	w        *waiter
-	// armed: the waiter holds an arm; morePending: a signalMonitorMore is
-	// on its way.
-	armed, morePending bool
-	sig                [2]Signal
+	rd       readiness // the waiter on the PAIR's ZMQ_FD, and when to arm it
 }
-
-func (m *monitor) owns(sig *Signal) bool { return sig == &m.sig[0] || sig == &m.sig[1] }
 
 // Monitor starts reporting the socket's events of the given kinds through
 // Hooks.Event, on the owner's goroutine, in the order libzmq emits them; no
@@ -155,7 +150,6 @@ func (s *Socket) Monitor(kinds ...messages.SocketEventKind) error {
 		return nil
 	}
 	m := &monitor{mask: mask, endpoint: "inproc://zmqactor.monitor." + strconv.FormatUint(s.ctx.monitors.Add(1), 10)}
-	m.sig = [2]Signal{{s: s, kind: signalMonitorFired}, {s: s, kind: signalMonitorMore}}
 	pair, err := s.ctx.newSocket(Pair)
 	if err != nil {
 		return zmqError("monitor", s.name, "", err)
@@ -183,7 +177,7 @@ func (s *Socket) Monitor(kinds ...messages.SocketEventKind) error {
 	if err == nil {
 		var fd int
 		if fd, err = pair.GetFd(); err == nil {
-			m.w, err = newWaiter(fd, func() { s.hooks.Signal(&m.sig[0]) })
+			err = m.rd.start(s, fd, signalMonitorFired, signalMonitorMore)
 		}
 		if err != nil {
 			_ = s.zs.Monitor("", 0)
@@ -200,7 +194,7 @@ func (s *Socket) Monitor(kinds ...messages.SocketEventKind) error {
 	}
 	s.mon = m
 	// Rule 1: drain once before the first arm.
-	s.requestMonitorMore()
+	m.rd.requestMore()
 	return nil
 }
 
@@ -242,16 +236,9 @@ func (s *Socket) stopMonitor() {
 }
 
 func (m *monitor) close() {
-	m.w.close()
+	m.rd.stop()
 	_ = m.pair.SetLinger(0)
 	_ = m.pair.Close()
-}
-
-func (s *Socket) requestMonitorMore() {
-	if m := s.mon; m != nil && !m.morePending {
-		m.morePending = true
-		s.hooks.Signal(&m.sig[1])
-	}
 }
 
 // handleMonitor is Handle for the monitor's signals: it delivers up to a
@@ -260,26 +247,19 @@ func (s *Socket) requestMonitorMore() {
 // or replaced is ignored.
 func (s *Socket) handleMonitor(sig *Signal) error {
 	m := s.mon
-	if m == nil || !m.owns(sig) {
+	if m == nil || !m.rd.begin(sig) {
 		return nil
-	}
-	if sig.kind == signalMonitorFired {
-		m.armed = false
-	} else {
-		m.morePending = false
 	}
 	idle, err := s.drainMonitor(m, s.batch)
 	if err != nil {
 		return err
 	}
 	if !idle {
-		s.requestMonitorMore()
+		m.rd.requestMore()
 		return nil
 	}
-	if !m.armed {
-		m.armed = true
-		m.w.arm()
-	}
+	// Rule 1: the PAIR said EAGAIN.
+	m.rd.armIdle()
 	return nil
 }
 

@@ -81,7 +81,7 @@ func TestMonitorAcceptedPeer(t *testing.T) {
 	push.close()
 	pull.close()
 	select {
-	case <-mon.w.done:
+	case <-mon.rd.w.done:
 	default:
 		t.Fatal("the monitor's waiter runs on after Close")
 	}
@@ -153,7 +153,7 @@ func TestMonitorKinds(t *testing.T) {
 		}
 	})
 	select {
-	case <-mon.w.done:
+	case <-mon.rd.w.done:
 	default:
 		t.Fatal("the monitor's waiter runs on after StopMonitor")
 	}

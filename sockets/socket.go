@@ -51,13 +51,13 @@ type Socket struct {
 	ctx   *ZMQContext
 	zs    *zmq4.Socket
 	hooks Hooks
-	w     *waiter
-	mon   *monitor // nil unless monitored
+	rd    readiness // the waiter on ZMQ_FD, and when to arm it
+	mon   *monitor  // nil unless monitored
 	batch int
 
-	// armed: the waiter holds an arm; more/recheck: that signal is on its way.
-	armed, morePending, recheckPending bool
-	sig                                [4]Signal
+	// recheckPending: recheckSig is on its way (see requestRecheck).
+	recheckPending       bool
+	recheckSig, retrySig Signal
 
 	// retry is the timer of a stuck send queue (see service); retryDelay
 	// doubles while the queue stays stuck.
@@ -124,9 +124,8 @@ func Open(ctx *ZMQContext, spec Spec, hooks Hooks, opts ...OpenOption) (*Socket,
 		limit:      spec.queueLimit(),
 		maxMsgSize: -1,
 	}
-	for i := range s.sig {
-		s.sig[i] = Signal{s: s, kind: signalKind(i)}
-	}
+	s.recheckSig = Signal{s: s, kind: signalRecheck}
+	s.retrySig = Signal{s: s, kind: signalRetry}
 	fail := func(err error) (*Socket, error) {
 		s.stopMonitor()
 		_ = zs.SetLinger(0)
@@ -160,13 +159,12 @@ func Open(ctx *ZMQContext, spec Spec, hooks Hooks, opts ...OpenOption) (*Socket,
 	if err != nil {
 		return fail(zmqError("open", s.name, "", err))
 	}
-	s.w, err = newWaiter(fd, func() { hooks.Signal(&s.sig[signalFired]) })
-	if err != nil {
+	if err := s.rd.start(s, fd, signalFired, signalMore); err != nil {
 		return fail(opError("open", s.name, "", ErrSocket, err.Error()))
 	}
 	// Rule 1 at start: a socket connected over inproc before its owner was
 	// ready may hold messages and no signal, so drain once before arming.
-	s.requestMore()
+	s.rd.requestMore()
 	return s, nil
 }
 
@@ -318,7 +316,7 @@ func (s *Socket) Close(linger *time.Duration) (unsent int, err error) {
 		s.retry.Stop()
 		s.retry = nil
 	}
-	s.w.close()
+	s.rd.stop()
 	s.stopMonitor()
 	if linger != nil {
 		if e := s.zs.SetLinger(*linger); e != nil {
