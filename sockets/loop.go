@@ -12,7 +12,7 @@ import (
 const DefaultBatch = 256
 
 // maxStuckFlushes bounds the flushes in one turn that send nothing although
-// ZMQ_EVENTS shows POLLOUT (see service).
+// ZMQ_EVENTS shows POLLOUT: rule 4 (package doc).
 const maxStuckFlushes = 2
 
 // Signal is a request from a Socket to be handled. A socket actor receives it
@@ -28,8 +28,8 @@ type signalKind uint8
 const (
 	signalFired   signalKind = iota // the waiter saw ZMQ_FD readable
 	signalMore                      // a batch filled up: more may be waiting
-	signalRecheck                   // sends happened: POLLIN may be true with no edge
-	signalRetry                     // the stuck-queue timer: try the send queue again
+	signalRecheck                   // rules 3 and 5 (package doc): a call may have cleared ZMQ_FD
+	signalRetry                     // rule 4 (package doc): the stuck-queue timer
 )
 
 func (k signalKind) String() string {
@@ -49,11 +49,12 @@ func (k signalKind) String() string {
 // String describes the signal, for logs.
 func (sig *Signal) String() string { return "zmq readiness " + sig.kind.String() }
 
-// readiness is the arm/drain state of one waiter: a Socket has one on its
-// ZMQ_FD and its monitor one on the PAIR's, so both follow the same rules.
-// A turn starts with begin and ends with requestMore, when work may be
-// left, or with armIdle, once ZeroMQ said there is nothing to do. Owner
-// goroutine only; the waiter only sends fired.
+// readiness is the arm/drain state of one waiter, which applies rule 1
+// (package doc): a Socket has one on its ZMQ_FD and its monitor one on the
+// PAIR's, so both use the same code. A turn starts with begin and ends
+// with requestMore, when work may be left, or with armIdle, once ZeroMQ
+// said there is nothing to do. Owner goroutine only; the waiter only sends
+// fired.
 type readiness struct {
 	w      *waiter
 	signal func(*Signal) // Hooks.Signal
@@ -65,7 +66,7 @@ type readiness struct {
 
 // start starts the waiter on fd, unarmed, with signals of socket s of the
 // kinds fired and more. The caller then asks for the first turn with
-// requestMore, which arms it when it drained (rule 1).
+// requestMore, which arms it when it drained: rule 1 (package doc).
 func (r *readiness) start(s *Socket, fd int, fired, more signalKind) error {
 	r.signal = s.hooks.Signal
 	r.fired = Signal{s: s, kind: fired}
@@ -102,8 +103,8 @@ func (r *readiness) requestMore() {
 	}
 }
 
-// armIdle arms the waiter unless it holds an arm already. Rule 1: call it
-// only when ZeroMQ said there is nothing to do.
+// armIdle arms the waiter unless it holds an arm already. Rule 1 (package
+// doc) says when to call it.
 func (r *readiness) armIdle() {
 	if !r.armed {
 		r.armed = true
@@ -201,7 +202,7 @@ func (s *Socket) service() error {
 			if progress, err = s.flush(); err != nil {
 				return err
 			}
-			idle = false // the sends may have cleared ZMQ_FD (rule 3)
+			idle = false // rule 3 (package doc): the sends may have cleared ZMQ_FD
 		}
 		if idle {
 			break
@@ -213,11 +214,8 @@ func (s *Socket) service() error {
 		if canRecv && !s.paused && ev&zmq4.POLLIN != 0 {
 			continue
 		}
-		// GetEvents may itself have taken the command that made the socket
-		// writable, leaving no edge on ZMQ_FD, so POLLOUT must be acted on
-		// here. A ROUTER with router_mandatory shows POLLOUT when any peer
-		// can take a message, not necessarily the one the queue waits for:
-		// stop after a few tries without progress and wait for the waiter.
+		// Rule 4 (package doc): act on the POLLOUT that GetEvents reports,
+		// at most maxStuckFlushes times in a row without progress.
 		if s.queue.len() > 0 && ev&zmq4.POLLOUT != 0 {
 			if progress {
 				stuck = 0
@@ -227,10 +225,7 @@ func (s *Socket) service() error {
 				stuck++
 				continue
 			}
-			// Still stuck. The waiter may never fire: GetEvents may have
-			// taken the very command that will let the queue move (an XPUB
-			// with xpub_nodrop always shows POLLOUT, and stalled that way
-			// under load). Try again later, backing off while it stays stuck.
+			// Rule 4 (package doc): still stuck, and the waiter may never fire.
 			s.retryLater()
 		}
 		break
@@ -238,11 +233,14 @@ func (s *Socket) service() error {
 	if s.queue.len() == 0 {
 		s.retryDelay = 0
 	}
-	// Rule 1: arm only now that ZeroMQ said there is nothing to do.
+	// Rule 1 (package doc): ZeroMQ said there is nothing to do.
 	s.rd.armIdle()
 	return nil
 }
 
+// requestRecheck asks for a turn that looks again without a signal, for
+// rules 3 and 5 (package doc), unless one is already on its way: the first
+// call of a burst sends it.
 func (s *Socket) requestRecheck() {
 	if !s.recheckPending {
 		s.recheckPending = true
@@ -250,25 +248,24 @@ func (s *Socket) requestRecheck() {
 	}
 }
 
-// commandsProcessed follows a ZeroMQ call that processes the socket's
-// command mailbox (zmq_bind, zmq_connect, zmq_unbind and zmq_disconnect do,
-// whether they succeed or not). Like a send (rule 3), such a call can take
-// the signal on ZMQ_FD while the waiter is parked: the attachment of an
-// inproc pipe, for one, whose messages then arrive with no signal at all.
-// One re-check finds what it left. During Open there is no waiter yet, and
-// Open asks for a first turn anyway.
+// commandsProcessed applies rule 5 (package doc) after a ZeroMQ call that
+// processes the socket's command mailbox: zmq_bind, zmq_connect, zmq_unbind
+// and zmq_disconnect do, whether they succeed or not. During Open there is
+// no waiter yet, and Open asks for a first turn anyway.
 func (s *Socket) commandsProcessed() {
 	if s.rd.w != nil {
 		s.requestRecheck()
 	}
 }
 
-// Retry delays of a stuck send queue.
+// Retry delays of a stuck send queue: rule 4 (package doc).
 const (
 	minRetryDelay = time.Millisecond
 	maxRetryDelay = 100 * time.Millisecond
 )
 
+// retryLater asks for a turn after a delay that doubles while the send queue
+// stays stuck: rule 4 (package doc).
 func (s *Socket) retryLater() {
 	if s.retry != nil {
 		return

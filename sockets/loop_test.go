@@ -139,8 +139,8 @@ func (m *mailbox) pop() (func(), bool) {
 }
 
 // TestSendQueueFlushes sends 100,000 messages at once over tcp, so most wait
-// in the send queue for the high-water mark to clear. It guards readiness
-// rule 4: without acting on the POLLOUT that ZMQ_EVENTS reports, the PUSH
+// in the send queue for the high-water mark to clear. It guards rule 4 of
+// doc.go: without acting on the POLLOUT that ZMQ_EVENTS reports, the PUSH
 // stalled at about 11,500 messages with the rest queued.
 func TestSendQueueFlushes(t *testing.T) {
 	ctx, err := NewZMQContext()

@@ -193,8 +193,7 @@ func (s *Socket) Monitor(kinds ...messages.SocketEventKind) error {
 		return fail(err)
 	}
 	s.mon = m
-	// Rule 1: drain once before the first arm.
-	m.rd.requestMore()
+	m.rd.requestMore() // rule 1 (package doc): drain once before the first arm
 	return nil
 }
 
@@ -258,8 +257,7 @@ func (s *Socket) handleMonitor(sig *Signal) error {
 		m.rd.requestMore()
 		return nil
 	}
-	// Rule 1: the PAIR said EAGAIN.
-	m.rd.armIdle()
+	m.rd.armIdle() // rule 1 (package doc): the PAIR said EAGAIN
 	return nil
 }
 

@@ -31,9 +31,7 @@ func (s *Socket) Send(frames [][]byte) (queued bool, err error) {
 		s.hooks.Counters.queued(s.queue.len())
 		return true, nil
 	}
-	// Rule 3: a send may process ZeroMQ's commands and clear ZMQ_FD while
-	// the waiter is parked; one re-check after a burst of sends finds it.
-	s.requestRecheck()
+	s.requestRecheck() // rule 3 (package doc)
 	switch err := s.sendNow(frames); {
 	case err == nil:
 		s.countSent(frames)
@@ -71,7 +69,7 @@ func (s *Socket) SendBatch(msgs [][][]byte) (queued int, err error) {
 	if s.queue.len() > 0 {
 		return s.queueOrSend(msgs)
 	}
-	s.requestRecheck() // rule 3, as for Send
+	s.requestRecheck() // rule 3 (package doc)
 	sent, err := s.sendBatch(msgs)
 	for _, m := range msgs[:sent] {
 		s.countSent(m)

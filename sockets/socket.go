@@ -59,8 +59,8 @@ type Socket struct {
 	recheckPending       bool
 	recheckSig, retrySig Signal
 
-	// retry is the timer of a stuck send queue (see service); retryDelay
-	// doubles while the queue stays stuck.
+	// retry is the timer of a stuck send queue (rule 4, package doc);
+	// retryDelay doubles while the queue stays stuck.
 	retry      *time.Timer
 	retryDelay time.Duration
 
@@ -162,9 +162,7 @@ func Open(ctx *ZMQContext, spec Spec, hooks Hooks, opts ...OpenOption) (*Socket,
 	if err := s.rd.start(s, fd, signalFired, signalMore); err != nil {
 		return fail(opError("open", s.name, "", ErrSocket, err.Error()))
 	}
-	// Rule 1 at start: a socket connected over inproc before its owner was
-	// ready may hold messages and no signal, so drain once before arming.
-	s.rd.requestMore()
+	s.rd.requestMore() // rule 1 (package doc): drain once before the first arm
 	return s, nil
 }
 
@@ -199,7 +197,7 @@ func (s *Socket) Bind(endpoint string) (string, error) {
 		return "", &Error{Op: "bind", Socket: s.name, Endpoint: endpoint, Err: err}
 	}
 	err := s.zs.Bind(endpoint)
-	s.commandsProcessed()
+	s.commandsProcessed() // rule 5 (package doc)
 	if err != nil {
 		return "", zmqError("bind", s.name, endpoint, err)
 	}
@@ -221,7 +219,7 @@ func (s *Socket) Connect(endpoint string) error {
 		return &Error{Op: "connect", Socket: s.name, Endpoint: endpoint, Err: err}
 	}
 	err := s.zs.Connect(endpoint)
-	s.commandsProcessed()
+	s.commandsProcessed() // rule 5 (package doc)
 	if err != nil {
 		return zmqError("connect", s.name, endpoint, err)
 	}
@@ -235,7 +233,7 @@ func (s *Socket) Unbind(endpoint string) error {
 		return opError("unbind", s.name, endpoint, ErrClosed, "")
 	}
 	err := s.zs.Unbind(endpoint)
-	s.commandsProcessed()
+	s.commandsProcessed() // rule 5 (package doc)
 	if err != nil {
 		return zmqError("unbind", s.name, endpoint, err)
 	}
@@ -249,7 +247,7 @@ func (s *Socket) Disconnect(endpoint string) error {
 		return opError("disconnect", s.name, endpoint, ErrClosed, "")
 	}
 	err := s.zs.Disconnect(endpoint)
-	s.commandsProcessed()
+	s.commandsProcessed() // rule 5 (package doc)
 	if err != nil {
 		return zmqError("disconnect", s.name, endpoint, err)
 	}
@@ -280,7 +278,7 @@ func (s *Socket) SetOption(o Option) error {
 			if err := s.sendNow([][]byte{frame}); err != nil {
 				return zmqError("setsockopt", s.name, "", err)
 			}
-			s.requestRecheck()
+			s.requestRecheck() // rule 3 (package doc)
 			return nil
 		}
 	}
