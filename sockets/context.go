@@ -67,15 +67,15 @@ func NewZMQContext(opts ...ZMQContextOption) (*ZMQContext, error) {
 	}
 	z, err := zmq4.NewContext()
 	if err != nil {
-		return nil, zmqError("context", "", "", err)
+		return nil, zmqError(OpContext, "", "", err)
 	}
 	if err := z.SetIoThreads(cfg.ioThreads); err != nil {
 		_ = z.Term()
-		return nil, zmqError("context", "", "", err)
+		return nil, zmqError(OpContext, "", "", err)
 	}
 	if err := z.SetMaxSockets(cfg.maxSockets); err != nil {
 		_ = z.Term()
-		return nil, zmqError("context", "", "", err)
+		return nil, zmqError(OpContext, "", "", err)
 	}
 	return &ZMQContext{z: z}, nil
 }
@@ -85,7 +85,7 @@ func (c *ZMQContext) IOThreads() (int, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.closed {
-		return 0, opError("context", "", "", ErrTerminated, "")
+		return 0, opError(OpContext, "", "", ErrTerminated, "")
 	}
 	return c.z.GetIoThreads()
 }
@@ -95,7 +95,7 @@ func (c *ZMQContext) MaxSockets() (int, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.closed {
-		return 0, opError("context", "", "", ErrTerminated, "")
+		return 0, opError(OpContext, "", "", ErrTerminated, "")
 	}
 	return c.z.GetMaxSockets()
 }
@@ -123,7 +123,7 @@ func (c *ZMQContext) Term() error {
 	c.closed = true
 	c.mu.Unlock()
 	if err := c.z.Term(); err != nil {
-		return zmqError("term", "", "", err)
+		return zmqError(OpTerm, "", "", err)
 	}
 	return nil
 }

@@ -12,29 +12,29 @@ import (
 
 func TestErrorClassification(t *testing.T) {
 	tests := []struct {
-		op       string
+		op       Op
 		errno    zmq4.Errno
 		sentinel error
 		code     messages.ErrorCode
 	}{
-		{"bind", zmq4.EADDRINUSE, ErrAddressInUse, messages.ErrorCode_ERROR_CODE_ADDRESS_IN_USE},
-		{"bind", zmq4.Errno(syscall.EINVAL), ErrBadEndpoint, messages.ErrorCode_ERROR_CODE_INVALID_ENDPOINT},
-		{"connect", zmq4.EPROTONOSUPPORT, ErrBadEndpoint, messages.ErrorCode_ERROR_CODE_INVALID_ENDPOINT},
-		{"unbind", zmq4.Errno(syscall.ENOENT), ErrEndpointNotFound, messages.ErrorCode_ERROR_CODE_ENDPOINT_NOT_FOUND},
-		{"setsockopt", zmq4.Errno(syscall.EINVAL), ErrBadOption, messages.ErrorCode_ERROR_CODE_INVALID_OPTION},
-		{"send", zmq4.EFSM, ErrUnsupported, messages.ErrorCode_ERROR_CODE_UNSUPPORTED_OPERATION},
-		{"send", zmq4.EHOSTUNREACH, ErrHostUnreachable, messages.ErrorCode_ERROR_CODE_HOST_UNREACHABLE},
-		{"receive", zmq4.ETERM, ErrTerminated, messages.ErrorCode_ERROR_CODE_TERMINATED},
-		{"receive", zmq4.Errno(syscall.EIO), ErrSocket, messages.ErrorCode_ERROR_CODE_SOCKET_FAILED},
+		{OpBind, zmq4.EADDRINUSE, ErrAddressInUse, messages.ErrorCode_ERROR_CODE_ADDRESS_IN_USE},
+		{OpBind, zmq4.Errno(syscall.EINVAL), ErrBadEndpoint, messages.ErrorCode_ERROR_CODE_INVALID_ENDPOINT},
+		{OpConnect, zmq4.EPROTONOSUPPORT, ErrBadEndpoint, messages.ErrorCode_ERROR_CODE_INVALID_ENDPOINT},
+		{OpUnbind, zmq4.Errno(syscall.ENOENT), ErrEndpointNotFound, messages.ErrorCode_ERROR_CODE_ENDPOINT_NOT_FOUND},
+		{OpSetOption, zmq4.Errno(syscall.EINVAL), ErrBadOption, messages.ErrorCode_ERROR_CODE_INVALID_OPTION},
+		{OpSend, zmq4.EFSM, ErrUnsupported, messages.ErrorCode_ERROR_CODE_UNSUPPORTED_OPERATION},
+		{OpSend, zmq4.EHOSTUNREACH, ErrHostUnreachable, messages.ErrorCode_ERROR_CODE_HOST_UNREACHABLE},
+		{OpReceive, zmq4.ETERM, ErrTerminated, messages.ErrorCode_ERROR_CODE_TERMINATED},
+		{OpReceive, zmq4.Errno(syscall.EIO), ErrSocket, messages.ErrorCode_ERROR_CODE_SOCKET_FAILED},
 	}
 	for _, tt := range tests {
-		t.Run(tt.op+"/"+tt.errno.Error(), func(t *testing.T) {
+		t.Run(string(tt.op)+"/"+tt.errno.Error(), func(t *testing.T) {
 			err := zmqError(tt.op, "s1", "tcp://x:1", tt.errno)
 			if !errors.Is(err, tt.sentinel) || !errors.Is(err, tt.errno) {
 				t.Fatalf("%v: want both %v and errno %d", err, tt.sentinel, tt.errno)
 			}
 			m := ErrorToProto("", err)
-			if m.Code != tt.code || m.Errno != int32(tt.errno) || m.Operation != tt.op || m.Endpoint != "tcp://x:1" || m.Socket != "s1" {
+			if m.Code != tt.code || m.Errno != int32(tt.errno) || m.Operation != string(tt.op) || m.Endpoint != "tcp://x:1" || m.Socket != "s1" {
 				t.Fatalf("ErrorToProto = %v", m)
 			}
 			back := ErrorFromProto(m)

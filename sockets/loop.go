@@ -189,7 +189,7 @@ func (s *Socket) service() error {
 			case errors.Is(rerr, zmq4.EFSM):
 				// a REQ that must send first: nothing to receive now
 			default:
-				return zmqError("receive", s.name, "", rerr)
+				return zmqError(OpReceive, s.name, "", rerr)
 			}
 			if budget <= 0 {
 				s.rd.requestMore()
@@ -209,7 +209,7 @@ func (s *Socket) service() error {
 		}
 		ev, err := s.zs.GetEvents()
 		if err != nil {
-			return zmqError("receive", s.name, "", err)
+			return zmqError(OpReceive, s.name, "", err)
 		}
 		if canRecv && !s.paused && ev&zmq4.POLLIN != 0 {
 			continue

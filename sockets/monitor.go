@@ -136,10 +136,10 @@ type monitor struct {
 // than ever blocking libzmq.
 func (s *Socket) Monitor(kinds ...messages.SocketEventKind) error {
 	if s.closed {
-		return opError("monitor", s.name, "", ErrClosed, "")
+		return opError(OpMonitor, s.name, "", ErrClosed, "")
 	}
 	if err := CheckEventKinds(kinds...); err != nil {
-		return &Error{Op: "monitor", Socket: s.name, Err: err}
+		return &Error{Op: OpMonitor, Socket: s.name, Err: err}
 	}
 	if s.hooks.Event == nil {
 		return fmt.Errorf("zmqactor: monitor %s: Hooks.Event is required", s.name)
@@ -152,13 +152,13 @@ func (s *Socket) Monitor(kinds ...messages.SocketEventKind) error {
 	m := &monitor{mask: mask, endpoint: "inproc://zmqactor.monitor." + strconv.FormatUint(s.ctx.monitors.Add(1), 10)}
 	pair, err := s.ctx.newSocket(Pair)
 	if err != nil {
-		return zmqError("monitor", s.name, "", err)
+		return zmqError(OpMonitor, s.name, "", err)
 	}
 	m.pair = pair
 	fail := func(err error) error {
 		_ = pair.SetLinger(0)
 		_ = pair.Close()
-		return zmqError("monitor", s.name, m.endpoint, err)
+		return zmqError(OpMonitor, s.name, m.endpoint, err)
 	}
 	// No high-water mark (see above), no linger, and connected before
 	// libzmq binds its end, so no event is sent before a peer is there.
@@ -271,12 +271,12 @@ func (s *Socket) drainMonitor(m *monitor, budget int) (idle bool, err error) {
 			return true, nil
 		}
 		if err != nil {
-			return false, zmqError("monitor", s.name, "", err)
+			return false, zmqError(OpMonitor, s.name, "", err)
 		}
 		ev, err := parseEvent(frames)
 		if err != nil {
 			if s.hooks.Report != nil {
-				s.hooks.Report(opError("monitor", s.name, "", ErrBadMessage, err.Error()))
+				s.hooks.Report(opError(OpMonitor, s.name, "", ErrBadMessage, err.Error()))
 			}
 			continue
 		}

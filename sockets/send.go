@@ -18,13 +18,13 @@ func (s *Socket) Send(frames [][]byte) (queued bool, err error) {
 	}
 	if s.typ == Req && s.queue.len() > 0 {
 		// ZeroMQ would refuse it with EFSM only once the first is sent.
-		return false, opError("send", s.name, "", ErrUnsupported, "a REQ socket sends one request at a time, and one waits in the send queue")
+		return false, opError(OpSend, s.name, "", ErrUnsupported, "a REQ socket sends one request at a time, and one waits in the send queue")
 	}
 	if s.queue.len() > 0 { // keep order behind what already waits
 		if s.queue.len() >= s.limit {
 			s.stats.Refused++
 			s.hooks.Counters.refused()
-			return false, opError("send", s.name, "", ErrQueueFull, fmt.Sprintf("%d messages wait for the high-water mark to clear", s.queue.len()))
+			return false, opError(OpSend, s.name, "", ErrQueueFull, fmt.Sprintf("%d messages wait for the high-water mark to clear", s.queue.len()))
 		}
 		s.queue.push(frames)
 		s.stats.Queued++
@@ -42,7 +42,7 @@ func (s *Socket) Send(frames [][]byte) (queued bool, err error) {
 		s.hooks.Counters.queued(s.queue.len())
 		return true, nil
 	default:
-		return false, zmqError("send", s.name, "", err)
+		return false, zmqError(OpSend, s.name, "", err)
 	}
 }
 
@@ -61,7 +61,7 @@ func (s *Socket) SendBatch(msgs [][][]byte) (queued int, err error) {
 		}
 	}
 	if s.typ == Req && len(msgs) > 1 {
-		return 0, opError("send", s.name, "", ErrUnsupported, "a REQ socket sends one request at a time")
+		return 0, opError(OpSend, s.name, "", ErrUnsupported, "a REQ socket sends one request at a time")
 	}
 	if len(msgs) == 0 {
 		return 0, nil
@@ -80,7 +80,7 @@ func (s *Socket) SendBatch(msgs [][][]byte) (queued int, err error) {
 	case isAgain(err):
 		return s.queueOrSend(msgs[sent:])
 	default:
-		return 0, zmqError("send", s.name, "", err)
+		return 0, zmqError(OpSend, s.name, "", err)
 	}
 }
 
@@ -106,18 +106,18 @@ func (s *Socket) queueOrSend(msgs [][][]byte) (queued int, err error) {
 
 func (s *Socket) checkSend(frames [][]byte) error {
 	if s.closed {
-		return opError("send", s.name, "", ErrClosed, "")
+		return opError(OpSend, s.name, "", ErrClosed, "")
 	}
 	if !s.typ.CanSend() {
-		return opError("send", s.name, "", ErrUnsupported, fmt.Sprintf("a %v socket does not send", s.typ))
+		return opError(OpSend, s.name, "", ErrUnsupported, fmt.Sprintf("a %v socket does not send", s.typ))
 	}
 	if len(frames) == 0 {
-		return opError("send", s.name, "", ErrBadMessage, "a message has at least one frame")
+		return opError(OpSend, s.name, "", ErrBadMessage, "a message has at least one frame")
 	}
 	if s.maxMsgSize >= 0 {
 		for i, f := range frames {
 			if int64(len(f)) > s.maxMsgSize {
-				return opError("send", s.name, "", ErrTooLarge, fmt.Sprintf("frame %d has %d bytes, max_message_size is %d", i, len(f), s.maxMsgSize))
+				return opError(OpSend, s.name, "", ErrTooLarge, fmt.Sprintf("frame %d has %d bytes, max_message_size is %d", i, len(f), s.maxMsgSize))
 			}
 		}
 	}
@@ -180,7 +180,7 @@ func (s *Socket) flush() (progress bool, err error) {
 		if isAgain(err) {
 			return progress, nil
 		}
-		e := zmqError("send", s.name, "", err)
+		e := zmqError(OpSend, s.name, "", err)
 		if errors.Is(e, ErrTerminated) || errors.Is(e, ErrClosed) {
 			return progress, e
 		}

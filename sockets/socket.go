@@ -101,18 +101,18 @@ func Open(ctx *ZMQContext, spec Spec, hooks Hooks, opts ...OpenOption) (*Socket,
 	var cfg openConfig
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
-			return nil, &Error{Op: "open", Socket: spec.Name, Err: err}
+			return nil, &Error{Op: OpOpen, Socket: spec.Name, Err: err}
 		}
 	}
 	if ctx == nil {
-		return nil, opError("open", spec.Name, "", ErrTerminated, "no ZeroMQ context")
+		return nil, opError(OpOpen, spec.Name, "", ErrTerminated, "no ZeroMQ context")
 	}
 	if hooks.Signal == nil || (spec.Type.CanReceive() && hooks.Deliver == nil && hooks.DeliverBatch == nil) {
 		return nil, fmt.Errorf("zmqactor: open %s: Hooks.Signal and, for a receiving type, Hooks.Deliver or DeliverBatch are required", spec.Name)
 	}
 	zs, err := ctx.newSocket(spec.Type)
 	if err != nil {
-		return nil, zmqError("open", spec.Name, "", err)
+		return nil, zmqError(OpOpen, spec.Name, "", err)
 	}
 	s := &Socket{
 		name:       spec.Name,
@@ -133,7 +133,7 @@ func Open(ctx *ZMQContext, spec Spec, hooks Hooks, opts ...OpenOption) (*Socket,
 		return nil, err
 	}
 	if err := zs.SetLinger(DefaultLinger); err != nil {
-		return fail(zmqError("setsockopt", s.name, "", err))
+		return fail(zmqError(OpSetOption, s.name, "", err))
 	}
 	for _, o := range spec.Options {
 		if err := s.SetOption(o); err != nil {
@@ -157,10 +157,10 @@ func Open(ctx *ZMQContext, spec Spec, hooks Hooks, opts ...OpenOption) (*Socket,
 	}
 	fd, err := zs.GetFd()
 	if err != nil {
-		return fail(zmqError("open", s.name, "", err))
+		return fail(zmqError(OpOpen, s.name, "", err))
 	}
 	if err := s.rd.start(s, fd, signalFired, signalMore); err != nil {
-		return fail(opError("open", s.name, "", ErrSocket, err.Error()))
+		return fail(opError(OpOpen, s.name, "", ErrSocket, err.Error()))
 	}
 	s.rd.requestMore() // rule 1 (package doc): drain once before the first arm
 	return s, nil
@@ -191,15 +191,15 @@ func (s *Socket) QueueLimit() int { return s.limit }
 // with the port the system chose.
 func (s *Socket) Bind(endpoint string) (string, error) {
 	if s.closed {
-		return "", opError("bind", s.name, endpoint, ErrClosed, "")
+		return "", opError(OpBind, s.name, endpoint, ErrClosed, "")
 	}
 	if err := CheckEndpoint(endpoint); err != nil {
-		return "", &Error{Op: "bind", Socket: s.name, Endpoint: endpoint, Err: err}
+		return "", &Error{Op: OpBind, Socket: s.name, Endpoint: endpoint, Err: err}
 	}
 	err := s.zs.Bind(endpoint)
 	s.commandsProcessed() // rule 5 (package doc)
 	if err != nil {
-		return "", zmqError("bind", s.name, endpoint, err)
+		return "", zmqError(OpBind, s.name, endpoint, err)
 	}
 	resolved, err := s.zs.GetLastEndpoint()
 	if err != nil || resolved == "" {
@@ -213,15 +213,15 @@ func (s *Socket) Bind(endpoint string) (string, error) {
 // background: success means the endpoint is valid, not that a peer is there.
 func (s *Socket) Connect(endpoint string) error {
 	if s.closed {
-		return opError("connect", s.name, endpoint, ErrClosed, "")
+		return opError(OpConnect, s.name, endpoint, ErrClosed, "")
 	}
 	if err := CheckEndpoint(endpoint); err != nil {
-		return &Error{Op: "connect", Socket: s.name, Endpoint: endpoint, Err: err}
+		return &Error{Op: OpConnect, Socket: s.name, Endpoint: endpoint, Err: err}
 	}
 	err := s.zs.Connect(endpoint)
 	s.commandsProcessed() // rule 5 (package doc)
 	if err != nil {
-		return zmqError("connect", s.name, endpoint, err)
+		return zmqError(OpConnect, s.name, endpoint, err)
 	}
 	s.connected = append(s.connected, endpoint)
 	return nil
@@ -230,12 +230,12 @@ func (s *Socket) Connect(endpoint string) error {
 // Unbind stops listening on endpoint, a resolved endpoint from Bind.
 func (s *Socket) Unbind(endpoint string) error {
 	if s.closed {
-		return opError("unbind", s.name, endpoint, ErrClosed, "")
+		return opError(OpUnbind, s.name, endpoint, ErrClosed, "")
 	}
 	err := s.zs.Unbind(endpoint)
 	s.commandsProcessed() // rule 5 (package doc)
 	if err != nil {
-		return zmqError("unbind", s.name, endpoint, err)
+		return zmqError(OpUnbind, s.name, endpoint, err)
 	}
 	s.bound = remove(s.bound, endpoint)
 	return nil
@@ -244,12 +244,12 @@ func (s *Socket) Unbind(endpoint string) error {
 // Disconnect drops the connection to endpoint, as given to Connect.
 func (s *Socket) Disconnect(endpoint string) error {
 	if s.closed {
-		return opError("disconnect", s.name, endpoint, ErrClosed, "")
+		return opError(OpDisconnect, s.name, endpoint, ErrClosed, "")
 	}
 	err := s.zs.Disconnect(endpoint)
 	s.commandsProcessed() // rule 5 (package doc)
 	if err != nil {
-		return zmqError("disconnect", s.name, endpoint, err)
+		return zmqError(OpDisconnect, s.name, endpoint, err)
 	}
 	s.connected = remove(s.connected, endpoint)
 	return nil
@@ -267,23 +267,23 @@ func remove(list []string, e string) []string {
 // SetOption checks and applies o.
 func (s *Socket) SetOption(o Option) error {
 	if s.closed {
-		return opError("setsockopt", s.name, "", ErrClosed, "")
+		return opError(OpSetOption, s.name, "", ErrClosed, "")
 	}
 	if err := CheckOption(s.typ, o); err != nil {
-		return &Error{Op: "setsockopt", Socket: s.name, Err: err}
+		return &Error{Op: OpSetOption, Socket: s.name, Err: err}
 	}
 	if s.typ == XSub {
 		// An XSUB subscribes by sending a subscription message upstream.
 		if frame, ok := SubscriptionFrame(o); ok {
 			if err := s.sendNow([][]byte{frame}); err != nil {
-				return zmqError("setsockopt", s.name, "", err)
+				return zmqError(OpSetOption, s.name, "", err)
 			}
 			s.requestRecheck() // rule 3 (package doc)
 			return nil
 		}
 	}
 	if err := apply(s.zs, o); err != nil {
-		e := zmqError("setsockopt", s.name, "", err)
+		e := zmqError(OpSetOption, s.name, "", err)
 		e.Err = fmt.Errorf("%s: %w", OptionName(o), e.Err)
 		return e
 	}
@@ -318,11 +318,11 @@ func (s *Socket) Close(linger *time.Duration) (unsent int, err error) {
 	s.stopMonitor()
 	if linger != nil {
 		if e := s.zs.SetLinger(*linger); e != nil {
-			err = zmqError("close", s.name, "", e)
+			err = zmqError(OpClose, s.name, "", e)
 		}
 	}
 	if e := s.zs.Close(); e != nil && err == nil {
-		err = zmqError("close", s.name, "", e)
+		err = zmqError(OpClose, s.name, "", e)
 	}
 	return unsent, err
 }
