@@ -63,7 +63,8 @@ func NewCertificate() (Certificate, error) {
 // certificate without a secret key writes only the public file and leaves
 // any secret file at path+SecretSuffix alone. Save refuses a zero public key,
 // a secret key that does not match the public key, and metadata it cannot
-// write as ZPL.
+// write as ZPL, with ErrBadCertificate; a failure to write wraps the fs
+// error.
 func (c Certificate) Save(path string) error {
 	if c.Public.IsZero() {
 		return fmt.Errorf("%w: save %s: no public key", ErrBadCertificate, path)
@@ -160,7 +161,8 @@ func LoadCertificate(path string) (Certificate, error) {
 // directly in dir, except dotfiles and names ending with SecretSuffix. Any
 // other file that is not a certificate fails the whole call with an error
 // naming it, so a typo never silently drops a peer. A directory without
-// certificates gives no keys and no error.
+// certificates gives no keys and no error. Errors wrap ErrBadCertificate
+// (and ErrBadKey for bad key text), or the fs error.
 func LoadPublicKeys(dir string) ([]Key, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {

@@ -24,7 +24,8 @@ var (
 	// ErrEndpointNotFound: Unbind or Disconnect of an endpoint not in use.
 	ErrEndpointNotFound = errors.New("zmqactor: endpoint not found")
 	// ErrBadOption: an option value is out of range, or the option does not
-	// apply to the socket's type.
+	// apply to the socket's type; or the Hooks given to Open lack one that
+	// the socket needs.
 	ErrBadOption = errors.New("zmqactor: invalid socket option")
 	// ErrUnsupported: the socket's type cannot do this, or not in its current
 	// state (a send on a PULL, a second send on a REQ before the reply).

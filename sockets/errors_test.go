@@ -2,6 +2,7 @@ package sockets
 
 import (
 	"errors"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -45,6 +46,35 @@ func TestErrorClassification(t *testing.T) {
 	}
 	if ErrorFromProto(nil) != nil {
 		t.Fatal("ErrorFromProto(nil) != nil")
+	}
+}
+
+// TestMisuseWrapsSentinels: Open without the hooks it needs, and a failure
+// of libzmq's CURVE functions, give errors that match a sentinel (and the
+// errno) with errors.Is.
+func TestMisuseWrapsSentinels(t *testing.T) {
+	ctx, err := NewZMQContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Term()
+	for _, c := range []struct {
+		name  string
+		typ   Type
+		hooks Hooks
+	}{
+		{"no Signal", Push, Hooks{}},
+		{"no Deliver", Pull, Hooks{Signal: func(*Signal) {}}},
+	} {
+		_, err := Open(ctx, Spec{Type: c.typ}, c.hooks)
+		if !errors.Is(err, ErrBadOption) || !strings.Contains(err.Error(), "are required") {
+			t.Errorf("Open with %s: %v, want ErrBadOption", c.name, err)
+		}
+	}
+	for errno, want := range map[zmq4.Errno]error{zmq4.ENOTSUP: ErrUnsupported, zmq4.Errno(syscall.EINVAL): ErrSocket} {
+		if err := curveError("zmq_curve_public", errno); !errors.Is(err, want) || !errors.Is(err, errno) {
+			t.Errorf("CURVE failure %v: %v, want %v", errno, err, want)
+		}
 	}
 }
 

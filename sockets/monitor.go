@@ -142,7 +142,7 @@ func (s *Socket) Monitor(kinds ...messages.SocketEventKind) error {
 		return &Error{Op: OpMonitor, Socket: s.name, Err: err}
 	}
 	if s.hooks.Event == nil {
-		return fmt.Errorf("zmqactor: monitor %s: Hooks.Event is required", s.name)
+		return opError(OpMonitor, s.name, "", ErrBadOption, "Hooks.Event is required")
 	}
 	mask := eventMask(kinds)
 	old := s.mon

@@ -3,6 +3,7 @@ package sockets
 import (
 	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -170,7 +171,8 @@ func TestMonitorKinds(t *testing.T) {
 }
 
 // TestMonitorNeedsEventHook: without Hooks.Event there is no one to tell,
-// and Open fails with nothing left open.
+// so Monitor fails with ErrBadOption, and so does Open, with nothing left
+// open.
 func TestMonitorNeedsEventHook(t *testing.T) {
 	ctx, err := NewZMQContext()
 	if err != nil {
@@ -178,8 +180,16 @@ func TestMonitorNeedsEventHook(t *testing.T) {
 	}
 	defer ctx.Term()
 	hooks := Hooks{Signal: func(*Signal) {}}
-	if _, err := Open(ctx, Spec{Type: Push}, hooks, WithMonitor()); err == nil {
-		t.Fatal("Open WithMonitor and no Hooks.Event succeeded")
+	if _, err := Open(ctx, Spec{Type: Push}, hooks, WithMonitor()); !errors.Is(err, ErrBadOption) {
+		t.Fatalf("Open WithMonitor and no Hooks.Event: %v, want ErrBadOption", err)
+	}
+	s, err := Open(ctx, Spec{Type: Push}, hooks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(nil)
+	if err := s.Monitor(); !errors.Is(err, ErrBadOption) || !strings.Contains(err.Error(), "Hooks.Event is required") {
+		t.Fatalf("Monitor with no Hooks.Event: %v, want ErrBadOption", err)
 	}
 	if _, err := Open(ctx, Spec{Type: Push}, hooks, WithMonitor(messages.SocketEventKind_SOCKET_EVENT_KIND_UNSPECIFIED)); !errors.Is(err, ErrBadOption) {
 		t.Fatalf("Open WithMonitor(UNSPECIFIED): %v, want ErrBadOption", err)

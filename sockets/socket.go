@@ -108,7 +108,7 @@ func Open(ctx *ZMQContext, spec Spec, hooks Hooks, opts ...OpenOption) (*Socket,
 		return nil, opError(OpOpen, spec.Name, "", ErrTerminated, "no ZeroMQ context")
 	}
 	if hooks.Signal == nil || (spec.Type.CanReceive() && hooks.Deliver == nil && hooks.DeliverBatch == nil) {
-		return nil, fmt.Errorf("zmqactor: open %s: Hooks.Signal and, for a receiving type, Hooks.Deliver or DeliverBatch are required", spec.Name)
+		return nil, opError(OpOpen, spec.Name, "", ErrBadOption, "Hooks.Signal and, for a receiving type, Hooks.Deliver or DeliverBatch are required")
 	}
 	zs, err := ctx.newSocket(spec.Type)
 	if err != nil {
