@@ -190,16 +190,8 @@ func (s *Socket) QueueLimit() int { return s.limit }
 // Bind binds endpoint and returns it resolved: "tcp://127.0.0.1:*" comes back
 // with the port the system chose.
 func (s *Socket) Bind(endpoint string) (string, error) {
-	if s.closed {
-		return "", opError(OpBind, s.name, endpoint, ErrClosed, "")
-	}
-	if err := CheckEndpoint(endpoint); err != nil {
-		return "", &Error{Op: OpBind, Socket: s.name, Endpoint: endpoint, Err: err}
-	}
-	err := s.zs.Bind(endpoint)
-	s.commandsProcessed() // rule 5 (package doc)
-	if err != nil {
-		return "", zmqError(OpBind, s.name, endpoint, err)
+	if err := s.endpointCall(OpBind, endpoint, true, s.zs.Bind); err != nil {
+		return "", err
 	}
 	resolved, err := s.zs.GetLastEndpoint()
 	if err != nil || resolved == "" {
@@ -212,16 +204,8 @@ func (s *Socket) Bind(endpoint string) (string, error) {
 // Connect connects to endpoint. ZeroMQ connects, and reconnects, in the
 // background: success means the endpoint is valid, not that a peer is there.
 func (s *Socket) Connect(endpoint string) error {
-	if s.closed {
-		return opError(OpConnect, s.name, endpoint, ErrClosed, "")
-	}
-	if err := CheckEndpoint(endpoint); err != nil {
-		return &Error{Op: OpConnect, Socket: s.name, Endpoint: endpoint, Err: err}
-	}
-	err := s.zs.Connect(endpoint)
-	s.commandsProcessed() // rule 5 (package doc)
-	if err != nil {
-		return zmqError(OpConnect, s.name, endpoint, err)
+	if err := s.endpointCall(OpConnect, endpoint, true, s.zs.Connect); err != nil {
+		return err
 	}
 	s.connected = append(s.connected, endpoint)
 	return nil
@@ -229,13 +213,8 @@ func (s *Socket) Connect(endpoint string) error {
 
 // Unbind stops listening on endpoint, a resolved endpoint from Bind.
 func (s *Socket) Unbind(endpoint string) error {
-	if s.closed {
-		return opError(OpUnbind, s.name, endpoint, ErrClosed, "")
-	}
-	err := s.zs.Unbind(endpoint)
-	s.commandsProcessed() // rule 5 (package doc)
-	if err != nil {
-		return zmqError(OpUnbind, s.name, endpoint, err)
+	if err := s.endpointCall(OpUnbind, endpoint, false, s.zs.Unbind); err != nil {
+		return err
 	}
 	s.bound = remove(s.bound, endpoint)
 	return nil
@@ -243,15 +222,30 @@ func (s *Socket) Unbind(endpoint string) error {
 
 // Disconnect drops the connection to endpoint, as given to Connect.
 func (s *Socket) Disconnect(endpoint string) error {
-	if s.closed {
-		return opError(OpDisconnect, s.name, endpoint, ErrClosed, "")
-	}
-	err := s.zs.Disconnect(endpoint)
-	s.commandsProcessed() // rule 5 (package doc)
-	if err != nil {
-		return zmqError(OpDisconnect, s.name, endpoint, err)
+	if err := s.endpointCall(OpDisconnect, endpoint, false, s.zs.Disconnect); err != nil {
+		return err
 	}
 	s.connected = remove(s.connected, endpoint)
+	return nil
+}
+
+// endpointCall makes call, the zmq_bind, zmq_connect, zmq_unbind or
+// zmq_disconnect of op, with endpoint on an open socket, after
+// CheckEndpoint when check is set.
+func (s *Socket) endpointCall(op Op, endpoint string, check bool, call func(string) error) error {
+	if s.closed {
+		return opError(op, s.name, endpoint, ErrClosed, "")
+	}
+	if check {
+		if err := CheckEndpoint(endpoint); err != nil {
+			return &Error{Op: op, Socket: s.name, Endpoint: endpoint, Err: err}
+		}
+	}
+	err := call(endpoint)
+	s.commandsProcessed() // rule 5 (package doc)
+	if err != nil {
+		return zmqError(op, s.name, endpoint, err)
+	}
 	return nil
 }
 
