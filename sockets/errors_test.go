@@ -53,11 +53,7 @@ func TestErrorClassification(t *testing.T) {
 // of libzmq's CURVE functions, give errors that match a sentinel (and the
 // errno) with errors.Is.
 func TestMisuseWrapsSentinels(t *testing.T) {
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Term()
+	ctx := testContext(t)
 	for _, c := range []struct {
 		name  string
 		typ   Type

@@ -66,10 +66,17 @@ func (o *owner) do(f func()) {
 	}
 }
 
+// open opens the socket on the owner goroutine, with o's hooks.
 func (o *owner) open(ctx *ZMQContext, spec Spec) {
 	o.t.Helper()
+	o.openWith(ctx, spec, o.hooks())
+}
+
+// openWith opens the socket on the owner goroutine, with hooks and opts.
+func (o *owner) openWith(ctx *ZMQContext, spec Spec, hooks Hooks, opts ...OpenOption) {
+	o.t.Helper()
 	var err error
-	o.do(func() { o.sock, err = Open(ctx, spec, o.hooks()) })
+	o.do(func() { o.sock, err = Open(ctx, spec, hooks, opts...) })
 	if err != nil {
 		o.t.Fatalf("open %v: %v", spec.Type, err)
 	}
@@ -143,11 +150,7 @@ func (m *mailbox) pop() (func(), bool) {
 // doc.go: without acting on the POLLOUT that ZMQ_EVENTS reports, the PUSH
 // stalled at about 11,500 messages with the rest queued.
 func TestSendQueueFlushes(t *testing.T) {
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Term()
+	ctx := testContext(t)
 	const n = 100000
 	pull, push := newOwner(t), newOwner(t)
 	pull.open(ctx, Spec{Type: Pull, Binds: []string{"tcp://127.0.0.1:*"}})
@@ -180,11 +183,7 @@ func TestSendQueueFlushes(t *testing.T) {
 // middle of a batch; resuming receives all of them, in order, without a new
 // readiness edge.
 func TestPauseReceive(t *testing.T) {
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Term()
+	ctx := testContext(t)
 	const n, pauseAt = 2000, 500
 	pull, push := newOwner(t), newOwner(t)
 	hooks := pull.hooks()
@@ -198,13 +197,7 @@ func TestPauseReceive(t *testing.T) {
 			close(paused)
 		}
 	}
-	pull.do(func() {
-		pull.sock, err = Open(ctx, Spec{Type: Pull, Binds: []string{"tcp://127.0.0.1:*"},
-			Options: []Option{ReceiveHWM(10)}}, hooks)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pull.openWith(ctx, Spec{Type: Pull, Binds: []string{"tcp://127.0.0.1:*"}, Options: []Option{ReceiveHWM(10)}}, hooks)
 	var ep string
 	pull.do(func() { ep = pull.sock.Bound()[0] })
 	push.open(ctx, Spec{Type: Push, Connects: []string{ep}, Options: []Option{SendHWM(10)}, SendQueueLimit: n})

@@ -55,18 +55,9 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Cleanups run last first: the owners, registered later, close their
-	// sockets before the context is terminated.
-	t.Cleanup(func() {
-		if err := ctx.Term(); err != nil {
-			t.Errorf("term: %v", err)
-		}
-	})
-	return &rig{t: t, ctx: ctx, fails: make(chan error, 1)}
+	// The owners, registered later, close their sockets before the context
+	// is terminated.
+	return &rig{t: t, ctx: testContext(t), fails: make(chan error, 1)}
 }
 
 func (r *rig) fail(err error) {
@@ -110,6 +101,15 @@ func (r *rig) owner(name string) *gatedOwner {
 	}()
 	r.t.Cleanup(g.close)
 	return g
+}
+
+// puller returns an owner named "pull", not started, that checks what it
+// receives as the n originals of a sequence.
+func (r *rig) puller(n uint64) (*gatedOwner, *sequence) {
+	q := newSequence("pull", n, 0)
+	pull := r.owner("pull")
+	pull.deliver = func(frames [][]byte) { q.see(frames) }
+	return pull, q
 }
 
 func (g *gatedOwner) start() {
@@ -340,9 +340,7 @@ func TestReadinessPureReceiver(t *testing.T) {
 	for _, tr := range readinessTransports("pure-receiver") {
 		t.Run(tr.name, func(t *testing.T) {
 			r := newRig(t)
-			q := newSequence("pull", readinessMessages, 0)
-			pull := r.owner("pull")
-			pull.deliver = func(frames [][]byte) { q.see(frames) }
+			pull, q := r.puller(readinessMessages)
 			pull.start()
 			pull.open(Spec{Type: Pull, Options: tr.options, Binds: []string{tr.endpoint}})
 			push := r.owner("push")
@@ -408,6 +406,15 @@ func TestReadinessSendAndReceive(t *testing.T) {
 // gives no signal.
 func TestReadinessBeforeOwner(t *testing.T) {
 	const n = 800 // under the high-water marks: ZeroMQ takes every message
+	connectAfterBind := func(endpoint string) func(t *testing.T, r *rig, pull *gatedOwner) {
+		return func(t *testing.T, r *rig, pull *gatedOwner) {
+			pull.open(Spec{Type: Pull, Binds: []string{endpoint}})
+			push := r.owner("push")
+			push.start()
+			push.open(Spec{Type: Push, Connects: pull.bound()})
+			sendAll(t, push, n, false)
+		}
+	}
 	cases := []struct {
 		name string
 		// run opens the peer, a PUSH that sends n, and the PULL, whose
@@ -445,27 +452,13 @@ func TestReadinessBeforeOwner(t *testing.T) {
 				t.Fatal("the push did not flush its send queue once the pull connected")
 			}
 		}},
-		{"inproc peer connects after bind", func(t *testing.T, r *rig, pull *gatedOwner) {
-			pull.open(Spec{Type: Pull, Binds: []string{"inproc://before-owner-3"}})
-			push := r.owner("push")
-			push.start()
-			push.open(Spec{Type: Push, Connects: pull.bound()})
-			sendAll(t, push, n, false)
-		}},
-		{"tcp peer connects after bind", func(t *testing.T, r *rig, pull *gatedOwner) {
-			pull.open(Spec{Type: Pull, Binds: []string{"tcp://127.0.0.1:*"}})
-			push := r.owner("push")
-			push.start()
-			push.open(Spec{Type: Push, Connects: pull.bound()})
-			sendAll(t, push, n, false)
-		}},
+		{"inproc peer connects after bind", connectAfterBind("inproc://before-owner-3")},
+		{"tcp peer connects after bind", connectAfterBind("tcp://127.0.0.1:*")},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := newRig(t)
-			q := newSequence("pull", n, 0)
-			pull := r.owner("pull")
-			pull.deliver = func(frames [][]byte) { q.see(frames) }
+			pull, q := r.puller(n)
 			c.run(t, r, pull)
 			pull.start()
 			r.wait(q)
@@ -510,9 +503,7 @@ func TestReadinessAttachAtRuntime(t *testing.T) {
 	}{{"bind", true}, {"connect", false}} {
 		t.Run(c.name, func(t *testing.T) {
 			r := newRig(t)
-			q := newSequence("pull", n, 0)
-			pull := r.owner("pull")
-			pull.deliver = func(frames [][]byte) { q.see(frames) }
+			pull, q := r.puller(n)
 			pull.start()
 			pull.open(Spec{Type: Pull})
 			push := r.owner("push")

@@ -27,10 +27,7 @@ const zmtpCryptographic = 0x11000001
 // domains with ErrBadOption, and no error shows the key it refuses, neither
 // as Z85 nor as raw bytes, also through Spec.Validate.
 func TestSecurityOptionsChecked(t *testing.T) {
-	public, secret, err := NewKeyPair()
-	if err != nil {
-		t.Fatal(err)
-	}
+	public, secret := keyPair(t)
 	curveServer := func(b []byte) Option {
 		return &messages.SocketOption{Option: &messages.SocketOption_CurveServer{CurveServer: &messages.CurveServer{SecretKey: b}}}
 	}
@@ -88,22 +85,6 @@ func TestSecurityOptionsChecked(t *testing.T) {
 			t.Errorf("CheckOption(%s): %v", OptionName(o), err)
 		}
 	}
-}
-
-// securityContext returns a context that is terminated when the test ends,
-// after everything registered later with t.Cleanup is closed.
-func securityContext(t *testing.T) *ZMQContext {
-	t.Helper()
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := ctx.Term(); err != nil {
-			t.Errorf("term: %v", err)
-		}
-	})
-	return ctx
 }
 
 // pump serves one raw zmq4 socket on its own goroutine, which creates,
@@ -411,17 +392,11 @@ func domains(mechanism Option) []domainCase {
 // by the ZAP handler, gets its message through; the handler saw the
 // server's domain and the client's public key.
 func TestCurveHandshake(t *testing.T) {
-	serverPublic, serverSecret, err := NewKeyPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	clientPublic, clientSecret, err := NewKeyPair()
-	if err != nil {
-		t.Fatal(err)
-	}
+	serverPublic, serverSecret := keyPair(t)
+	clientPublic, clientSecret := keyPair(t)
 	for _, d := range domains(CurveServer(serverSecret)) {
 		t.Run(d.name, func(t *testing.T) {
-			ctx := securityContext(t)
+			ctx := testContext(t)
 			requests := startZAP(t, ctx, func(r zapRequest) (string, string) {
 				if r.mechanism == "CURVE" && len(r.credentials) == 1 && bytes.Equal(r.credentials[0], clientPublic[:]) {
 					return "200", "OK"
@@ -450,14 +425,8 @@ func TestCurveHandshake(t *testing.T) {
 // domain a CURVE server would let the client in, and a PLAIN server would
 // abort the process (libzmq 4.3.4 asserts zap_required()).
 func TestSecurityFailsClosed(t *testing.T) {
-	serverPublic, serverSecret, err := NewKeyPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	clientPublic, clientSecret, err := NewKeyPair()
-	if err != nil {
-		t.Fatal(err)
-	}
+	serverPublic, serverSecret := keyPair(t)
+	clientPublic, clientSecret := keyPair(t)
 	mechanisms := []struct {
 		name   string
 		server Option
@@ -469,7 +438,7 @@ func TestSecurityFailsClosed(t *testing.T) {
 	for _, m := range mechanisms {
 		for _, d := range domains(m.server) {
 			t.Run(m.name+"/"+d.name, func(t *testing.T) {
-				ctx := securityContext(t)
+				ctx := testContext(t)
 				l := openLink(t, ctx, d.opts, []Option{m.client})
 				e := awaitEvent(t, l.serverEvents, zmq4.EVENT_HANDSHAKE_FAILED_NO_DETAIL, zmq4.EVENT_HANDSHAKE_SUCCEEDED)
 				if e.value != int(syscall.EFAULT) {
@@ -492,19 +461,10 @@ func TestSecurityFailsClosed(t *testing.T) {
 // the client reports HANDSHAKE_FAILED_NO_DETAIL, the ZAP handler is never
 // asked, and the message never crosses.
 func TestCurveWrongServerKey(t *testing.T) {
-	_, serverSecret, err := NewKeyPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	otherPublic, _, err := NewKeyPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	clientPublic, clientSecret, err := NewKeyPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := securityContext(t)
+	_, serverSecret := keyPair(t)
+	otherPublic, _ := keyPair(t)
+	clientPublic, clientSecret := keyPair(t)
+	ctx := testContext(t)
 	requests := startZAP(t, ctx, func(zapRequest) (string, string) { return "200", "OK" })
 	l := openLink(t, ctx, []Option{CurveServer(serverSecret)}, []Option{CurveClient(otherPublic, clientPublic, clientSecret)})
 	e := awaitEvent(t, l.serverEvents, zmq4.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmq4.EVENT_HANDSHAKE_SUCCEEDED)
@@ -535,7 +495,7 @@ func TestPlainHandshake(t *testing.T) {
 	for _, d := range domains(PlainServer()) {
 		t.Run(d.name, func(t *testing.T) {
 			t.Run("accepted", func(t *testing.T) {
-				ctx := securityContext(t)
+				ctx := testContext(t)
 				requests := startZAP(t, ctx, decide)
 				l := openLink(t, ctx, d.opts, []Option{PlainClient("admin", "secret")})
 				l.crosses(t)
@@ -546,7 +506,7 @@ func TestPlainHandshake(t *testing.T) {
 				}
 			})
 			t.Run("refused", func(t *testing.T) {
-				ctx := securityContext(t)
+				ctx := testContext(t)
 				requests := startZAP(t, ctx, decide)
 				l := openLink(t, ctx, d.opts, []Option{PlainClient("admin", "wrong")})
 				e := awaitEvent(t, l.serverEvents, zmq4.EVENT_HANDSHAKE_FAILED_AUTH, zmq4.EVENT_HANDSHAKE_SUCCEEDED)
