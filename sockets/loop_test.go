@@ -146,9 +146,9 @@ func (m *mailbox) pop() (func(), bool) {
 }
 
 // TestSendQueueFlushes sends 100,000 messages at once over tcp, so most wait
-// in the send queue for the high-water mark to clear. It guards rule 4 of
-// doc.go: without acting on the POLLOUT that ZMQ_EVENTS reports, the PUSH
-// stalled at about 11,500 messages with the rest queued.
+// in the send queue for the high-water mark to clear. It guards rule 4
+// (package doc): without acting on the POLLOUT that ZMQ_EVENTS reports, the
+// PUSH stalled at about 11,500 messages with the rest queued.
 func TestSendQueueFlushes(t *testing.T) {
 	ctx := testContext(t)
 	const n = 100000

@@ -26,9 +26,7 @@ func (s *Socket) Send(frames [][]byte) (queued bool, err error) {
 			s.hooks.Counters.refused()
 			return false, opError(OpSend, s.name, "", ErrQueueFull, fmt.Sprintf("%d messages wait for the high-water mark to clear", s.queue.len()))
 		}
-		s.queue.push(frames)
-		s.stats.Queued++
-		s.hooks.Counters.queued(s.queue.len())
+		s.enqueue(frames)
 		return true, nil
 	}
 	s.requestRecheck() // rule 3 (package doc)
@@ -37,9 +35,7 @@ func (s *Socket) Send(frames [][]byte) (queued bool, err error) {
 		s.countSent(frames)
 		return false, nil
 	case isAgain(err):
-		s.queue.push(frames)
-		s.stats.Queued++
-		s.hooks.Counters.queued(s.queue.len())
+		s.enqueue(frames)
 		return true, nil
 	default:
 		return false, zmqError(OpSend, s.name, "", err)
@@ -82,6 +78,14 @@ func (s *Socket) SendBatch(msgs [][][]byte) (queued int, err error) {
 	default:
 		return 0, zmqError(OpSend, s.name, "", err)
 	}
+}
+
+// enqueue puts a message ZeroMQ refused for now in the send queue and
+// counts it.
+func (s *Socket) enqueue(frames [][]byte) {
+	s.queue.push(frames)
+	s.stats.Queued++
+	s.hooks.Counters.queued(s.queue.len())
 }
 
 // countSent counts a message ZeroMQ took.

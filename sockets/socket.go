@@ -55,9 +55,10 @@ type Socket struct {
 	mon   *monitor  // nil unless monitored
 	batch int
 
+	// The Socket's own signals besides rd's (rules 3 to 5, package doc);
 	// recheckPending: recheckSig is on its way (see requestRecheck).
-	recheckPending       bool
 	recheckSig, retrySig Signal
+	recheckPending       bool
 
 	// retry is the timer of a stuck send queue (rule 4, package doc);
 	// retryDelay doubles while the queue stays stuck.
