@@ -63,7 +63,8 @@ func NewCertificate() (Certificate, error) {
 // certificate without a secret key writes only the public file and leaves
 // any secret file at path+SecretSuffix alone. Save refuses a zero public key,
 // a secret key that does not match the public key, and metadata it cannot
-// write as ZPL.
+// write as ZPL, with ErrBadCertificate; a failure to write wraps the fs
+// error.
 func (c Certificate) Save(path string) error {
 	if c.Public.IsZero() {
 		return fmt.Errorf("%w: save %s: no public key", ErrBadCertificate, path)
@@ -73,33 +74,25 @@ func (c Certificate) Save(path string) error {
 			return fmt.Errorf("%w: save %s: %w", ErrBadCertificate, path, err)
 		}
 	}
-	var meta strings.Builder
+	// The public certificate's body; the secret one adds the secret key.
+	var body strings.Builder
+	body.WriteString("metadata\n")
 	for _, name := range slices.Sorted(maps.Keys(c.Metadata)) {
 		line, err := zplProperty(name, c.Metadata[name])
 		if err != nil {
 			return fmt.Errorf("%w: save %s: %w", ErrBadCertificate, path, err)
 		}
-		meta.WriteString(line)
+		body.WriteString(line)
 	}
+	body.WriteString("curve\n")
+	body.WriteString(`    public-key = "` + c.Public.String() + "\"\n")
 	if !c.Secret.IsZero() {
-		var b strings.Builder
-		b.WriteString(secretHeader)
-		b.WriteString("metadata\n")
-		b.WriteString(meta.String())
-		b.WriteString("curve\n")
-		b.WriteString(`    public-key = "` + c.Public.String() + "\"\n")
-		b.WriteString(`    secret-key = "` + c.Secret.String() + "\"\n")
-		if err := writeFileAtomic(path+SecretSuffix, []byte(b.String()), 0o600); err != nil {
+		secret := secretHeader + body.String() + `    secret-key = "` + c.Secret.String() + "\"\n"
+		if err := writeFileAtomic(path+SecretSuffix, []byte(secret), 0o600); err != nil {
 			return err
 		}
 	}
-	var b strings.Builder
-	b.WriteString(publicHeader)
-	b.WriteString("metadata\n")
-	b.WriteString(meta.String())
-	b.WriteString("curve\n")
-	b.WriteString(`    public-key = "` + c.Public.String() + "\"\n")
-	return writeFileAtomic(path, []byte(b.String()), 0o644)
+	return writeFileAtomic(path, []byte(publicHeader+body.String()), 0o644)
 }
 
 const publicHeader = `#   ZeroMQ CURVE public certificate (ZPL), written by zmqactor.
@@ -160,7 +153,8 @@ func LoadCertificate(path string) (Certificate, error) {
 // directly in dir, except dotfiles and names ending with SecretSuffix. Any
 // other file that is not a certificate fails the whole call with an error
 // naming it, so a typo never silently drops a peer. A directory without
-// certificates gives no keys and no error.
+// certificates gives no keys and no error. Errors wrap ErrBadCertificate
+// (and ErrBadKey for bad key text), or the fs error.
 func LoadPublicKeys(dir string) ([]Key, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {

@@ -36,25 +36,23 @@ type zmqContextConfig struct {
 // WithIOThreads sets the number of ZeroMQ I/O threads (ZMQ_IO_THREADS); the
 // default is 1, enough for about a gigabyte per second.
 func WithIOThreads(n int) ZMQContextOption {
-	return func(c *zmqContextConfig) error {
-		if n < 0 {
-			return fmt.Errorf("%w: %d I/O threads", ErrBadOption, n)
-		}
-		c.ioThreads = n
-		return nil
-	}
+	return func(c *zmqContextConfig) error { return setCount(&c.ioThreads, n, 0, "%d I/O threads") }
 }
 
 // WithMaxSockets sets the most sockets open at once in the context
 // (ZMQ_MAX_SOCKETS); the default is DefaultMaxSockets.
 func WithMaxSockets(n int) ZMQContextOption {
-	return func(c *zmqContextConfig) error {
-		if n < 1 {
-			return fmt.Errorf("%w: max sockets %d", ErrBadOption, n)
-		}
-		c.maxSockets = n
-		return nil
+	return func(c *zmqContextConfig) error { return setCount(&c.maxSockets, n, 1, "max sockets %d") }
+}
+
+// setCount sets *count to n, or refuses an n below least with ErrBadOption,
+// describing n with format.
+func setCount(count *int, n, least int, format string) error {
+	if n < least {
+		return fmt.Errorf("%w: "+format, ErrBadOption, n)
 	}
+	*count = n
+	return nil
 }
 
 // NewZMQContext creates a ZeroMQ context.
@@ -67,37 +65,33 @@ func NewZMQContext(opts ...ZMQContextOption) (*ZMQContext, error) {
 	}
 	z, err := zmq4.NewContext()
 	if err != nil {
-		return nil, zmqError("context", "", "", err)
+		return nil, zmqError(OpContext, "", "", err)
 	}
-	if err := z.SetIoThreads(cfg.ioThreads); err != nil {
-		_ = z.Term()
-		return nil, zmqError("context", "", "", err)
+	err = z.SetIoThreads(cfg.ioThreads)
+	if err == nil {
+		err = z.SetMaxSockets(cfg.maxSockets)
 	}
-	if err := z.SetMaxSockets(cfg.maxSockets); err != nil {
+	if err != nil {
 		_ = z.Term()
-		return nil, zmqError("context", "", "", err)
+		return nil, zmqError(OpContext, "", "", err)
 	}
 	return &ZMQContext{z: z}, nil
 }
 
 // IOThreads returns the context's I/O thread count.
-func (c *ZMQContext) IOThreads() (int, error) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if c.closed {
-		return 0, opError("context", "", "", ErrTerminated, "")
-	}
-	return c.z.GetIoThreads()
-}
+func (c *ZMQContext) IOThreads() (int, error) { return c.get((*zmq4.Context).GetIoThreads) }
 
 // MaxSockets returns the context's socket limit.
-func (c *ZMQContext) MaxSockets() (int, error) {
+func (c *ZMQContext) MaxSockets() (int, error) { return c.get((*zmq4.Context).GetMaxSockets) }
+
+// get reads a setting of the context, or fails with ErrTerminated after Term.
+func (c *ZMQContext) get(read func(*zmq4.Context) (int, error)) (int, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.closed {
-		return 0, opError("context", "", "", ErrTerminated, "")
+		return 0, opError(OpContext, "", "", ErrTerminated, "")
 	}
-	return c.z.GetMaxSockets()
+	return read(c.z)
 }
 
 // newSocket creates a raw socket, or fails with ErrTerminated after Term.
@@ -123,7 +117,7 @@ func (c *ZMQContext) Term() error {
 	c.closed = true
 	c.mu.Unlock()
 	if err := c.z.Term(); err != nil {
-		return zmqError("term", "", "", err)
+		return zmqError(OpTerm, "", "", err)
 	}
 	return nil
 }

@@ -11,30 +11,18 @@ import (
 // the send queue, and checks that the Counters of both sides agree with
 // what went through and with the sockets' own Stats.
 func TestCountersCount(t *testing.T) {
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Term()
+	ctx := testContext(t)
 	const n = 5000
 	var pullCounters, pushCounters Counters
 	pull, push := newOwner(t), newOwner(t)
 	hooks := pull.hooks()
 	hooks.Counters = &pullCounters
-	pull.do(func() { pull.sock, err = Open(ctx, Spec{Type: Pull, Binds: []string{"tcp://127.0.0.1:*"}}, hooks) })
-	if err != nil {
-		t.Fatal(err)
-	}
+	pull.openWith(ctx, Spec{Type: Pull, Binds: []string{"tcp://127.0.0.1:*"}}, hooks)
 	var ep string
 	pull.do(func() { ep = pull.sock.Bound()[0] })
 	hooks = push.hooks()
 	hooks.Counters = &pushCounters
-	push.do(func() {
-		push.sock, err = Open(ctx, Spec{Type: Push, Connects: []string{ep}, Options: []Option{SendHWM(10)}, SendQueueLimit: n}, hooks)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	push.openWith(ctx, Spec{Type: Push, Connects: []string{ep}, Options: []Option{SendHWM(10)}, SendQueueLimit: n}, hooks)
 	var bytes uint64
 	push.do(func() {
 		for i := range n {
@@ -87,11 +75,7 @@ func TestCountersCount(t *testing.T) {
 // sends wait, then are refused; Close drops what waits; the next Socket
 // opened with the same Counters goes on counting.
 func TestCountersQueue(t *testing.T) {
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Term()
+	ctx := testContext(t)
 	var c Counters
 	push := newOwner(t)
 	hooks := push.hooks()
@@ -99,10 +83,7 @@ func TestCountersQueue(t *testing.T) {
 	spec := Spec{Type: Push, Binds: []string{"inproc://counters-queue"}, SendQueueLimit: 3}
 	open := func() {
 		t.Helper()
-		push.do(func() { push.sock, err = Open(ctx, spec, hooks) })
-		if err != nil {
-			t.Fatal(err)
-		}
+		push.openWith(ctx, spec, hooks)
 	}
 	send := func(times int) {
 		t.Helper()

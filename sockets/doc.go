@@ -31,7 +31,8 @@
 // thread, no timer) and, when it fires, asks the owner for a turn through
 // Hooks.Signal; Handle then receives up to DefaultBatch messages, sends what
 // waits in the send queue, and re-arms. Five rules keep the edge-triggered
-// loop from losing a wake-up, each with a test:
+// loop from losing a wake-up, each with a test; this is the one place they
+// are stated, and the code that applies one cites it as "rule N":
 //
 //  1. Arm only after ZeroMQ said there is nothing to do: a receive returned
 //     EAGAIN, or ZMQ_EVENTS showed no POLLIN (and no POLLOUT while messages
@@ -67,9 +68,10 @@
 // there, the same way as the socket itself: a second waiter parks on the
 // PAIR's ZMQ_FD, Hooks.Signal asks the owner for a turn, and Handle drains
 // the events until EAGAIN (at most a batch per turn) before it arms the
-// waiter again, passing each to Hooks.Event as a messages.SocketEvent. The
-// PAIR has no high-water mark, because libzmq sends the events with a
-// blocking send from its I/O thread or from the owner's own Bind. Calling
+// waiter again (rule 1, with the socket's own code), passing each to
+// Hooks.Event as a messages.SocketEvent. The PAIR has no high-water mark,
+// because libzmq sends the events with a blocking send from its I/O thread
+// or from the owner's own Bind. Calling
 // Monitor with other kinds restarts the monitor; StopMonitor and Close end
 // it (zmq_socket_monitor with no endpoint, then the PAIR closed with no
 // linger, after its waiter ended).

@@ -24,7 +24,8 @@ var (
 	// ErrEndpointNotFound: Unbind or Disconnect of an endpoint not in use.
 	ErrEndpointNotFound = errors.New("zmqactor: endpoint not found")
 	// ErrBadOption: an option value is out of range, or the option does not
-	// apply to the socket's type.
+	// apply to the socket's type; or the Hooks given to Open lack one that
+	// the socket needs.
 	ErrBadOption = errors.New("zmqactor: invalid socket option")
 	// ErrUnsupported: the socket's type cannot do this, or not in its current
 	// state (a send on a PULL, a second send on a REQ before the reply).
@@ -54,12 +55,69 @@ var (
 	ErrSocket = errors.New("zmqactor: socket error")
 )
 
+// Op names the operation that failed, in an Error and, as its operation,
+// in a messages.Error. It is an alias of string, so that code that passes
+// an operation's name along as a string can still build an Error with it;
+// use the constants below.
+type Op = string
+
+// The operations of Errors.
+const (
+	// OpOpen: Open, or a spec checked for it.
+	OpOpen Op = "open"
+	// OpBind: a bind.
+	OpBind Op = "bind"
+	// OpConnect: a connect.
+	OpConnect Op = "connect"
+	// OpUnbind: an unbind.
+	OpUnbind Op = "unbind"
+	// OpDisconnect: a disconnect.
+	OpDisconnect Op = "disconnect"
+	// OpSend: a send, or the send queue's flush.
+	OpSend Op = "send"
+	// OpReceive: a receive, or reading the socket's readiness.
+	OpReceive Op = "receive"
+	// OpSetOption: setting a socket option (zmq_setsockopt).
+	OpSetOption Op = "setsockopt"
+	// OpClose: closing a socket.
+	OpClose Op = "close"
+	// OpCommand: a command to a socket actor.
+	OpCommand Op = "command"
+	// OpMonitor: starting or reading a socket's monitor, or watching its events.
+	OpMonitor Op = "monitor"
+	// OpUnmonitor: stopping a watcher's socket events.
+	OpUnmonitor Op = "unmonitor"
+	// OpContext: creating or querying a ZeroMQ context.
+	OpContext Op = "context"
+	// OpTerm: terminating a ZeroMQ context.
+	OpTerm Op = "term"
+	// OpRequest: a request through a REQ or DEALER socket actor.
+	OpRequest Op = "request"
+	// OpHandle: the handler of a served request.
+	OpHandle Op = "handle"
+	// OpSubscribe: a subscription to a socket actor.
+	OpSubscribe Op = "subscribe"
+	// OpUnsubscribe: the end of a subscription.
+	OpUnsubscribe Op = "unsubscribe"
+	// OpPublish: a publish through a PUB or XPUB socket actor.
+	OpPublish Op = "publish"
+	// OpStats: reading a socket actor's statistics.
+	OpStats Op = "stats"
+	// OpSpawn: spawning a socket actor.
+	OpSpawn Op = "spawn"
+	// OpAuth: the ZAP authenticator.
+	OpAuth Op = "auth"
+	// OpForward: a proxy forwarding a message.
+	OpForward Op = "forward"
+	// OpWatch: watching the authenticator's decisions (WatchAuth).
+	OpWatch Op = "watch"
+)
+
 // Error describes a failed operation on a socket. It wraps a sentinel of this
 // package and, when ZeroMQ reported it, the zmq4.Errno.
 type Error struct {
-	// Op is what failed: "open", "bind", "connect", "unbind", "disconnect",
-	// "send", "receive", "setsockopt", "close" or "command".
-	Op string
+	// Op is what failed.
+	Op Op
 	// Socket is the socket's name.
 	Socket string
 	// Endpoint is the endpoint involved, if any.
@@ -74,7 +132,7 @@ func (e *Error) Error() string {
 	if e.text != "" {
 		return e.text
 	}
-	s := "zmqactor: " + e.Op
+	s := "zmqactor: " + string(e.Op)
 	if e.Socket != "" {
 		s += " " + e.Socket
 	}
@@ -96,7 +154,7 @@ func trimPrefix(s string) string {
 }
 
 // opError builds an *Error for op from a sentinel and an optional detail.
-func opError(op, socket, endpoint string, sentinel error, detail string) *Error {
+func opError(op Op, socket, endpoint string, sentinel error, detail string) *Error {
 	err := sentinel
 	if detail != "" {
 		err = fmt.Errorf("%w: %s", sentinel, detail)
@@ -106,7 +164,7 @@ func opError(op, socket, endpoint string, sentinel error, detail string) *Error 
 
 // zmqError wraps an error returned by pebbe/zmq4 for op, classified by its
 // errno into one of the sentinels.
-func zmqError(op, socket, endpoint string, err error) *Error {
+func zmqError(op Op, socket, endpoint string, err error) *Error {
 	errno := zmq4.AsErrno(err)
 	sentinel := classify(op, errno)
 	if errno == 0 {
@@ -118,7 +176,7 @@ func zmqError(op, socket, endpoint string, err error) *Error {
 	return &Error{Op: op, Socket: socket, Endpoint: endpoint, Err: fmt.Errorf("%w: %w", sentinel, errno)}
 }
 
-func classify(op string, errno zmq4.Errno) error {
+func classify(op Op, errno zmq4.Errno) error {
 	switch errno {
 	case zmq4.ETERM:
 		return ErrTerminated
@@ -133,14 +191,14 @@ func classify(op string, errno zmq4.Errno) error {
 	case zmq4.EFSM, zmq4.ENOTSUP:
 		return ErrUnsupported
 	case zmq4.Errno(syscall.ENOENT):
-		if op == "unbind" || op == "disconnect" {
+		if op == OpUnbind || op == OpDisconnect {
 			return ErrEndpointNotFound
 		}
 	case zmq4.Errno(syscall.EINVAL):
 		switch op {
-		case "bind", "connect", "unbind", "disconnect":
+		case OpBind, OpConnect, OpUnbind, OpDisconnect:
 			return ErrBadEndpoint
-		case "setsockopt":
+		case OpSetOption:
 			return ErrBadOption
 		}
 	}
@@ -190,7 +248,7 @@ func ErrorToProto(socket string, err error) *messages.Error {
 	}
 	var e *Error
 	if errors.As(err, &e) {
-		out.Operation, out.Endpoint = e.Op, e.Endpoint
+		out.Operation, out.Endpoint = string(e.Op), e.Endpoint
 		if e.Socket != "" {
 			out.Socket = e.Socket
 		}
@@ -219,5 +277,8 @@ func ErrorFromProto(m *messages.Error) error {
 	if text == "" {
 		text = cause.Error()
 	}
-	return &Error{Op: m.GetOperation(), Socket: m.GetSocket(), Endpoint: m.GetEndpoint(), Err: cause, text: text}
+	return &Error{Op: Op(m.GetOperation()), Socket: m.GetSocket(), Endpoint: m.GetEndpoint(), Err: cause, text: text}
 }
+
+// isAgain reports whether ZeroMQ said "not now" (EAGAIN).
+func isAgain(err error) bool { return errors.Is(err, zmq4.Errno(syscall.EAGAIN)) }

@@ -2,6 +2,7 @@ package sockets
 
 import (
 	"errors"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -12,29 +13,29 @@ import (
 
 func TestErrorClassification(t *testing.T) {
 	tests := []struct {
-		op       string
+		op       Op
 		errno    zmq4.Errno
 		sentinel error
 		code     messages.ErrorCode
 	}{
-		{"bind", zmq4.EADDRINUSE, ErrAddressInUse, messages.ErrorCode_ERROR_CODE_ADDRESS_IN_USE},
-		{"bind", zmq4.Errno(syscall.EINVAL), ErrBadEndpoint, messages.ErrorCode_ERROR_CODE_INVALID_ENDPOINT},
-		{"connect", zmq4.EPROTONOSUPPORT, ErrBadEndpoint, messages.ErrorCode_ERROR_CODE_INVALID_ENDPOINT},
-		{"unbind", zmq4.Errno(syscall.ENOENT), ErrEndpointNotFound, messages.ErrorCode_ERROR_CODE_ENDPOINT_NOT_FOUND},
-		{"setsockopt", zmq4.Errno(syscall.EINVAL), ErrBadOption, messages.ErrorCode_ERROR_CODE_INVALID_OPTION},
-		{"send", zmq4.EFSM, ErrUnsupported, messages.ErrorCode_ERROR_CODE_UNSUPPORTED_OPERATION},
-		{"send", zmq4.EHOSTUNREACH, ErrHostUnreachable, messages.ErrorCode_ERROR_CODE_HOST_UNREACHABLE},
-		{"receive", zmq4.ETERM, ErrTerminated, messages.ErrorCode_ERROR_CODE_TERMINATED},
-		{"receive", zmq4.Errno(syscall.EIO), ErrSocket, messages.ErrorCode_ERROR_CODE_SOCKET_FAILED},
+		{OpBind, zmq4.EADDRINUSE, ErrAddressInUse, messages.ErrorCode_ERROR_CODE_ADDRESS_IN_USE},
+		{OpBind, zmq4.Errno(syscall.EINVAL), ErrBadEndpoint, messages.ErrorCode_ERROR_CODE_INVALID_ENDPOINT},
+		{OpConnect, zmq4.EPROTONOSUPPORT, ErrBadEndpoint, messages.ErrorCode_ERROR_CODE_INVALID_ENDPOINT},
+		{OpUnbind, zmq4.Errno(syscall.ENOENT), ErrEndpointNotFound, messages.ErrorCode_ERROR_CODE_ENDPOINT_NOT_FOUND},
+		{OpSetOption, zmq4.Errno(syscall.EINVAL), ErrBadOption, messages.ErrorCode_ERROR_CODE_INVALID_OPTION},
+		{OpSend, zmq4.EFSM, ErrUnsupported, messages.ErrorCode_ERROR_CODE_UNSUPPORTED_OPERATION},
+		{OpSend, zmq4.EHOSTUNREACH, ErrHostUnreachable, messages.ErrorCode_ERROR_CODE_HOST_UNREACHABLE},
+		{OpReceive, zmq4.ETERM, ErrTerminated, messages.ErrorCode_ERROR_CODE_TERMINATED},
+		{OpReceive, zmq4.Errno(syscall.EIO), ErrSocket, messages.ErrorCode_ERROR_CODE_SOCKET_FAILED},
 	}
 	for _, tt := range tests {
-		t.Run(tt.op+"/"+tt.errno.Error(), func(t *testing.T) {
+		t.Run(string(tt.op)+"/"+tt.errno.Error(), func(t *testing.T) {
 			err := zmqError(tt.op, "s1", "tcp://x:1", tt.errno)
 			if !errors.Is(err, tt.sentinel) || !errors.Is(err, tt.errno) {
 				t.Fatalf("%v: want both %v and errno %d", err, tt.sentinel, tt.errno)
 			}
 			m := ErrorToProto("", err)
-			if m.Code != tt.code || m.Errno != int32(tt.errno) || m.Operation != tt.op || m.Endpoint != "tcp://x:1" || m.Socket != "s1" {
+			if m.Code != tt.code || m.Errno != int32(tt.errno) || m.Operation != string(tt.op) || m.Endpoint != "tcp://x:1" || m.Socket != "s1" {
 				t.Fatalf("ErrorToProto = %v", m)
 			}
 			back := ErrorFromProto(m)
@@ -45,6 +46,31 @@ func TestErrorClassification(t *testing.T) {
 	}
 	if ErrorFromProto(nil) != nil {
 		t.Fatal("ErrorFromProto(nil) != nil")
+	}
+}
+
+// TestMisuseWrapsSentinels: Open without the hooks it needs, and a failure
+// of libzmq's CURVE functions, give errors that match a sentinel (and the
+// errno) with errors.Is.
+func TestMisuseWrapsSentinels(t *testing.T) {
+	ctx := testContext(t)
+	for _, c := range []struct {
+		name  string
+		typ   Type
+		hooks Hooks
+	}{
+		{"no Signal", Push, Hooks{}},
+		{"no Deliver", Pull, Hooks{Signal: func(*Signal) {}}},
+	} {
+		_, err := Open(ctx, Spec{Type: c.typ}, c.hooks)
+		if !errors.Is(err, ErrBadOption) || !strings.Contains(err.Error(), "are required") {
+			t.Errorf("Open with %s: %v, want ErrBadOption", c.name, err)
+		}
+	}
+	for errno, want := range map[zmq4.Errno]error{zmq4.ENOTSUP: ErrUnsupported, zmq4.Errno(syscall.EINVAL): ErrSocket} {
+		if err := curveError("zmq_curve_public", errno); !errors.Is(err, want) || !errors.Is(err, errno) {
+			t.Errorf("CURVE failure %v: %v, want %v", errno, err, want)
+		}
 	}
 }
 

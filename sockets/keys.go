@@ -55,13 +55,20 @@ func KeyFromBytes(b []byte) (Key, error) {
 func NewKeyPair() (public, secret Key, err error) {
 	pub, sec, err := zmq4.NewCurveKeypair()
 	if err != nil {
-		return public, secret, fmt.Errorf("zmqactor: generate CURVE key pair: %w", err)
+		return public, secret, curveError("generate CURVE key pair", err)
 	}
 	if public, err = ParseKey(pub); err != nil {
 		return public, secret, err
 	}
 	secret, err = ParseKey(sec)
 	return public, secret, err
+}
+
+// curveError wraps a failure of libzmq's CURVE functions in a sentinel,
+// classified by its errno as a socket's errors are: ErrUnsupported when
+// libzmq has no CURVE (ENOTSUP).
+func curveError(what string, err error) error {
+	return fmt.Errorf("%w: %s: %w", classify("", zmq4.AsErrno(err)), what, err)
 }
 
 // PublicKeyOf derives the public key of a secret key

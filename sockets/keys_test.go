@@ -92,13 +92,20 @@ func TestZ85Refuses(t *testing.T) {
 	}
 }
 
-// TestParseKey: a key is exactly 40 characters of Z85, or 32 bytes, and its
-// errors never repeat the text they refuse.
-func TestParseKey(t *testing.T) {
+// keyPair returns a new CURVE key pair from NewKeyPair, or fails the test.
+func keyPair(t *testing.T) (public, secret Key) {
+	t.Helper()
 	public, secret, err := NewKeyPair()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return public, secret
+}
+
+// TestParseKey: a key is exactly 40 characters of Z85, or 32 bytes, and its
+// errors never repeat the text they refuse.
+func TestParseKey(t *testing.T) {
+	public, secret := keyPair(t)
 	if public.IsZero() || secret.IsZero() || public == secret {
 		t.Fatalf("NewKeyPair gave public zero %v, secret zero %v, equal %v", public.IsZero(), secret.IsZero(), public == secret)
 	}
@@ -146,10 +153,7 @@ func TestParseKey(t *testing.T) {
 // and refuses the zero key.
 func TestPublicKeyOf(t *testing.T) {
 	for range 10 {
-		public, secret, err := NewKeyPair()
-		if err != nil {
-			t.Fatal(err)
-		}
+		public, secret := keyPair(t)
 		got, err := PublicKeyOf(secret)
 		if err != nil {
 			t.Fatal(err)

@@ -40,23 +40,6 @@ func newOwner(t *testing.T) *owner {
 	return o
 }
 
-// testContext returns a context that is terminated when the test ends,
-// after everything registered later with t.Cleanup is closed; a failed
-// Term fails the test.
-func testContext(t *testing.T) *ZMQContext {
-	t.Helper()
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := ctx.Term(); err != nil {
-			t.Errorf("term: %v", err)
-		}
-	})
-	return ctx
-}
-
 func (o *owner) hooks() Hooks {
 	return Hooks{
 		Signal: func(sig *Signal) {
@@ -83,27 +66,17 @@ func (o *owner) do(f func()) {
 	}
 }
 
-// expectMessages receives want, in order and byte for byte, within 20 s
-// in all.
-func (o *owner) expectMessages(want [][][]byte) {
-	o.t.Helper()
-	timeout := time.After(20 * time.Second)
-	for i, w := range want {
-		select {
-		case got := <-o.received:
-			if err := sameMessage(got, w); err != nil {
-				o.t.Fatalf("message %d: %v", i, err)
-			}
-		case <-timeout:
-			o.t.Fatalf("got %d of %d messages", i, len(want))
-		}
-	}
-}
-
+// open opens the socket on the owner goroutine, with o's hooks.
 func (o *owner) open(ctx *ZMQContext, spec Spec) {
 	o.t.Helper()
+	o.openWith(ctx, spec, o.hooks())
+}
+
+// openWith opens the socket on the owner goroutine, with hooks and opts.
+func (o *owner) openWith(ctx *ZMQContext, spec Spec, hooks Hooks, opts ...OpenOption) {
+	o.t.Helper()
 	var err error
-	o.do(func() { o.sock, err = Open(ctx, spec, o.hooks()) })
+	o.do(func() { o.sock, err = Open(ctx, spec, hooks, opts...) })
 	if err != nil {
 		o.t.Fatalf("open %v: %v", spec.Type, err)
 	}
@@ -173,15 +146,11 @@ func (m *mailbox) pop() (func(), bool) {
 }
 
 // TestSendQueueFlushes sends 100,000 messages at once over tcp, so most wait
-// in the send queue for the high-water mark to clear. It guards readiness
-// rule 4: without acting on the POLLOUT that ZMQ_EVENTS reports, the PUSH
-// stalled at about 11,500 messages with the rest queued.
+// in the send queue for the high-water mark to clear. It guards rule 4
+// (package doc): without acting on the POLLOUT that ZMQ_EVENTS reports, the
+// PUSH stalled at about 11,500 messages with the rest queued.
 func TestSendQueueFlushes(t *testing.T) {
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Term()
+	ctx := testContext(t)
 	const n = 100000
 	pull, push := newOwner(t), newOwner(t)
 	pull.open(ctx, Spec{Type: Pull, Binds: []string{"tcp://127.0.0.1:*"}})
@@ -214,11 +183,7 @@ func TestSendQueueFlushes(t *testing.T) {
 // middle of a batch; resuming receives all of them, in order, without a new
 // readiness edge.
 func TestPauseReceive(t *testing.T) {
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Term()
+	ctx := testContext(t)
 	const n, pauseAt = 2000, 500
 	pull, push := newOwner(t), newOwner(t)
 	hooks := pull.hooks()
@@ -232,13 +197,7 @@ func TestPauseReceive(t *testing.T) {
 			close(paused)
 		}
 	}
-	pull.do(func() {
-		pull.sock, err = Open(ctx, Spec{Type: Pull, Binds: []string{"tcp://127.0.0.1:*"},
-			Options: []Option{ReceiveHWM(10)}}, hooks)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pull.openWith(ctx, Spec{Type: Pull, Binds: []string{"tcp://127.0.0.1:*"}, Options: []Option{ReceiveHWM(10)}}, hooks)
 	var ep string
 	pull.do(func() { ep = pull.sock.Bound()[0] })
 	push.open(ctx, Spec{Type: Push, Connects: []string{ep}, Options: []Option{SendHWM(10)}, SendQueueLimit: n})

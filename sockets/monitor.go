@@ -107,22 +107,17 @@ func WithMonitor(kinds ...messages.SocketEventKind) OpenOption {
 // monitor reads the events of a socket's zmq_socket_monitor(3). libzmq
 // publishes them on a PAIR socket bound to an inproc endpoint of the
 // socket's context; the monitor's own PAIR, connected to it, is read like
-// the socket itself: a waiter parked on the PAIR's ZMQ_FD asks the owner
-// for a turn (Hooks.Signal), and Handle drains the events until EAGAIN
-// before it arms the waiter again. No goroutine reads ZeroMQ, and no OS
-// thread is added: libzmq's I/O thread writes the events.
+// the socket itself, with a readiness of its own: a waiter parked on the
+// PAIR's ZMQ_FD asks the owner for a turn (Hooks.Signal), and Handle drains
+// the events until EAGAIN before it arms the waiter again. No goroutine
+// reads ZeroMQ, and no OS thread is added: libzmq's I/O thread writes the
+// events.
 type monitor struct {
 	mask     zmq4.Event
 	endpoint string
 	pair     *zmq4.Socket
-	w        *waiter
-	// armed: the waiter holds an arm; morePending: a signalMonitorMore is
-	// on its way.
-	armed, morePending bool
-	sig                [2]Signal
+	rd       readiness // the waiter on the PAIR's ZMQ_FD, and when to arm it
 }
-
-func (m *monitor) owns(sig *Signal) bool { return sig == &m.sig[0] || sig == &m.sig[1] }
 
 // Monitor starts reporting the socket's events of the given kinds through
 // Hooks.Event, on the owner's goroutine, in the order libzmq emits them; no
@@ -141,13 +136,13 @@ func (m *monitor) owns(sig *Signal) bool { return sig == &m.sig[0] || sig == &m.
 // than ever blocking libzmq.
 func (s *Socket) Monitor(kinds ...messages.SocketEventKind) error {
 	if s.closed {
-		return opError("monitor", s.name, "", ErrClosed, "")
+		return opError(OpMonitor, s.name, "", ErrClosed, "")
 	}
 	if err := CheckEventKinds(kinds...); err != nil {
-		return &Error{Op: "monitor", Socket: s.name, Err: err}
+		return &Error{Op: OpMonitor, Socket: s.name, Err: err}
 	}
 	if s.hooks.Event == nil {
-		return fmt.Errorf("zmqactor: monitor %s: Hooks.Event is required", s.name)
+		return opError(OpMonitor, s.name, "", ErrBadOption, "Hooks.Event is required")
 	}
 	mask := eventMask(kinds)
 	old := s.mon
@@ -155,16 +150,15 @@ func (s *Socket) Monitor(kinds ...messages.SocketEventKind) error {
 		return nil
 	}
 	m := &monitor{mask: mask, endpoint: "inproc://zmqactor.monitor." + strconv.FormatUint(s.ctx.monitors.Add(1), 10)}
-	m.sig = [2]Signal{{s: s, kind: signalMonitorFired}, {s: s, kind: signalMonitorMore}}
 	pair, err := s.ctx.newSocket(Pair)
 	if err != nil {
-		return zmqError("monitor", s.name, "", err)
+		return zmqError(OpMonitor, s.name, "", err)
 	}
 	m.pair = pair
 	fail := func(err error) error {
 		_ = pair.SetLinger(0)
 		_ = pair.Close()
-		return zmqError("monitor", s.name, m.endpoint, err)
+		return zmqError(OpMonitor, s.name, m.endpoint, err)
 	}
 	// No high-water mark (see above), no linger, and connected before
 	// libzmq binds its end, so no event is sent before a peer is there.
@@ -183,7 +177,7 @@ func (s *Socket) Monitor(kinds ...messages.SocketEventKind) error {
 	if err == nil {
 		var fd int
 		if fd, err = pair.GetFd(); err == nil {
-			m.w, err = newWaiter(fd, func() { s.hooks.Signal(&m.sig[0]) })
+			err = m.rd.start(s, fd, signalMonitorFired, signalMonitorMore)
 		}
 		if err != nil {
 			_ = s.zs.Monitor("", 0)
@@ -199,8 +193,7 @@ func (s *Socket) Monitor(kinds ...messages.SocketEventKind) error {
 		return fail(err)
 	}
 	s.mon = m
-	// Rule 1: drain once before the first arm.
-	s.requestMonitorMore()
+	m.rd.requestMore() // rule 1 (package doc): drain once before the first arm
 	return nil
 }
 
@@ -242,16 +235,9 @@ func (s *Socket) stopMonitor() {
 }
 
 func (m *monitor) close() {
-	m.w.close()
+	m.rd.stop()
 	_ = m.pair.SetLinger(0)
 	_ = m.pair.Close()
-}
-
-func (s *Socket) requestMonitorMore() {
-	if m := s.mon; m != nil && !m.morePending {
-		m.morePending = true
-		s.hooks.Signal(&m.sig[1])
-	}
 }
 
 // handleMonitor is Handle for the monitor's signals: it delivers up to a
@@ -260,26 +246,18 @@ func (s *Socket) requestMonitorMore() {
 // or replaced is ignored.
 func (s *Socket) handleMonitor(sig *Signal) error {
 	m := s.mon
-	if m == nil || !m.owns(sig) {
+	if m == nil || !m.rd.begin(sig) {
 		return nil
-	}
-	if sig.kind == signalMonitorFired {
-		m.armed = false
-	} else {
-		m.morePending = false
 	}
 	idle, err := s.drainMonitor(m, s.batch)
 	if err != nil {
 		return err
 	}
 	if !idle {
-		s.requestMonitorMore()
+		m.rd.requestMore()
 		return nil
 	}
-	if !m.armed {
-		m.armed = true
-		m.w.arm()
-	}
+	m.rd.armIdle() // rule 1 (package doc): the PAIR said EAGAIN
 	return nil
 }
 
@@ -293,12 +271,12 @@ func (s *Socket) drainMonitor(m *monitor, budget int) (idle bool, err error) {
 			return true, nil
 		}
 		if err != nil {
-			return false, zmqError("monitor", s.name, "", err)
+			return false, zmqError(OpMonitor, s.name, "", err)
 		}
 		ev, err := parseEvent(frames)
 		if err != nil {
 			if s.hooks.Report != nil {
-				s.hooks.Report(opError("monitor", s.name, "", ErrBadMessage, err.Error()))
+				s.hooks.Report(opError(OpMonitor, s.name, "", ErrBadMessage, err.Error()))
 			}
 			continue
 		}

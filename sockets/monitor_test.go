@@ -3,6 +3,7 @@ package sockets
 import (
 	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,18 +48,9 @@ func nextEvent(t *testing.T, events <-chan *messages.SocketEvent, kinds ...messa
 // each with the endpoint; Close ends the monitor's waiter with the socket's.
 func TestMonitorAcceptedPeer(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Term()
+	ctx := testContext(t)
 	pull, events, hooks := monitoredOwner(t)
-	pull.do(func() {
-		pull.sock, err = Open(ctx, Spec{Type: Pull, Name: "pull", Binds: []string{"tcp://127.0.0.1:*"}}, hooks, WithMonitor())
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pull.openWith(ctx, Spec{Type: Pull, Name: "pull", Binds: []string{"tcp://127.0.0.1:*"}}, hooks, WithMonitor())
 	var ep string
 	var mon *monitor
 	pull.do(func() { ep, mon = pull.sock.Bound()[0], pull.sock.mon })
@@ -81,7 +73,7 @@ func TestMonitorAcceptedPeer(t *testing.T) {
 	push.close()
 	pull.close()
 	select {
-	case <-mon.w.done:
+	case <-mon.rd.w.done:
 	default:
 		t.Fatal("the monitor's waiter runs on after Close")
 	}
@@ -92,16 +84,10 @@ func TestMonitorAcceptedPeer(t *testing.T) {
 // kinds and closed sockets are refused.
 func TestMonitorKinds(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Term()
+	ctx := testContext(t)
 	o, events, hooks := monitoredOwner(t)
-	o.do(func() { o.sock, err = Open(ctx, Spec{Type: Router}, hooks) })
-	if err != nil {
-		t.Fatal(err)
-	}
+	o.openWith(ctx, Spec{Type: Router}, hooks)
+	var err error
 	accepted := messages.SocketEventKind_SOCKET_EVENT_KIND_ACCEPTED
 	listening := messages.SocketEventKind_SOCKET_EVENT_KIND_LISTENING
 	var ep string
@@ -153,7 +139,7 @@ func TestMonitorKinds(t *testing.T) {
 		}
 	})
 	select {
-	case <-mon.w.done:
+	case <-mon.rd.w.done:
 	default:
 		t.Fatal("the monitor's waiter runs on after StopMonitor")
 	}
@@ -170,16 +156,21 @@ func TestMonitorKinds(t *testing.T) {
 }
 
 // TestMonitorNeedsEventHook: without Hooks.Event there is no one to tell,
-// and Open fails with nothing left open.
+// so Monitor fails with ErrBadOption, and so does Open, with nothing left
+// open.
 func TestMonitorNeedsEventHook(t *testing.T) {
-	ctx, err := NewZMQContext()
+	ctx := testContext(t)
+	hooks := Hooks{Signal: func(*Signal) {}}
+	if _, err := Open(ctx, Spec{Type: Push}, hooks, WithMonitor()); !errors.Is(err, ErrBadOption) {
+		t.Fatalf("Open WithMonitor and no Hooks.Event: %v, want ErrBadOption", err)
+	}
+	s, err := Open(ctx, Spec{Type: Push}, hooks)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ctx.Term()
-	hooks := Hooks{Signal: func(*Signal) {}}
-	if _, err := Open(ctx, Spec{Type: Push}, hooks, WithMonitor()); err == nil {
-		t.Fatal("Open WithMonitor and no Hooks.Event succeeded")
+	defer s.Close(nil)
+	if err := s.Monitor(); !errors.Is(err, ErrBadOption) || !strings.Contains(err.Error(), "Hooks.Event is required") {
+		t.Fatalf("Monitor with no Hooks.Event: %v, want ErrBadOption", err)
 	}
 	if _, err := Open(ctx, Spec{Type: Push}, hooks, WithMonitor(messages.SocketEventKind_SOCKET_EVENT_KIND_UNSPECIFIED)); !errors.Is(err, ErrBadOption) {
 		t.Fatalf("Open WithMonitor(UNSPECIFIED): %v, want ErrBadOption", err)

@@ -13,7 +13,8 @@ import (
 // case that a readiness rule of doc.go guards: a pure receiver (rule 2), a
 // socket that sends and receives at once (rule 3), a socket that holds
 // messages before its owner processes anything (rule 1), and an idle socket
-// that binds or connects to waiting messages (rule 5). Senders send
+// that binds or connects to waiting messages (rule 5); rule 4's is
+// TestSendQueueFlushes in loop_test.go. Senders send
 // numbered messages in bursts of random size (1..5000) with random pauses
 // (0..3 ms) between them, the pauses being what gives a waiter the chance
 // to park and miss an edge; receivers check every message, in order, and a
@@ -22,7 +23,7 @@ import (
 // senders and the checks).
 //
 // Each test was seen to stall, in every run, with its rule taken out of
-// socket.go or waiter.go, and to pass with it; rule 3 only in the variants
+// the package, and to pass with it; rule 3 only in the variants
 // without high-water marks, where sends go straight to ZeroMQ instead of
 // through the send queue, whose flush re-reads ZMQ_EVENTS anyway.
 

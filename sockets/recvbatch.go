@@ -196,6 +196,28 @@ func (s *Socket) receive(msgs [][][]byte, max int) ([][][]byte, error) {
 	return msgs, nil
 }
 
+// recv receives one whole multipart message without blocking.
+func (s *Socket) recv() ([][]byte, error) {
+	b, err := s.zs.RecvBytes(zmq4.DONTWAIT)
+	if err != nil {
+		return nil, err
+	}
+	frames := [][]byte{b}
+	for {
+		more, err := s.zs.GetRcvmore()
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return frames, nil
+		}
+		if b, err = s.zs.RecvBytes(zmq4.DONTWAIT); err != nil {
+			return nil, err
+		}
+		frames = append(frames, b)
+	}
+}
+
 // sendBatch hands ZeroMQ as many of msgs as it takes now, without
 // blocking, packing them into the scratch buffer so that one cgo call sends
 // many. It returns how many whole messages were sent, and the error that

@@ -46,11 +46,7 @@ func TestReceiveBatchShapes(t *testing.T) {
 	}
 	for _, transport := range []string{"inproc://batch-shapes", "tcp://127.0.0.1:*"} {
 		t.Run(transport[:3], func(t *testing.T) {
-			ctx, err := NewZMQContext()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ctx.Term()
+			ctx := testContext(t)
 			pull, push := newOwner(t), newOwner(t)
 			pull.open(ctx, Spec{Type: Pull, Binds: []string{transport}, Options: []Option{ReceiveHWM(0)}})
 			var ep string
@@ -63,10 +59,27 @@ func TestReceiveBatchShapes(t *testing.T) {
 					}
 				}
 			})
-			pull.expectMessages(msgs)
+			pull.expect(msgs)
 			push.close()
 			pull.close()
 		})
+	}
+}
+
+// expect waits for the messages want, in order, among those o received,
+// each as sameMessage checks it, for 20 s at most.
+func (o *owner) expect(want [][][]byte) {
+	o.t.Helper()
+	timeout := time.After(20 * time.Second)
+	for i, w := range want {
+		select {
+		case got := <-o.received:
+			if err := sameMessage(got, w); err != nil {
+				o.t.Fatalf("message %d: %v", i, err)
+			}
+		case <-timeout:
+			o.t.Fatalf("got %d of %d messages", i, len(want))
+		}
 	}
 }
 
@@ -91,11 +104,7 @@ func sameMessage(got, want [][]byte) error {
 // than one message, and past the queue's limit the rest of a batch is
 // refused.
 func TestSendBatch(t *testing.T) {
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Term()
+	ctx := testContext(t)
 	const batches, per = 200, 100
 	pull, push := newOwner(t), newOwner(t)
 	pull.open(ctx, Spec{Type: Pull, Binds: []string{"tcp://127.0.0.1:*"}, Options: []Option{ReceiveHWM(10)}})
@@ -126,7 +135,7 @@ func TestSendBatch(t *testing.T) {
 	if queued == 0 {
 		t.Error("no message waited in the send queue: the high-water mark was never met")
 	}
-	pull.expectMessages(want)
+	pull.expect(want)
 	push.do(func() {
 		if _, err := push.sock.SendBatch([][][]byte{{[]byte("ok")}, {}}); !errors.Is(err, ErrBadMessage) {
 			t.Errorf("a batch with an empty message: %v", err)
@@ -169,11 +178,7 @@ func TestSendBatch(t *testing.T) {
 // a peer it does not know) is dropped and reported, and the messages
 // queued behind it are sent, in order.
 func TestFlushDropsRefused(t *testing.T) {
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Term()
+	ctx := testContext(t)
 	router, dealer := newOwner(t), newOwner(t)
 	router.open(ctx, Spec{Type: Router, Binds: []string{"tcp://127.0.0.1:*"},
 		Options: []Option{RouterMandatory(true), SendHWM(1)}})

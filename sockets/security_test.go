@@ -87,16 +87,6 @@ func TestSecurityOptionsChecked(t *testing.T) {
 	}
 }
 
-// keyPair returns a new CURVE key pair.
-func keyPair(t *testing.T) (public, secret Key) {
-	t.Helper()
-	public, secret, err := NewKeyPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return public, secret
-}
-
 // pump serves one raw zmq4 socket on its own goroutine, which creates,
 // serves and closes it: serve runs each time the socket is readable. A PAIR
 // over inproc wakes the goroutine to stop, so it waits on no timer.

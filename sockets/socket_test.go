@@ -9,11 +9,7 @@ import (
 // new one (signals left in a mailbox across a restart), and a closed Socket
 // refuses work with ErrClosed and closes only once.
 func TestStaleSignalsAndClose(t *testing.T) {
-	ctx, err := NewZMQContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Term()
+	ctx := testContext(t)
 	var signals []*Signal
 	hooks := Hooks{Signal: func(sig *Signal) { signals = append(signals, sig) }, Deliver: func([][]byte) {
 		t.Error("delivered a message from nowhere")

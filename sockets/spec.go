@@ -36,25 +36,25 @@ type Spec struct {
 // ZeroMQ function.
 func (s Spec) Validate() error {
 	if !s.Type.Valid() {
-		return opError("open", s.Name, "", ErrUnknownType, s.Type.String())
+		return opError(OpOpen, s.Name, "", ErrUnknownType, s.Type.String())
 	}
 	for _, o := range s.Options {
 		if err := CheckOption(s.Type, o); err != nil {
-			return &Error{Op: "setsockopt", Socket: s.Name, Err: err}
+			return &Error{Op: OpSetOption, Socket: s.Name, Err: err}
 		}
 	}
 	for _, e := range s.Binds {
 		if err := CheckEndpoint(e); err != nil {
-			return &Error{Op: "bind", Socket: s.Name, Endpoint: e, Err: err}
+			return &Error{Op: OpBind, Socket: s.Name, Endpoint: e, Err: err}
 		}
 	}
 	for _, e := range s.Connects {
 		if err := CheckEndpoint(e); err != nil {
-			return &Error{Op: "connect", Socket: s.Name, Endpoint: e, Err: err}
+			return &Error{Op: OpConnect, Socket: s.Name, Endpoint: e, Err: err}
 		}
 	}
 	if s.SendQueueLimit < 0 {
-		return opError("open", s.Name, "", ErrBadOption, fmt.Sprintf("send queue limit %d is negative", s.SendQueueLimit))
+		return opError(OpOpen, s.Name, "", ErrBadOption, fmt.Sprintf("send queue limit %d is negative", s.SendQueueLimit))
 	}
 	return nil
 }
@@ -110,10 +110,10 @@ func (s Spec) Proto() *messages.SocketSpec {
 // SpecFromProto returns the Spec that m describes, validated.
 func SpecFromProto(m *messages.SocketSpec) (Spec, error) {
 	if m == nil {
-		return Spec{}, opError("open", "", "", ErrUnknownType, "no spec")
+		return Spec{}, opError(OpOpen, "", "", ErrUnknownType, "no spec")
 	}
 	if m.GetSendQueueLimit() > 1<<31-1 {
-		return Spec{}, opError("open", m.GetName(), "", ErrBadOption, "send queue limit too large")
+		return Spec{}, opError(OpOpen, m.GetName(), "", ErrBadOption, "send queue limit too large")
 	}
 	s := Spec{
 		Name:           m.GetName(),

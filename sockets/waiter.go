@@ -56,8 +56,7 @@ func newWaiter(fd int, fired func()) (*waiter, error) {
 }
 
 // arm asks for one call of fired when the fd is readable. The owner arms
-// only after ZeroMQ said there is nothing to do (rule 1 of DESIGN.md), and at
-// most once per fired.
+// only as rule 1 (package doc) says, and at most once per fired.
 func (w *waiter) arm() {
 	select {
 	case w.arms <- struct{}{}:
@@ -73,9 +72,9 @@ func (w *waiter) run() {
 		case <-w.stop:
 			return
 		}
-		// RawConn.Read forgets an edge that came before it, so the callback
-		// checks the fd's level first (rule 2) and parks only when it is not
-		// readable; a later edge wakes it and the level is checked again.
+		// Rule 2 (package doc): the callback checks the fd's level, and Read
+		// parks only when it is not readable; a later edge wakes it and the
+		// level is checked again.
 		if err := w.raw.Read(readable); err != nil {
 			return // the file was closed
 		}

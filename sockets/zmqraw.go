@@ -72,7 +72,7 @@ func curvePublic(secret Key) (Key, error) {
 	}()
 	var out [41]C.char
 	if rc, errno := C.zmq_curve_public(&out[0], cs); rc != 0 {
-		return Key{}, fmt.Errorf("zmqactor: zmq_curve_public: %w", errno)
+		return Key{}, curveError("zmq_curve_public", errno)
 	}
 	return ParseKey(C.GoStringN(&out[0], 40))
 }
