@@ -20,7 +20,7 @@ import (
 // error, a stopped actor as ErrClosed, and no answer as ErrCommandTimeout
 // (context.DeadlineExceeded when the wait was ctx's). An answer of another
 // type is ErrUnexpectedReply.
-func askActor[T any](ctx context.Context, rt *Runtime, pid *actor.PID, name, op string, cmd any, wait time.Duration) (T, error) {
+func askActor[T any](ctx context.Context, rt *Runtime, pid *actor.PID, name string, op sockets.Op, cmd any, wait time.Duration) (T, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
 		return zero, err

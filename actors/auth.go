@@ -121,7 +121,7 @@ func (a *Authenticator) Unwatch(ctx context.Context, watcher *actor.PID) error {
 
 // Stats returns the authenticator's counters.
 func (a *Authenticator) Stats(ctx context.Context) (*messages.AuthStats, error) {
-	return askActor[*messages.AuthStats](ctx, a.rt, a.pid, authName, "auth", &messages.GetAuthStats{}, a.rt.commandTimeout)
+	return askActor[*messages.AuthStats](ctx, a.rt, a.pid, authName, sockets.OpAuth, &messages.GetAuthStats{}, a.rt.commandTimeout)
 }
 
 // Stop stops the authenticator and waits until its socket is closed, or ctx
@@ -138,7 +138,7 @@ func (a *Authenticator) Stop(ctx context.Context) error {
 }
 
 func (a *Authenticator) ask(ctx context.Context, cmd any) (*messages.AuthPolicy, error) {
-	return askActor[*messages.AuthPolicy](ctx, a.rt, a.pid, authName, "auth", cmd, a.rt.commandTimeout)
+	return askActor[*messages.AuthPolicy](ctx, a.rt, a.pid, authName, sockets.OpAuth, cmd, a.rt.commandTimeout)
 }
 
 // tell sends a watch command on behalf of watcher, which becomes its

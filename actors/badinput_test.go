@@ -49,10 +49,10 @@ func (f *fixture) inbox() *actors.Inbox {
 }
 
 // spawn starts a socket owned by a new inbox and consumes its Started.
-func (f *fixture) spawn(spec sockets.Spec) (*actors.Socket, *actors.Inbox) {
+func (f *fixture) spawn(spec sockets.Spec, opts ...actors.SpawnOption) (*actors.Socket, *actors.Inbox) {
 	f.t.Helper()
 	in := f.inbox()
-	sock := testutil.Spawn(f.t, f.z, spec, actors.WithOwner(in.PID()))
+	sock := testutil.Spawn(f.t, f.z, spec, append(opts, actors.WithOwner(in.PID()))...)
 	if st := testutil.Expect[*messages.Started](f.t, in, testutil.Wait); st.GetRestarts() != 0 {
 		f.t.Fatalf("started with %d restarts", st.GetRestarts())
 	}

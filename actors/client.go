@@ -130,7 +130,7 @@ func (c *clientRole) closing(final bool) {
 	if !final {
 		return
 	}
-	err := &sockets.Error{Op: "request", Socket: c.name, Err: sockets.ErrClosed}
+	err := &sockets.Error{Op: sockets.OpRequest, Socket: c.name, Err: sockets.ErrClosed}
 	for _, r := range c.waiting {
 		c.h.errorTo(r.asker, err)
 	}
@@ -159,7 +159,7 @@ func (c *clientRole) command(msg any, sender *actor.PID) (any, bool, error) {
 // deadline; an error is answered now.
 func (c *clientRole) request(m *messages.Request, sender *actor.PID) error {
 	bad := func(format string, args ...any) error {
-		return &sockets.Error{Op: "request", Socket: c.name, Err: fmt.Errorf("%w: "+format, append([]any{sockets.ErrBadMessage}, args...)...)}
+		return &sockets.Error{Op: sockets.OpRequest, Socket: c.name, Err: fmt.Errorf("%w: "+format, append([]any{sockets.ErrBadMessage}, args...)...)}
 	}
 	switch {
 	case sender == nil:
@@ -254,7 +254,7 @@ func (c *clientRole) deliver(frames [][]byte) {
 		return
 	}
 	c.counts.malformed++
-	c.h.errorTo(nil, &sockets.Error{Op: "receive", Socket: c.name,
+	c.h.errorTo(nil, &sockets.Error{Op: sockets.OpReceive, Socket: c.name,
 		Err: fmt.Errorf("%w: a message of %d frames that answers no request, dropped", sockets.ErrBadMessage, len(frames))})
 }
 
@@ -271,7 +271,7 @@ func (c *clientRole) answer(r *outRequest, body [][]byte) {
 	m, err := decodeBody(body, c.types)
 	if err != nil {
 		c.counts.decodeErrors++
-		c.h.errorTo(r.asker, &sockets.Error{Op: "request", Socket: c.name, Err: fmt.Errorf("reply: %w", err)})
+		c.h.errorTo(r.asker, &sockets.Error{Op: sockets.OpRequest, Socket: c.name, Err: fmt.Errorf("reply: %w", err)})
 		return
 	}
 	c.root.Send(r.asker, m)
@@ -304,7 +304,7 @@ func (c *clientRole) expireRequest(r *outRequest) {
 		return
 	}
 	c.counts.timeouts++
-	c.h.errorTo(r.asker, &sockets.Error{Op: "request", Socket: c.name,
+	c.h.errorTo(r.asker, &sockets.Error{Op: sockets.OpRequest, Socket: c.name,
 		Err: fmt.Errorf("%w: %v for each of %d attempts", sockets.ErrRequestTimeout, r.timeout, r.attempts)})
 	if c.req {
 		c.waiting = c.waiting[1:]

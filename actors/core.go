@@ -222,7 +222,7 @@ func failures(st *coreState) actor.ReceiverMiddleware {
 				switch env.Message.(type) {
 				case *messages.InjectFault:
 				case proto.Message:
-					e := sockets.ErrorToProto(st.spec.Name, &sockets.Error{Op: "command", Socket: st.spec.Name,
+					e := sockets.ErrorToProto(st.spec.Name, &sockets.Error{Op: sockets.OpCommand, Socket: st.spec.Name,
 						Err: fmt.Errorf("%w: the socket actor failed while handling %T, which was not carried out: %v", sockets.ErrSocket, env.Message, r)})
 					switch {
 					case env.Sender != nil:
@@ -330,7 +330,7 @@ func (a *socketActor) command(msg any, sender *actor.PID) {
 		answer = a.stats()
 	case *messages.InjectFault:
 		if !a.st.faults {
-			err = &sockets.Error{Op: "command", Socket: name,
+			err = &sockets.Error{Op: sockets.OpCommand, Socket: name,
 				Err: fmt.Errorf("%w: fault injection is not enabled for this socket actor", sockets.ErrUnsupported)}
 			break
 		}
@@ -368,7 +368,7 @@ func (a *socketActor) sendBatch(m *messages.SendBatch, sender *actor.PID) (any, 
 	name := a.st.spec.Name
 	msgs := m.GetMessages()
 	if len(msgs) == 0 {
-		return nil, &sockets.Error{Op: "send", Socket: name, Err: fmt.Errorf("%w: a SendBatch has at least one message", sockets.ErrBadMessage)}
+		return nil, &sockets.Error{Op: sockets.OpSend, Socket: name, Err: fmt.Errorf("%w: a SendBatch has at least one message", sockets.ErrBadMessage)}
 	}
 	frames := make([][][]byte, len(msgs))
 	for i, f := range msgs {
@@ -389,7 +389,7 @@ func (a *socketActor) sendBatch(m *messages.SendBatch, sender *actor.PID) (any, 
 func (a *socketActor) publish(m *messages.Publish, sender *actor.PID) (any, error) {
 	name := a.st.spec.Name
 	if t := a.st.spec.Type; t != sockets.Pub && t != sockets.XPub {
-		return nil, &sockets.Error{Op: "publish", Socket: name,
+		return nil, &sockets.Error{Op: sockets.OpPublish, Socket: name,
 			Err: fmt.Errorf("%w: a %v socket does not publish; use a PUB or XPUB socket actor", sockets.ErrUnsupported, t)}
 	}
 	frames := make([][]byte, 0, 1+len(m.GetFrames()))
@@ -537,7 +537,7 @@ func (a *socketActor) startDone(ev *messages.Started, err error) {
 }
 
 func (a *socketActor) closedErr() error {
-	return &sockets.Error{Op: "command", Socket: a.st.spec.Name, Err: sockets.ErrClosed}
+	return &sockets.Error{Op: sockets.OpCommand, Socket: a.st.spec.Name, Err: sockets.ErrClosed}
 }
 
 // event sends an event to the owner, with the socket actor as sender. A

@@ -11,9 +11,6 @@ import (
 // Errors of this package. Errors that come from a socket wrap the sentinels
 // of package sockets (re-exported here) and the zmq4.Errno behind them.
 var (
-	// ErrNoOwner: a socket type that receives was spawned without an owner
-	// to deliver its messages to.
-	ErrNoOwner = errors.New("zmqactor: socket that receives needs an owner")
 	// ErrCommandTimeout: the socket actor did not answer before the deadline.
 	ErrCommandTimeout = errors.New("zmqactor: no answer from socket actor before the deadline")
 	// ErrUnexpectedReply: the socket actor answered with a message of the
@@ -26,6 +23,7 @@ var (
 
 	errAnswersTaken = errors.New("zmqactor: the answers process id is taken")
 
+	ErrNoOwner     = sockets.ErrNoOwner     // what was asked delivers to an owner, and there is none
 	ErrClosed      = sockets.ErrClosed      // the socket is closed
 	ErrTerminated  = sockets.ErrTerminated  // the context is shut down
 	ErrBadEndpoint = sockets.ErrBadEndpoint // an endpoint is invalid

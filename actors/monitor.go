@@ -87,7 +87,7 @@ func (r *monitorRole) deliver(ev *messages.SocketEvent) {
 
 // watcherOf returns the actor a Monitor or Unmonitor is for: the one
 // named, else the sender, else the owner.
-func (r *monitorRole) watcherOf(op string, ref *messages.ActorRef, sender *actor.PID) (*actor.PID, error) {
+func (r *monitorRole) watcherOf(op sockets.Op, ref *messages.ActorRef, sender *actor.PID) (*actor.PID, error) {
 	pid, err := actorOf(op, r.name, ref, sender, r.h.owner())
 	if err == nil && pid == nil {
 		err = &sockets.Error{Op: op, Socket: r.name,
@@ -98,9 +98,9 @@ func (r *monitorRole) watcherOf(op string, ref *messages.ActorRef, sender *actor
 
 func (r *monitorRole) monitor(m *messages.Monitor, sender *actor.PID) (any, error) {
 	if err := sockets.CheckEventKinds(m.GetKinds()...); err != nil {
-		return nil, &sockets.Error{Op: "monitor", Socket: r.name, Err: err}
+		return nil, &sockets.Error{Op: sockets.OpMonitor, Socket: r.name, Err: err}
 	}
-	pid, err := r.watcherOf("monitor", m.GetWatcher(), sender)
+	pid, err := r.watcherOf(sockets.OpMonitor, m.GetWatcher(), sender)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func (r *monitorRole) monitor(m *messages.Monitor, sender *actor.PID) (any, erro
 }
 
 func (r *monitorRole) unmonitor(m *messages.Unmonitor, sender *actor.PID) (any, error) {
-	pid, err := r.watcherOf("unmonitor", m.GetWatcher(), sender)
+	pid, err := r.watcherOf(sockets.OpUnmonitor, m.GetWatcher(), sender)
 	if err != nil {
 		return nil, err
 	}

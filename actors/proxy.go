@@ -319,7 +319,7 @@ func (p *proxyActor) balance(ctx actor.Context, m *messages.Received) {
 			return
 		}
 		if len(p.waiting) >= p.spec.MaxWaiting {
-			p.tell(ctx, sockets.ErrorToProto(m.GetSocket(), &sockets.Error{Op: "forward", Socket: m.GetSocket(),
+			p.tell(ctx, sockets.ErrorToProto(m.GetSocket(), &sockets.Error{Op: sockets.OpForward, Socket: m.GetSocket(),
 				Err: fmt.Errorf("%w: %d requests wait for a worker; this one is dropped", ErrQueueFull, len(p.waiting))}))
 			return
 		}
@@ -335,6 +335,6 @@ func (p *proxyActor) balance(ctx actor.Context, m *messages.Received) {
 }
 
 func (p *proxyActor) malformed(ctx actor.Context, m *messages.Received, want string) {
-	p.tell(ctx, sockets.ErrorToProto(m.GetSocket(), &sockets.Error{Op: "forward", Socket: m.GetSocket(),
+	p.tell(ctx, sockets.ErrorToProto(m.GetSocket(), &sockets.Error{Op: sockets.OpForward, Socket: m.GetSocket(),
 		Err: fmt.Errorf("%w: %s; got %d frames, dropped", sockets.ErrBadMessage, want, len(m.GetFrames()))}))
 }

@@ -32,7 +32,7 @@ func pidKey(pid *actor.PID) string { return pid.Address + "\x00" + pid.Id }
 // actorOf returns the actor a command names for op: the one its reference
 // names, else its sender, else fallback (nil for none). The actor will be
 // watched, so a protoactor future is refused (watchable).
-func actorOf(op, socket string, ref *messages.ActorRef, sender, fallback *actor.PID) (*actor.PID, error) {
+func actorOf(op sockets.Op, socket string, ref *messages.ActorRef, sender, fallback *actor.PID) (*actor.PID, error) {
 	pid := PIDOf(ref)
 	if pid == nil {
 		pid = sender
@@ -47,7 +47,7 @@ func actorOf(op, socket string, ref *messages.ActorRef, sender, fallback *actor.
 // socket actor watches the actors it sends to, and a future takes a Watch
 // as its result, racing with the answer. A RequestFuture that subscribes
 // must name the subscribing actor in the command instead.
-func watchable(op, socket string, pid *actor.PID) error {
+func watchable(op sockets.Op, socket string, pid *actor.PID) error {
 	if strings.HasPrefix(pid.GetId(), "future$") {
 		return &sockets.Error{Op: op, Socket: socket, Err: fmt.Errorf(
 			"%w: a future (%s) cannot be a subscriber or watcher; name the actor in the command", sockets.ErrBadMessage, pid.GetId())}

@@ -115,20 +115,20 @@ func taken(answer any, err error) (any, bool, error) { return answer, true, err 
 // another kind of socket actor carries out is refused with ErrUnsupported
 // and says which does, anything else with ErrBadMessage.
 func refuse(name string, t sockets.Type, msg any) error {
-	unsupported := func(op, why string) error {
+	unsupported := func(op sockets.Op, why string) error {
 		return &sockets.Error{Op: op, Socket: name, Err: fmt.Errorf("%w: a %v socket %s", ErrUnsupported, t, why)}
 	}
 	switch msg.(type) {
 	case *messages.Request:
-		return unsupported("request", "does not send requests (DEALER or REQ does)")
+		return unsupported(sockets.OpRequest, "does not send requests (DEALER or REQ does)")
 	case *messages.GetRequestStats:
-		return unsupported("command", "without a handler has no request stats")
+		return unsupported(sockets.OpCommand, "without a handler has no request stats")
 	case *messages.Subscribe:
-		return unsupported("subscribe", "has no subscribers; subscribe through a SUB or XSUB socket actor")
+		return unsupported(sockets.OpSubscribe, "has no subscribers; subscribe through a SUB or XSUB socket actor")
 	case *messages.Unsubscribe:
-		return unsupported("unsubscribe", "has no subscribers; subscribe through a SUB or XSUB socket actor")
+		return unsupported(sockets.OpUnsubscribe, "has no subscribers; subscribe through a SUB or XSUB socket actor")
 	}
-	return &sockets.Error{Op: "command", Socket: name,
+	return &sockets.Error{Op: sockets.OpCommand, Socket: name,
 		Err: fmt.Errorf("%w: a socket actor does not understand %T", sockets.ErrBadMessage, msg)}
 }
 

@@ -279,7 +279,7 @@ func (s *serverRole) turnDone() {
 
 func (s *serverRole) malformed(frames [][]byte, why string) {
 	s.counts.malformed++
-	s.h.errorTo(nil, &sockets.Error{Op: "receive", Socket: s.name,
+	s.h.errorTo(nil, &sockets.Error{Op: sockets.OpReceive, Socket: s.name,
 		Err: fmt.Errorf("%w: %s (%d frames), dropped", sockets.ErrBadMessage, why, len(frames))})
 }
 
@@ -342,7 +342,7 @@ func (s *serverRole) reply(sv *served, body [][]byte) {
 // fail answers a failed request with the failure reply, or drops it.
 func (s *serverRole) fail(sv *served, reason string) {
 	s.counts.failures++
-	s.h.errorTo(nil, &sockets.Error{Op: "handle", Socket: s.name,
+	s.h.errorTo(nil, &sockets.Error{Op: sockets.OpHandle, Socket: s.name,
 		Err: fmt.Errorf("%w: %s", sockets.ErrHandlerFailed, reason)})
 	if f := s.opts.FailureReply; f != nil {
 		if body := f(reason); len(body) > 0 {

@@ -65,13 +65,13 @@ func (s *Socket) stopped() bool {
 // frames are not copied: do not modify them after Send.
 func (s *Socket) Send(frames ...[]byte) error {
 	if len(frames) == 0 {
-		return &sockets.Error{Op: "send", Socket: s.Name(), Err: fmt.Errorf("%w: a message has at least one frame", sockets.ErrBadMessage)}
+		return &sockets.Error{Op: sockets.OpSend, Socket: s.Name(), Err: fmt.Errorf("%w: a message has at least one frame", sockets.ErrBadMessage)}
 	}
 	if !s.Type().CanSend() {
-		return &sockets.Error{Op: "send", Socket: s.Name(), Err: fmt.Errorf("%w: a %v socket does not send", ErrUnsupported, s.Type())}
+		return &sockets.Error{Op: sockets.OpSend, Socket: s.Name(), Err: fmt.Errorf("%w: a %v socket does not send", ErrUnsupported, s.Type())}
 	}
 	if s.stopped() {
-		return &sockets.Error{Op: "send", Socket: s.Name(), Err: ErrClosed}
+		return &sockets.Error{Op: sockets.OpSend, Socket: s.Name(), Err: ErrClosed}
 	}
 	s.rt.system.Root.Send(s.pid, &messages.Send{Frames: frames})
 	return nil
@@ -81,7 +81,7 @@ func (s *Socket) Send(frames ...[]byte) error {
 // waits in the send queue (queued true). It returns the send's error, such as
 // ErrQueueFull, ErrTooLarge or ErrUnsupported.
 func (s *Socket) SendWait(ctx context.Context, frames ...[]byte) (queued bool, err error) {
-	sent, err := ask[*messages.Sent](ctx, s, "send", &messages.Send{Frames: frames})
+	sent, err := ask[*messages.Sent](ctx, s, sockets.OpSend, &messages.Send{Frames: frames})
 	return sent.GetQueued(), err
 }
 
@@ -92,15 +92,15 @@ func (s *Socket) SendWait(ctx context.Context, frames ...[]byte) (queued bool, e
 // The frames are not copied: do not modify them after SendBatch.
 func (s *Socket) SendBatch(msgs ...[][]byte) error {
 	if len(msgs) == 0 {
-		return &sockets.Error{Op: "send", Socket: s.Name(), Err: fmt.Errorf("%w: no messages", sockets.ErrBadMessage)}
+		return &sockets.Error{Op: sockets.OpSend, Socket: s.Name(), Err: fmt.Errorf("%w: no messages", sockets.ErrBadMessage)}
 	}
 	for i, frames := range msgs {
 		if len(frames) == 0 {
-			return &sockets.Error{Op: "send", Socket: s.Name(), Err: fmt.Errorf("%w: message %d has no frames", sockets.ErrBadMessage, i)}
+			return &sockets.Error{Op: sockets.OpSend, Socket: s.Name(), Err: fmt.Errorf("%w: message %d has no frames", sockets.ErrBadMessage, i)}
 		}
 	}
 	if s.stopped() {
-		return &sockets.Error{Op: "send", Socket: s.Name(), Err: ErrClosed}
+		return &sockets.Error{Op: sockets.OpSend, Socket: s.Name(), Err: ErrClosed}
 	}
 	s.rt.system.Root.Send(s.pid, &messages.SendBatch{Messages: framesOf(msgs)})
 	return nil
@@ -108,38 +108,38 @@ func (s *Socket) SendBatch(msgs ...[][]byte) error {
 
 // Bind binds endpoint and returns it resolved.
 func (s *Socket) Bind(ctx context.Context, endpoint string) (string, error) {
-	b, err := ask[*messages.Bound](ctx, s, "bind", &messages.Bind{Endpoint: endpoint})
+	b, err := ask[*messages.Bound](ctx, s, sockets.OpBind, &messages.Bind{Endpoint: endpoint})
 	return b.GetResolvedEndpoint(), err
 }
 
 // Connect connects to endpoint; ZeroMQ connects in the background.
 func (s *Socket) Connect(ctx context.Context, endpoint string) error {
-	_, err := ask[*messages.Connected](ctx, s, "connect", &messages.Connect{Endpoint: endpoint})
+	_, err := ask[*messages.Connected](ctx, s, sockets.OpConnect, &messages.Connect{Endpoint: endpoint})
 	return err
 }
 
 // Unbind stops listening on a resolved endpoint.
 func (s *Socket) Unbind(ctx context.Context, endpoint string) error {
-	_, err := ask[*messages.Unbound](ctx, s, "unbind", &messages.Unbind{Endpoint: endpoint})
+	_, err := ask[*messages.Unbound](ctx, s, sockets.OpUnbind, &messages.Unbind{Endpoint: endpoint})
 	return err
 }
 
 // Disconnect drops the connection to endpoint.
 func (s *Socket) Disconnect(ctx context.Context, endpoint string) error {
-	_, err := ask[*messages.Disconnected](ctx, s, "disconnect", &messages.Disconnect{Endpoint: endpoint})
+	_, err := ask[*messages.Disconnected](ctx, s, sockets.OpDisconnect, &messages.Disconnect{Endpoint: endpoint})
 	return err
 }
 
 // SetOption applies one option, such as sockets.Subscribe(prefix), and keeps
 // it for restarts.
 func (s *Socket) SetOption(ctx context.Context, o sockets.Option) error {
-	_, err := ask[*messages.OptionSet](ctx, s, "setsockopt", &messages.SetOption{Option: o})
+	_, err := ask[*messages.OptionSet](ctx, s, sockets.OpSetOption, &messages.SetOption{Option: o})
 	return err
 }
 
 // Stats returns the socket's counters.
 func (s *Socket) Stats(ctx context.Context) (*messages.Stats, error) {
-	return ask[*messages.Stats](ctx, s, "stats", &messages.GetStats{})
+	return ask[*messages.Stats](ctx, s, sockets.OpStats, &messages.GetStats{})
 }
 
 // Flush waits until the socket's send queue is empty, that is until ZeroMQ
@@ -180,7 +180,7 @@ func (s *Socket) CloseLinger(ctx context.Context, linger time.Duration) (unsent 
 }
 
 func (s *Socket) close(ctx context.Context, linger *durationpb.Duration) (int, error) {
-	closed, err := ask[*messages.Closed](ctx, s, "close", &messages.Close{Linger: linger})
+	closed, err := ask[*messages.Closed](ctx, s, sockets.OpClose, &messages.Close{Linger: linger})
 	if err != nil {
 		return 0, err
 	}
@@ -194,7 +194,7 @@ func (s *Socket) close(ctx context.Context, linger *durationpb.Duration) (int, e
 
 // ask sends cmd to the socket actor with RequestFuture and returns its
 // answer of type T; an Error answer becomes the returned error.
-func ask[T any](ctx context.Context, s *Socket, op string, cmd any) (T, error) {
+func ask[T any](ctx context.Context, s *Socket, op sockets.Op, cmd any) (T, error) {
 	if s.stopped() {
 		var zero T
 		if err := ctx.Err(); err != nil {

@@ -22,9 +22,9 @@ import (
 // other kind outside sockets.EventKinds, fails with ErrBadOption.
 func (s *Socket) Monitor(ctx context.Context, watcher *actor.PID, kinds ...messages.SocketEventKind) error {
 	if watcher == nil {
-		return &sockets.Error{Op: "monitor", Socket: s.Name(), Err: fmt.Errorf("%w: no watcher", sockets.ErrBadMessage)}
+		return &sockets.Error{Op: sockets.OpMonitor, Socket: s.Name(), Err: fmt.Errorf("%w: no watcher", sockets.ErrBadMessage)}
 	}
-	_, err := ask[*messages.Monitoring](ctx, s, "monitor", &messages.Monitor{Kinds: kinds, Watcher: Ref(watcher)})
+	_, err := ask[*messages.Monitoring](ctx, s, sockets.OpMonitor, &messages.Monitor{Kinds: kinds, Watcher: Ref(watcher)})
 	return err
 }
 
@@ -32,8 +32,8 @@ func (s *Socket) Monitor(ctx context.Context, watcher *actor.PID, kinds ...messa
 // none.
 func (s *Socket) Unmonitor(ctx context.Context, watcher *actor.PID) error {
 	if watcher == nil {
-		return &sockets.Error{Op: "unmonitor", Socket: s.Name(), Err: fmt.Errorf("%w: no watcher", sockets.ErrBadMessage)}
+		return &sockets.Error{Op: sockets.OpUnmonitor, Socket: s.Name(), Err: fmt.Errorf("%w: no watcher", sockets.ErrBadMessage)}
 	}
-	_, err := ask[*messages.Monitoring](ctx, s, "unmonitor", &messages.Unmonitor{Watcher: Ref(watcher)})
+	_, err := ask[*messages.Monitoring](ctx, s, sockets.OpUnmonitor, &messages.Unmonitor{Watcher: Ref(watcher)})
 	return err
 }

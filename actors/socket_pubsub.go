@@ -24,7 +24,7 @@ func (s *Socket) Publish(topic string, frames ...[]byte) error {
 func (s *Socket) PublishProto(topic string, m proto.Message) error {
 	p, err := NewPublish(topic, m)
 	if err != nil {
-		return &sockets.Error{Op: "publish", Socket: s.Name(), Err: err}
+		return &sockets.Error{Op: sockets.OpPublish, Socket: s.Name(), Err: err}
 	}
 	return s.publish(p)
 }
@@ -34,16 +34,16 @@ func (s *Socket) PublishProto(topic string, m proto.Message) error {
 // high-water mark): a publishing loop that calls it now and then keeps the
 // socket actor's mailbox from growing without bound.
 func (s *Socket) PublishWait(ctx context.Context, topic string, frames ...[]byte) (queued bool, err error) {
-	sent, err := ask[*messages.Sent](ctx, s, "publish", &messages.Publish{Topic: []byte(topic), Frames: frames})
+	sent, err := ask[*messages.Sent](ctx, s, sockets.OpPublish, &messages.Publish{Topic: []byte(topic), Frames: frames})
 	return sent.GetQueued(), err
 }
 
 func (s *Socket) publish(p *messages.Publish) error {
 	if t := s.Type(); t != sockets.Pub && t != sockets.XPub {
-		return &sockets.Error{Op: "publish", Socket: s.Name(), Err: fmt.Errorf("%w: a %v socket does not publish", ErrUnsupported, t)}
+		return &sockets.Error{Op: sockets.OpPublish, Socket: s.Name(), Err: fmt.Errorf("%w: a %v socket does not publish", ErrUnsupported, t)}
 	}
 	if s.stopped() {
-		return &sockets.Error{Op: "publish", Socket: s.Name(), Err: ErrClosed}
+		return &sockets.Error{Op: sockets.OpPublish, Socket: s.Name(), Err: ErrClosed}
 	}
 	s.rt.system.Root.Send(s.pid, p)
 	return nil
@@ -59,7 +59,7 @@ func (s *Socket) publish(p *messages.Publish) error {
 // "slow joiner"). A publisher that must know uses an XPUB, whose owner gets
 // a PeerSubscription.
 func (s *Socket) Subscribe(ctx context.Context, subscriber *actor.PID, prefix string) error {
-	_, err := ask[*messages.Subscribed](ctx, s, "subscribe", &messages.Subscribe{Prefix: []byte(prefix), Subscriber: Ref(subscriber)})
+	_, err := ask[*messages.Subscribed](ctx, s, sockets.OpSubscribe, &messages.Subscribe{Prefix: []byte(prefix), Subscriber: Ref(subscriber)})
 	return err
 }
 
@@ -68,7 +68,7 @@ func (s *Socket) Subscribe(ctx context.Context, subscriber *actor.PID, prefix st
 // sender). A message that does not decode becomes a messages.DecodeError to
 // the owner.
 func (s *Socket) SubscribeTyped(ctx context.Context, subscriber *actor.PID, prefix string) error {
-	_, err := ask[*messages.Subscribed](ctx, s, "subscribe", &messages.Subscribe{Prefix: []byte(prefix), Subscriber: Ref(subscriber), Typed: true})
+	_, err := ask[*messages.Subscribed](ctx, s, sockets.OpSubscribe, &messages.Subscribe{Prefix: []byte(prefix), Subscriber: Ref(subscriber), Typed: true})
 	return err
 }
 
@@ -77,21 +77,21 @@ func (s *Socket) SubscribeTyped(ctx context.Context, subscriber *actor.PID, pref
 // messages of that turn in order, instead of one messages.Received each.
 // For subscribers of many small messages.
 func (s *Socket) SubscribeBatched(ctx context.Context, subscriber *actor.PID, prefix string) error {
-	_, err := ask[*messages.Subscribed](ctx, s, "subscribe", &messages.Subscribe{Prefix: []byte(prefix), Subscriber: Ref(subscriber), Batched: true})
+	_, err := ask[*messages.Subscribed](ctx, s, sockets.OpSubscribe, &messages.Subscribe{Prefix: []byte(prefix), Subscriber: Ref(subscriber), Batched: true})
 	return err
 }
 
 // Unsubscribe stops the deliveries of prefix to subscriber. It is not an
 // error if there were none.
 func (s *Socket) Unsubscribe(ctx context.Context, subscriber *actor.PID, prefix string) error {
-	_, err := ask[*messages.Unsubscribed](ctx, s, "unsubscribe", &messages.Unsubscribe{Prefix: []byte(prefix), Subscriber: Ref(subscriber)})
+	_, err := ask[*messages.Unsubscribed](ctx, s, sockets.OpUnsubscribe, &messages.Unsubscribe{Prefix: []byte(prefix), Subscriber: Ref(subscriber)})
 	return err
 }
 
 // UnsubscribeAll stops every delivery to subscriber and returns the
 // prefixes it had.
 func (s *Socket) UnsubscribeAll(ctx context.Context, subscriber *actor.PID) ([]string, error) {
-	u, err := ask[*messages.Unsubscribed](ctx, s, "unsubscribe", &messages.Unsubscribe{Subscriber: Ref(subscriber), All: true})
+	u, err := ask[*messages.Unsubscribed](ctx, s, sockets.OpUnsubscribe, &messages.Unsubscribe{Subscriber: Ref(subscriber), All: true})
 	var prefixes []string
 	for _, p := range u.GetPrefixes() {
 		prefixes = append(prefixes, string(p))

@@ -86,7 +86,7 @@ func (s *Socket) RequestProto(ctx context.Context, m proto.Message, opts ...Requ
 // RequestStats returns the request/reply counters of a client or server
 // socket actor.
 func (s *Socket) RequestStats(ctx context.Context) (*messages.RequestStats, error) {
-	return ask[*messages.RequestStats](ctx, s, "stats", &messages.GetRequestStats{})
+	return ask[*messages.RequestStats](ctx, s, sockets.OpStats, &messages.GetRequestStats{})
 }
 
 // request asks the socket actor and waits as long as the request may take,
@@ -96,7 +96,7 @@ func (s *Socket) request(ctx context.Context, r *messages.Request) (any, error) 
 		return nil, err
 	}
 	if s.stopped() {
-		return nil, &sockets.Error{Op: "request", Socket: s.Name(), Err: ErrClosed}
+		return nil, &sockets.Error{Op: sockets.OpRequest, Socket: s.Name(), Err: ErrClosed}
 	}
 	timeout := r.GetTimeout().AsDuration()
 	if timeout <= 0 {
@@ -109,5 +109,5 @@ func (s *Socket) request(ctx context.Context, r *messages.Request) (any, error) 
 	// ErrRequestTimeout after the last attempt. The wait's own bound is only
 	// a safety net, or ctx's deadline.
 	wait := timeout*time.Duration(r.GetRetries()+1) + time.Second
-	return askActor[any](ctx, s.rt, s.pid, s.Name(), "request", r, wait)
+	return askActor[any](ctx, s.rt, s.pid, s.Name(), sockets.OpRequest, r, wait)
 }

@@ -95,7 +95,7 @@ func (c *Runtime) props(st *coreState, extra ...actor.PropsOption) *actor.Props 
 	var spawned atomic.Bool
 	spawn := func(system *actor.ActorSystem, id string, props *actor.Props, parent actor.SpawnerContext) (*actor.PID, error) {
 		if spawned.Swap(true) {
-			return nil, &sockets.Error{Op: "spawn", Socket: st.spec.Name,
+			return nil, &sockets.Error{Op: sockets.OpSpawn, Socket: st.spec.Name,
 				Err: fmt.Errorf("%w: these props already spawned their socket actor, whose state they hold; call Runtime.Props again for another", ErrUnsupported)}
 		}
 		pid, err := c.spawnFunc(system, id, props, parent)

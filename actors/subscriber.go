@@ -281,7 +281,7 @@ func (r *subscriberRole) reportDecodeError(frames [][]byte, err error, ds []deli
 }
 
 // subscriber returns the actor a Subscribe or Unsubscribe is for.
-func (r *subscriberRole) subscriber(op string, ref *messages.ActorRef, sender *actor.PID) (*actor.PID, error) {
+func (r *subscriberRole) subscriber(op sockets.Op, ref *messages.ActorRef, sender *actor.PID) (*actor.PID, error) {
 	pid, err := actorOf(op, r.name, ref, sender, nil)
 	if err == nil && pid == nil {
 		err = &sockets.Error{Op: op, Socket: r.name,
@@ -291,7 +291,7 @@ func (r *subscriberRole) subscriber(op string, ref *messages.ActorRef, sender *a
 }
 
 func (r *subscriberRole) subscribe(m *messages.Subscribe, sender *actor.PID) (any, error) {
-	pid, err := r.subscriber("subscribe", m.GetSubscriber(), sender)
+	pid, err := r.subscriber(sockets.OpSubscribe, m.GetSubscriber(), sender)
 	if err != nil {
 		return nil, err
 	}
@@ -312,7 +312,7 @@ func (r *subscriberRole) subscribe(m *messages.Subscribe, sender *actor.PID) (an
 }
 
 func (r *subscriberRole) unsubscribe(m *messages.Unsubscribe, sender *actor.PID) (any, error) {
-	pid, err := r.subscriber("unsubscribe", m.GetSubscriber(), sender)
+	pid, err := r.subscriber(sockets.OpUnsubscribe, m.GetSubscriber(), sender)
 	if err != nil {
 		return nil, err
 	}
@@ -345,11 +345,11 @@ func (r *subscriberRole) unsubscribe(m *messages.Unsubscribe, sender *actor.PID)
 func (r *subscriberRole) subscribeOption(o sockets.Option) error {
 	owner := r.h.owner()
 	if owner == nil {
-		return &sockets.Error{Op: "setsockopt", Socket: r.name,
+		return &sockets.Error{Op: sockets.OpSetOption, Socket: r.name,
 			Err: fmt.Errorf("%w: %w: a subscribe option delivers to the owner; use Subscribe with a subscriber", sockets.ErrUnsupported, ErrNoOwner)}
 	}
 	if err := sockets.CheckOption(r.h.socketType(), o); err != nil {
-		return &sockets.Error{Op: "setsockopt", Socket: r.name, Err: err}
+		return &sockets.Error{Op: sockets.OpSetOption, Socket: r.name, Err: err}
 	}
 	t := r.topics
 	switch v := o.GetOption().(type) {

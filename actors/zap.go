@@ -262,7 +262,7 @@ func (z *zapRole) command(msg any, sender *actor.PID) (any, bool, error) {
 		if sender == nil {
 			break
 		}
-		if err = watchable("watch", authName, sender); err == nil && !z.watchers.Contains(sender) {
+		if err = watchable(sockets.OpWatch, authName, sender); err == nil && !z.watchers.Contains(sender) {
 			z.watchers.Add(sender)
 			z.h.watch(sender)
 		}
@@ -278,7 +278,7 @@ func (z *zapRole) command(msg any, sender *actor.PID) (any, bool, error) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, true, &sockets.Error{Op: "auth", Socket: authName, Err: err}
+		return nil, true, &sockets.Error{Op: sockets.OpAuth, Socket: authName, Err: err}
 	}
 	return z.policy(), true, nil
 }

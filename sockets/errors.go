@@ -3,6 +3,7 @@ package sockets
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"syscall"
 
 	"github.com/pebbe/zmq4"
@@ -30,6 +31,9 @@ var (
 	// ErrUnsupported: the socket's type cannot do this, or not in its current
 	// state (a send on a PULL, a second send on a REQ before the reply).
 	ErrUnsupported = errors.New("zmqactor: operation not supported by socket")
+	// ErrNoOwner: what was asked delivers to a socket actor's owner, and it
+	// has none (package actors re-exports it).
+	ErrNoOwner = errors.New("zmqactor: socket that receives needs an owner")
 	// ErrBadMessage: a send without frames, or an unknown command.
 	ErrBadMessage = errors.New("zmqactor: invalid message")
 	// ErrTooLarge: a frame is larger than the socket's max_message_size.
@@ -56,10 +60,8 @@ var (
 )
 
 // Op names the operation that failed, in an Error and, as its operation,
-// in a messages.Error. It is an alias of string, so that code that passes
-// an operation's name along as a string can still build an Error with it;
-// use the constants below.
-type Op = string
+// in a messages.Error: one of the constants below.
+type Op string
 
 // The operations of Errors.
 const (
@@ -229,18 +231,31 @@ func sentinels() []struct {
 		{ErrRequestTimeout, messages.ErrorCode_ERROR_CODE_REQUEST_TIMEOUT},
 		{ErrHandlerFailed, messages.ErrorCode_ERROR_CODE_HANDLER_FAILED},
 		{ErrSocket, messages.ErrorCode_ERROR_CODE_SOCKET_FAILED},
+		// After the others: an error of these is usually also one of the
+		// above, whose code comes first (see Error.also).
+		{ErrNoOwner, messages.ErrorCode_ERROR_CODE_NO_OWNER},
+		{ErrBadKey, messages.ErrorCode_ERROR_CODE_BAD_KEY},
+		{ErrBadCertificate, messages.ErrorCode_ERROR_CODE_BAD_CERTIFICATE},
 	}
 }
 
 // ErrorToProto turns err into the Error event that carries it to another
 // actor, possibly on another node. socket names the socket when err does not.
+// Every sentinel of this package that err matches travels: the first, in
+// the order of the codes, as its code, the others in also.
 func ErrorToProto(socket string, err error) *messages.Error {
-	out := &messages.Error{Socket: socket, Message: err.Error(), Code: messages.ErrorCode_ERROR_CODE_SOCKET_FAILED}
+	out := &messages.Error{Socket: socket, Message: err.Error()}
 	for _, c := range sentinels() {
-		if errors.Is(err, c.err) {
+		switch {
+		case !errors.Is(err, c.err):
+		case out.Code == messages.ErrorCode_ERROR_CODE_UNSPECIFIED:
 			out.Code = c.code
-			break
+		default:
+			out.Also = append(out.Also, c.code)
 		}
+	}
+	if out.Code == messages.ErrorCode_ERROR_CODE_UNSPECIFIED {
+		out.Code = messages.ErrorCode_ERROR_CODE_SOCKET_FAILED
 	}
 	var errno zmq4.Errno
 	if errors.As(err, &errno) {
@@ -257,27 +272,43 @@ func ErrorToProto(socket string, err error) *messages.Error {
 }
 
 // ErrorFromProto turns an Error event back into an error that wraps the
-// sentinel of its code and its zmq4.Errno, so errors.Is works on both.
+// sentinels of its codes (code and also) and its zmq4.Errno, so errors.Is
+// works on all of them.
 func ErrorFromProto(m *messages.Error) error {
 	if m == nil {
 		return nil
 	}
-	sentinel := ErrSocket
-	for _, c := range sentinels() {
-		if c.code == m.GetCode() {
-			sentinel = c.err
-			break
-		}
+	causes := []error{sentinelOf(m.GetCode())}
+	for _, c := range m.GetAlso() {
+		causes = append(causes, sentinelOf(c))
 	}
-	cause := sentinel
 	if m.GetErrno() != 0 {
-		cause = fmt.Errorf("%w: %w", sentinel, zmq4.Errno(m.GetErrno()))
+		causes = append(causes, zmq4.Errno(m.GetErrno()))
+	}
+	cause := causes[0]
+	if len(causes) > 1 {
+		args := make([]any, len(causes))
+		for i, c := range causes {
+			args[i] = c
+		}
+		cause = fmt.Errorf(strings.TrimSuffix(strings.Repeat("%w: ", len(causes)), ": "), args...)
 	}
 	text := m.GetMessage()
 	if text == "" {
 		text = cause.Error()
 	}
 	return &Error{Op: Op(m.GetOperation()), Socket: m.GetSocket(), Endpoint: m.GetEndpoint(), Err: cause, text: text}
+}
+
+// sentinelOf returns the sentinel of a wire code; ErrSocket for a code it
+// does not know (from a newer peer).
+func sentinelOf(code messages.ErrorCode) error {
+	for _, c := range sentinels() {
+		if c.code == code {
+			return c.err
+		}
+	}
+	return ErrSocket
 }
 
 // isAgain reports whether ZeroMQ said "not now" (EAGAIN).

@@ -70,10 +70,10 @@ func HandshakeInterval(d time.Duration) Option {
 func checkSecurity(o Option) (handled bool, err error) {
 	key := func(what string, b []byte) error {
 		if len(b) != KeySize {
-			return fmt.Errorf("%w: %s: %s of %d bytes, want %d", ErrBadOption, OptionName(o), what, len(b), KeySize)
+			return fmt.Errorf("%w: %s: %w: %s of %d bytes, want %d", ErrBadOption, OptionName(o), ErrBadKey, what, len(b), KeySize)
 		}
 		if (Key)(b) == (Key{}) {
-			return fmt.Errorf("%w: %s: %s is all zero bytes, not a key", ErrBadOption, OptionName(o), what)
+			return fmt.Errorf("%w: %s: %w: %s is all zero bytes, not a key", ErrBadOption, OptionName(o), ErrBadKey, what)
 		}
 		return nil
 	}

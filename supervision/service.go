@@ -228,7 +228,7 @@ func (s *serviceActor) Receive(ctx actor.Context) {
 		if !s.reported {
 			err := sockets.ErrorFromProto(m.GetError())
 			if err == nil {
-				err = &sockets.Error{Op: "open", Socket: m.GetSocket(), Err: fmt.Errorf("%w: %s", sockets.ErrClosed, m.GetReason())}
+				err = &sockets.Error{Op: sockets.OpOpen, Socket: m.GetSocket(), Err: fmt.Errorf("%w: %s", sockets.ErrClosed, m.GetReason())}
 			}
 			s.up(ctx, err)
 		}
