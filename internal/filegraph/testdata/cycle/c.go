@@ -1,0 +1,3 @@
+package cycle
+
+func G() { F(T{}) }

@@ -1,0 +1,3 @@
+package dag
+
+func B() int { return c }

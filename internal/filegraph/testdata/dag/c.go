@@ -1,0 +1,3 @@
+package dag
+
+const c = 1

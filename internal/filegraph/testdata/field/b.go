@@ -1,0 +1,3 @@
+package field
+
+func get() int { return v.f }

@@ -1,0 +1,3 @@
+package field
+
+var v S

@@ -1,0 +1,3 @@
+package generic
+
+type List[E any] struct{ items []E }

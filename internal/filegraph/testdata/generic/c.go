@@ -1,0 +1,3 @@
+package generic
+
+func (l *List[E]) Push(e E) { l.items = append(l.items, e) }
