@@ -80,6 +80,14 @@ func PublicKeyOf(secret Key) (Key, error) {
 	return curvePublic(secret)
 }
 
+// The Z85 codec is written here, not taken from pebbe/zmq4, because its
+// Z85decode panics on text whose length is not a multiple of 5 and
+// ignores zmq_z85_decode's failure on a character outside the alphabet,
+// returning zero bytes as if they were the key; and both functions return
+// an error's text in place of the result when libzmq is too old. Keys come
+// from files and commands, so bad text must be a clear ErrBadKey, never a
+// panic or a wrong key. It also needs no cgo call.
+
 // z85Alphabet is the Z85 encoding's alphabet (ZeroMQ RFC 32).
 const z85Alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"
 
