@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,7 +48,7 @@ type calls struct {
 func newCalls(system *actor.ActorSystem) (*calls, error) {
 	c := &calls{id: "zmq-answers" + system.ProcessRegistry.NextId()}
 	if !registerAnswers(system, c.id, c.answered) {
-		return nil, errAnswersTaken
+		return nil, fmt.Errorf("%w: the process id %s is taken", ErrExists, c.id)
 	}
 	return c, nil
 }

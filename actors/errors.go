@@ -8,21 +8,10 @@ import (
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
-// Errors of this package. Errors that come from a socket wrap the sentinels
-// of package sockets (re-exported here) and the zmq4.Errno behind them.
+// The errors of sockets a caller of this package meets most, re-exported.
+// Errors that come from a socket wrap the sentinels of package sockets and
+// the zmq4.Errno behind them, also after crossing a socket actor.
 var (
-	// ErrCommandTimeout: the socket actor did not answer before the deadline.
-	ErrCommandTimeout = errors.New("zmqactor: no answer from socket actor before the deadline")
-	// ErrUnexpectedReply: the socket actor answered with a message of the
-	// wrong type.
-	ErrUnexpectedReply = errors.New("zmqactor: unexpected reply from socket actor")
-
-	// ErrExists: the actor system already has a Runtime, or the Runtime
-	// an authenticator.
-	ErrExists = errors.New("zmqactor: already exists")
-
-	errAnswersTaken = errors.New("zmqactor: the answers process id is taken")
-
 	ErrNoOwner     = sockets.ErrNoOwner     // what was asked delivers to an owner, and there is none
 	ErrClosed      = sockets.ErrClosed      // the socket is closed
 	ErrTerminated  = sockets.ErrTerminated  // the context is shut down
@@ -35,6 +24,17 @@ var (
 	ErrRequestTimeout = sockets.ErrRequestTimeout // no reply to any attempt of a request
 	ErrHandlerFailed  = sockets.ErrHandlerFailed  // a server's handler did not answer a request
 )
+
+// ErrCommandTimeout: a Socket or Authenticator method got no answer from
+// the actor before WithCommandTimeout's bound (its ctx had no deadline).
+var ErrCommandTimeout = errors.New("zmqactor: no answer from socket actor before the deadline")
+
+// ErrUnexpectedReply: the actor answered with a message of the wrong type.
+var ErrUnexpectedReply = errors.New("zmqactor: unexpected reply from socket actor")
+
+// ErrExists: the actor system already has a Runtime, or the Runtime an
+// authenticator.
+var ErrExists = errors.New("zmqactor: already exists")
 
 // positive checks the duration of an option: ErrBadOption unless d > 0.
 func positive(option string, d time.Duration) error {
