@@ -1,24 +1,16 @@
 package examples_test
 
 import (
-	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestMetrics runs the metrics example: it prints its steps, then every
 // metric the actors package documents, as the stdout exporter's JSON, with
 // the counts of the traffic it made.
 func TestMetrics(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out, code := start(ctx, t, filepath.Join(bin, "metrics"), "-n", "200", "-requests", "5").exitCode()
-	if code != 0 {
-		t.Fatalf("metrics exited %d:\n%s", code, out)
-	}
+	out := program(t, "metrics", "-n", "200", "-requests", "5").exit()
 	for _, line := range []string{"sent 200 tasks, received 200\n", "5 replies\n", "stalled: 5 sends queued, 3 refused\n", "stalled: restarted\n"} {
 		if !strings.Contains(out, line) {
 			t.Errorf("metrics did not print %q:\n%s", line, out)

@@ -1,13 +1,10 @@
 package examples_test
 
 import (
-	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // clientEvents returns the kinds of the "client: KIND endpoint ..." lines
@@ -41,9 +38,7 @@ func clientEvents(t *testing.T, out string) []string {
 // and comes back twice on the same port prints its events in the order of
 // the server's life, and the program exits 0.
 func TestMonitorExample(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out := start(ctx, t, filepath.Join(bin, "monitor"), "-cycles", "2", "-up", "0", "-down", "0", "-reconnect", "10ms").exit()
+	out := program(t, "monitor", "-cycles", "2", "-up", "0", "-down", "0", "-reconnect", "10ms").exit()
 	want := []string{"CONNECTED", "HANDSHAKE_SUCCEEDED"}
 	for range 2 {
 		want = append(want, "DISCONNECTED", "CONNECT_RETRIED", "CONNECTED", "HANDSHAKE_SUCCEEDED")
@@ -67,10 +62,5 @@ func TestMonitorExample(t *testing.T) {
 // TestMonitorExampleInterrupted: SIGINT while the server is up ends the
 // monitor example cleanly, exit 0.
 func TestMonitorExampleInterrupted(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	p := start(ctx, t, filepath.Join(bin, "monitor"), "-up", "1h")
-	p.waitFor("client: HANDSHAKE_SUCCEEDED")
-	p.signal(syscall.SIGINT)
-	p.exit()
+	checkInterrupted(t, []waiting{{"monitor", []string{"-up", "1h"}, "client: HANDSHAKE_SUCCEEDED", syscall.SIGINT}})
 }

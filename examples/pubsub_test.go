@@ -1,15 +1,12 @@
 package examples_test
 
 import (
-	"context"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/zmqactor/zmqactor/internal/testutil"
 )
@@ -59,30 +56,23 @@ func checkEnvelopes(t *testing.T, out string, n int) {
 // TestWeather runs the weather server and a client subscribed to every
 // zipcode that starts with 1 (a tenth of the updates).
 func TestWeather(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	ep := testutil.FreeEndpoint(t)
-	server := start(ctx, t, filepath.Join(bin, "wuserver"), "-bind", ep)
-	server.waitFor("bound " + ep)
-	client := start(ctx, t, filepath.Join(bin, "wuclient"), "-connect", ep, "-n", "20", "1")
+	server, ep := serve(t, "wuserver")
+	client := program(t, "wuclient", "-connect", ep, "-n", "20", "1")
 	checkAverage(t, client.exit(), "1")
-	server.signal(syscall.SIGTERM)
-	server.exit()
+	server.interrupt(syscall.SIGTERM)
 }
 
 // TestWeatherProxy puts the forwarder between the server and the client:
 // the client's subscription goes upstream through the proxy, and the
 // updates come down through it. The proxy's capture shows both.
 func TestWeatherProxy(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	eps := testutil.FreeEndpoints(t, 2)
 	serverEp, backend := eps[0], eps[1]
-	server := start(ctx, t, filepath.Join(bin, "wuserver"), "-bind", serverEp)
+	server := program(t, "wuserver", "-bind", serverEp)
 	server.waitFor("bound " + serverEp)
-	proxy := start(ctx, t, filepath.Join(bin, "wuproxy"), "-frontend", serverEp, "-backend", backend, "-capture")
+	proxy := program(t, "wuproxy", "-frontend", serverEp, "-backend", backend, "-capture")
 	proxy.waitFor("bound " + backend)
-	client := start(ctx, t, filepath.Join(bin, "wuclient"), "-connect", backend, "-n", "20", "12")
+	client := program(t, "wuclient", "-connect", backend, "-n", "20", "12")
 	checkAverage(t, client.exit(), "12")
 
 	proxy.waitFor(`backend: subscribe "12"`)
@@ -91,10 +81,8 @@ func TestWeatherProxy(t *testing.T) {
 	}
 	// The client is gone: its unsubscription goes upstream too.
 	proxy.waitFor(`backend: unsubscribe "12"`)
-	proxy.signal(syscall.SIGTERM)
-	out := proxy.exit()
-	server.signal(syscall.SIGINT)
-	server.exit()
+	out := proxy.interrupt(syscall.SIGTERM)
+	server.interrupt(syscall.SIGINT)
 	for _, l := range strings.Split(out, "\n") {
 		if strings.HasPrefix(l, "frontend: ") && !strings.HasPrefix(l, `frontend: "12`) {
 			t.Fatalf("proxy forwarded an update nobody subscribed to: %q", l)
@@ -106,18 +94,16 @@ func TestWeatherProxy(t *testing.T) {
 // -n updates or rounds: the weather server at its default rate and as fast
 // as it can, the envelope publisher at its default interval and a short one.
 func TestPublisherCount(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	for _, rate := range []string{"100000", "0"} {
 		ep := testutil.FreeEndpoint(t)
-		out := start(ctx, t, filepath.Join(bin, "wuserver"), "-bind", ep, "-n", "2500", "-rate", rate).exit()
+		out := program(t, "wuserver", "-bind", ep, "-n", "2500", "-rate", rate).exit()
 		if out != fmt.Sprintf("bound %s\npublished 2500 updates\n", ep) {
 			t.Fatalf("wuserver -rate %s printed:\n%s", rate, out)
 		}
 	}
 	for _, args := range [][]string{{"-n", "1"}, {"-n", "3", "-interval", "10ms"}} {
 		ep := testutil.FreeEndpoint(t)
-		out := start(ctx, t, filepath.Join(bin, "psenvpub"), append([]string{"-bind", ep}, args...)...).exit()
+		out := program(t, "psenvpub", append([]string{"-bind", ep}, args...)...).exit()
 		if out != fmt.Sprintf("bound %s\n", ep) {
 			t.Fatalf("psenvpub %s printed:\n%s", strings.Join(args, " "), out)
 		}
@@ -128,15 +114,10 @@ func TestPublisherCount(t *testing.T) {
 // gets the B messages, never the A ones.
 func TestEnvelope(t *testing.T) {
 	const n = 5
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	ep := testutil.FreeEndpoint(t)
-	pub := start(ctx, t, filepath.Join(bin, "psenvpub"), "-bind", ep, "-interval", "20ms")
-	pub.waitFor("bound " + ep)
-	sub := start(ctx, t, filepath.Join(bin, "psenvsub"), "-connect", ep, "-n", strconv.Itoa(n))
+	pub, ep := serve(t, "psenvpub", "-interval", "20ms")
+	sub := program(t, "psenvsub", "-connect", ep, "-n", strconv.Itoa(n))
 	checkEnvelopes(t, sub.exit(), n)
-	pub.signal(syscall.SIGINT)
-	pub.exit()
+	pub.interrupt(syscall.SIGINT)
 }
 
 // TestSync runs the synchronized publisher with two subscribers: one syncs
@@ -144,16 +125,14 @@ func TestEnvelope(t *testing.T) {
 // update.
 func TestSync(t *testing.T) {
 	const updates = 20000
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	eps := testutil.FreeEndpoints(t, 2)
 	pubEp, syncEp := eps[0], eps[1]
-	pub := start(ctx, t, filepath.Join(bin, "syncpub"), "-bind", pubEp, "-sync", syncEp,
+	pub := program(t, "syncpub", "-bind", pubEp, "-sync", syncEp,
 		"-subscribers", "2", "-updates", strconv.Itoa(updates))
 	pub.waitFor("Waiting for subscribers")
 	subs := []*proc{
-		start(ctx, t, filepath.Join(bin, "syncsub"), "-connect", pubEp, "-sync", syncEp, "-settle", "0"),
-		start(ctx, t, filepath.Join(bin, "syncsub"), "-connect", pubEp, "-sync", syncEp),
+		program(t, "syncsub", "-connect", pubEp, "-sync", syncEp, "-settle", "0"),
+		program(t, "syncsub", "-connect", pubEp, "-sync", syncEp),
 	}
 	for i, s := range subs {
 		if out := s.exit(); out != fmt.Sprintf("Received %d updates\n", updates) {
@@ -169,10 +148,7 @@ func TestSync(t *testing.T) {
 // the zguide's format: a pyzmq subscriber on our server, and our client on
 // a pyzmq server.
 func TestWeatherInterop(t *testing.T) {
-	py := testutil.Python(t)
 	t.Run("server", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
 		// Zipcodes below 10000 show the zero padding.
 		const script = `
 import re, sys, zmq
@@ -190,18 +166,11 @@ for i in range(50):
 print("updates 50", flush=True)
 sub.close(); ctx.term()
 `
-		ep := testutil.FreeEndpoint(t)
-		server := start(ctx, t, filepath.Join(bin, "wuserver"), "-bind", ep)
-		server.waitFor("bound " + ep)
-		if out := start(ctx, t, py, "-c", script, ep).exit(); !strings.Contains(out, "updates 50") {
-			t.Fatalf("python printed:\n%s", out)
-		}
-		server.signal(syscall.SIGTERM)
-		server.exit()
+		server, ep := serve(t, "wuserver")
+		pyzmq(t, script, ep).exitPrinting("updates 50")
+		server.interrupt(syscall.SIGTERM)
 	})
 	t.Run("client", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
 		// Every update for 10001 is at -7 degrees; the others are random.
 		// It publishes until its stdin closes.
 		const script = `
@@ -217,9 +186,9 @@ while not select.select([sys.stdin], [], [], 0.001)[0]:
     pub.send_string("10001 -7 42")
 pub.close(); ctx.term()
 `
-		server := start(ctx, t, py, "-c", script)
-		ep := strings.Fields(server.waitFor("endpoint"))[1]
-		client := start(ctx, t, filepath.Join(bin, "wuclient"), "-connect", ep)
+		server := pyzmq(t, script)
+		ep := server.endpoints("endpoint", 1)[0]
+		client := program(t, "wuclient", "-connect", ep)
 		if avg := checkAverage(t, client.exit(), "10001 "); avg != -7 {
 			t.Fatalf("average %d, want -7", avg)
 		}
@@ -232,11 +201,8 @@ pub.close(); ctx.term()
 // subscriber on a pyzmq publisher, and a pyzmq subscriber to everything on
 // our publisher, which must see exactly the zguide's two-frame messages.
 func TestEnvelopeInterop(t *testing.T) {
-	py := testutil.Python(t)
 	t.Run("subscriber", func(t *testing.T) {
 		const n = 3
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
 		const script = `
 import select, sys, zmq
 ctx = zmq.Context()
@@ -247,16 +213,14 @@ while not select.select([sys.stdin], [], [], 0.01)[0]:
     pub.send_multipart([b"B", b"We would like to see this"])
 pub.close(); ctx.term()
 `
-		pub := start(ctx, t, py, "-c", script)
-		ep := strings.Fields(pub.waitFor("endpoint"))[1]
-		sub := start(ctx, t, filepath.Join(bin, "psenvsub"), "-connect", ep, "-n", strconv.Itoa(n))
+		pub := pyzmq(t, script)
+		ep := pub.endpoints("endpoint", 1)[0]
+		sub := program(t, "psenvsub", "-connect", ep, "-n", strconv.Itoa(n))
 		checkEnvelopes(t, sub.exit(), n)
 		_ = pub.stdin.Close()
 		pub.exit()
 	})
 	t.Run("publisher", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
 		const script = `
 import sys, zmq
 ctx = zmq.Context()
@@ -276,14 +240,9 @@ for i in range(3):
 print("rounds 3", flush=True)
 sub.close(); ctx.term()
 `
-		ep := testutil.FreeEndpoint(t)
-		pub := start(ctx, t, filepath.Join(bin, "psenvpub"), "-bind", ep, "-interval", "20ms")
-		pub.waitFor("bound " + ep)
-		if out := start(ctx, t, py, "-c", script, ep).exit(); !strings.Contains(out, "rounds 3") {
-			t.Fatalf("python printed:\n%s", out)
-		}
-		pub.signal(syscall.SIGTERM)
-		pub.exit()
+		pub, ep := serve(t, "psenvpub", "-interval", "20ms")
+		pyzmq(t, script, ep).exitPrinting("rounds 3")
+		pub.interrupt(syscall.SIGTERM)
 	})
 }
 
@@ -292,10 +251,7 @@ sub.close(); ctx.term()
 // and our subscriber with a pyzmq publisher as the zguide's.
 func TestSyncInterop(t *testing.T) {
 	const updates = 5000
-	py := testutil.Python(t)
 	t.Run("publisher", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
 		const script = `
 import sys, zmq
 ctx = zmq.Context()
@@ -317,11 +273,11 @@ print("Received %d updates" % n, flush=True)
 sub.close(); req.close(); ctx.term()
 `
 		eps := testutil.FreeEndpoints(t, 2)
-		pub := start(ctx, t, filepath.Join(bin, "syncpub"), "-bind", eps[0], "-sync", eps[1],
+		pub := program(t, "syncpub", "-bind", eps[0], "-sync", eps[1],
 			"-subscribers", "2", "-updates", strconv.Itoa(updates))
 		pub.waitFor("Waiting for subscribers")
-		pySub := start(ctx, t, py, "-c", script, eps[0], eps[1])
-		sub := start(ctx, t, filepath.Join(bin, "syncsub"), "-connect", eps[0], "-sync", eps[1], "-settle", "0")
+		pySub := pyzmq(t, script, eps[0], eps[1])
+		sub := program(t, "syncsub", "-connect", eps[0], "-sync", eps[1], "-settle", "0")
 		want := fmt.Sprintf("Received %d updates\n", updates)
 		if out := pySub.exit(); out != want {
 			t.Errorf("python printed:\n%s", out)
@@ -332,8 +288,6 @@ sub.close(); req.close(); ctx.term()
 		pub.exit()
 	})
 	t.Run("subscriber", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
 		// The zguide's publisher: a PUB with a high-water mark above the
 		// broadcast, one sync request answered, then the broadcast.
 		const script = `
@@ -353,14 +307,11 @@ pub.setsockopt(zmq.LINGER, 20000)
 pub.close(); rep.close(); ctx.term()
 print("done", flush=True)
 `
-		pub := start(ctx, t, py, "-c", script, strconv.Itoa(updates))
-		eps := strings.Fields(pub.waitFor("endpoints"))
-		if len(eps) != 3 {
-			t.Fatalf("python printed %q", eps)
-		}
+		pub := pyzmq(t, script, strconv.Itoa(updates))
+		eps := pub.endpoints("endpoints", 2)
 		// With the zguide's settle time: this publisher does not wait for
 		// the subscription.
-		sub := start(ctx, t, filepath.Join(bin, "syncsub"), "-connect", eps[1], "-sync", eps[2])
+		sub := program(t, "syncsub", "-connect", eps[0], "-sync", eps[1])
 		if out := sub.exit(); out != fmt.Sprintf("Received %d updates\n", updates) {
 			t.Errorf("syncsub printed:\n%s", out)
 		}
@@ -372,51 +323,19 @@ print("done", flush=True)
 // TestPubSubInterrupted checks that the pub/sub programs, interrupted while
 // they run or wait, shut down cleanly and exit 0.
 func TestPubSubInterrupted(t *testing.T) {
-	t.Run("wuserver", func(t *testing.T) {
-		for _, tc := range []struct {
-			rate string
-			sig  syscall.Signal
-		}{{"100000", syscall.SIGTERM}, {"0", syscall.SIGINT}} {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			ep := testutil.FreeEndpoint(t)
-			p := start(ctx, t, filepath.Join(bin, "wuserver"), "-bind", ep, "-rate", tc.rate)
-			p.waitFor("bound")
-			p.signal(tc.sig)
-			p.exit()
-		}
+	eps := testutil.FreeEndpoints(t, 6)
+	checkInterrupted(t, []waiting{
+		{"wuserver", []string{"-bind", eps[4], "-rate", "100000"}, "bound", syscall.SIGTERM},
+		{"wuserver", []string{"-bind", eps[5], "-rate", "0"}, "bound", syscall.SIGINT},
+		{"wuclient", []string{"-connect", eps[0]}, "Collecting updates", syscall.SIGINT},
+		{"syncpub", []string{"-bind", eps[1], "-sync", eps[2]}, "Waiting for subscribers", syscall.SIGTERM},
+		{"wuproxy", []string{"-frontend", eps[0], "-backend", eps[3]}, "bound", syscall.SIGINT},
 	})
 	t.Run("psenv", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		ep := testutil.FreeEndpoint(t)
-		pub := start(ctx, t, filepath.Join(bin, "psenvpub"), "-bind", ep, "-interval", "20ms")
-		pub.waitFor("bound")
-		sub := start(ctx, t, filepath.Join(bin, "psenvsub"), "-connect", ep)
+		pub, ep := serve(t, "psenvpub", "-interval", "20ms")
+		sub := program(t, "psenvsub", "-connect", ep)
 		sub.waitFor("[B] We would like to see this")
-		sub.signal(syscall.SIGTERM)
-		sub.exit()
-		pub.signal(syscall.SIGTERM)
-		pub.exit()
-	})
-	t.Run("waiting", func(t *testing.T) {
-		eps := testutil.FreeEndpoints(t, 4)
-		for _, tc := range []struct {
-			name  string
-			args  []string
-			ready string
-			sig   syscall.Signal
-		}{
-			{"wuclient", []string{"-connect", eps[0]}, "Collecting updates", syscall.SIGINT},
-			{"syncpub", []string{"-bind", eps[1], "-sync", eps[2]}, "Waiting for subscribers", syscall.SIGTERM},
-			{"wuproxy", []string{"-frontend", eps[0], "-backend", eps[3]}, "bound", syscall.SIGINT},
-		} {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			p := start(ctx, t, filepath.Join(bin, tc.name), tc.args...)
-			p.waitFor(tc.ready)
-			p.signal(tc.sig)
-			p.exit()
-		}
+		sub.interrupt(syscall.SIGTERM)
+		pub.interrupt(syscall.SIGTERM)
 	})
 }

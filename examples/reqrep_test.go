@@ -1,11 +1,8 @@
 package examples_test
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"os/exec"
-	"path/filepath"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -15,106 +12,51 @@ import (
 	"github.com/zmqactor/zmqactor/internal/testutil"
 )
 
-// exitCode waits for the program to end and returns all it printed and
-// its exit status.
-func (p *proc) exitCode() (string, int) {
-	p.t.Helper()
-	deadline := time.NewTimer(testutil.Wait)
-	defer deadline.Stop()
-	for {
-		select {
-		case line, ok := <-p.lines:
-			if ok {
-				p.out.WriteString(line)
-				continue
-			}
-			select {
-			case err := <-p.done:
-				p.done <- err // for the cleanup
-				var exit *exec.ExitError
-				switch {
-				case err == nil:
-					return p.out.String(), 0
-				case errors.As(err, &exit) && exit.ExitCode() >= 0:
-					return p.out.String(), exit.ExitCode()
-				}
-				p.t.Fatalf("%s: %v\n%s", p.name, err, p.out.String())
-			case <-deadline.C:
-				p.t.Fatalf("%s closed its output but did not exit within %v", p.name, testutil.Wait)
-			}
-		case <-deadline.C:
-			p.t.Fatalf("%s did not finish within %v:\n%s", p.name, testutil.Wait, p.out.String())
-		}
-	}
-}
-
-// checkReplies checks a hello world client's output (hwclient, rrclient):
-// the zguide's "Received reply N [World]" for each of n requests, in
-// order, and no other reply.
+// checkReplies checks a hello world client's output (hwclient, rrclient,
+// ironhouse): the zguide's "Received reply N [World]" for each of n
+// requests, in order, and no other reply.
 func checkReplies(t *testing.T, name, out string, n int) {
 	t.Helper()
-	at := 0
-	for i := range n {
-		want := fmt.Sprintf("Received reply %d [World]\n", i)
-		j := strings.Index(out[at:], want)
-		if j < 0 {
-			t.Fatalf("%s did not print %q after reply %d:\n%s", name, want, i-1, out)
-		}
-		at += j + len(want)
-	}
-	if got := strings.Count(out, "Received reply "); got != n {
-		t.Fatalf("%s printed %d replies, want %d:\n%s", name, got, n, out)
-	}
+	checkNumbered(t, name, out, "Received reply %d [World]\n", 0, n)
 }
 
 // checkOK checks lpclient's output for the answers to requests 1 to n,
-// in order.
+// in order, and no other answer.
 func checkOK(t *testing.T, out string, n int) {
 	t.Helper()
-	at := 0
-	for i := 1; i <= n; i++ {
-		want := fmt.Sprintf("I: server replied OK (%d)\n", i)
-		j := strings.Index(out[at:], want)
-		if j < 0 {
-			t.Fatalf("lpclient did not print %q after the answer to %d:\n%s", want, i-1, out)
-		}
-		at += j + len(want)
-	}
-	if got := strings.Count(out, "I: server replied OK"); got != n {
-		t.Fatalf("lpclient printed %d answers, want %d:\n%s", got, n, out)
-	}
+	checkNumbered(t, "lpclient", out, "I: server replied OK (%d)\n", 1, n)
 }
 
 // requests counts the requests a server or worker printed it handled.
 func requests(out string) int { return strings.Count(out, "Received request: [Hello]\n") }
 
+// checkHandled interrupts a hello world server or worker (hwserver,
+// rrworker, mtserver) with sig, and checks that it exits 0 after handling
+// n requests.
+func checkHandled(t *testing.T, server *proc, sig os.Signal, n int) {
+	t.Helper()
+	if got := requests(server.interrupt(sig)); got != n {
+		t.Fatalf("%s handled %d requests, want %d", server.name, got, n)
+	}
+}
+
 // TestHelloWorld runs the zguide's first pair: hwclient's ten "Hello" to
 // hwserver, each answered "World".
 func TestHelloWorld(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	ep := testutil.FreeEndpoint(t)
-	server := start(ctx, t, filepath.Join(bin, "hwserver"), "-bind", ep, "-work", "0")
-	server.waitFor("bound " + ep)
-	out := start(ctx, t, filepath.Join(bin, "hwclient"), "-connect", ep).exit()
+	server, ep := serve(t, "hwserver", "-work", "0")
+	out := program(t, "hwclient", "-connect", ep).exit()
 	if !strings.HasPrefix(out, "Connecting to hello world server...\nSending Hello 0...\n") {
 		t.Errorf("hwclient did not start with the zguide's lines:\n%s", out)
 	}
 	checkReplies(t, "hwclient", out, 10)
-	server.signal(syscall.SIGTERM)
-	if n := requests(server.exit()); n != 10 {
-		t.Fatalf("hwserver handled %d requests, want 10", n)
-	}
+	checkHandled(t, server, syscall.SIGTERM, 10)
 }
 
 // TestHelloWorldInterop talks to pyzmq both ways: a pyzmq REQ client asks
 // hwserver, and hwclient asks a pyzmq REP server; each side checks the
 // other's frames: one frame "Hello", one frame "World".
 func TestHelloWorldInterop(t *testing.T) {
-	py := testutil.Python(t)
 	t.Run("pyzmq client", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
 		const script = `
 import sys, zmq
 ctx = zmq.Context()
@@ -127,20 +69,11 @@ for i in range(10):
 print("replies 10", flush=True)
 req.close(); ctx.term()
 `
-		ep := testutil.FreeEndpoint(t)
-		server := start(ctx, t, filepath.Join(bin, "hwserver"), "-bind", ep, "-work", "0")
-		server.waitFor("bound " + ep)
-		if out := start(ctx, t, py, "-c", script, ep).exit(); !strings.Contains(out, "replies 10") {
-			t.Fatalf("python printed:\n%s", out)
-		}
-		server.signal(syscall.SIGINT)
-		if n := requests(server.exit()); n != 10 {
-			t.Fatalf("hwserver handled %d requests, want 10", n)
-		}
+		server, ep := serve(t, "hwserver", "-work", "0")
+		pyzmq(t, script, ep).exitPrinting("replies 10")
+		checkHandled(t, server, syscall.SIGINT, 10)
 	})
 	t.Run("pyzmq server", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
 		const script = `
 import zmq
 ctx = zmq.Context()
@@ -154,12 +87,10 @@ for i in range(10):
 print("requests 10", flush=True)
 rep.close(); ctx.term()
 `
-		server := start(ctx, t, py, "-c", script)
-		ep := strings.Fields(server.waitFor("bound "))[1]
-		checkReplies(t, "hwclient", start(ctx, t, filepath.Join(bin, "hwclient"), "-connect", ep).exit(), 10)
-		if out := server.exit(); !strings.Contains(out, "requests 10") {
-			t.Fatalf("python printed:\n%s", out)
-		}
+		server := pyzmq(t, script)
+		ep := server.endpoints("bound ", 1)[0]
+		checkReplies(t, "hwclient", program(t, "hwclient", "-connect", ep).exit(), 10)
+		server.exitPrinting("requests 10")
 	})
 }
 
@@ -167,32 +98,28 @@ rep.close(); ctx.term()
 // ten replies come back, and the workers handled ten requests between
 // them (the broker's DEALER spreads them over the workers connected).
 func TestReqRepBroker(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	eps := testutil.FreeEndpoints(t, 2)
 	frontend, backend := eps[0], eps[1]
-	broker := start(ctx, t, filepath.Join(bin, "rrbroker"), "-frontend", frontend, "-backend", backend)
+	broker := program(t, "rrbroker", "-frontend", frontend, "-backend", backend)
 	broker.waitFor("bound " + frontend + " " + backend)
 	var workers []*proc
 	for range 2 {
-		w := start(ctx, t, filepath.Join(bin, "rrworker"), "-connect", backend, "-work", "0")
+		w := program(t, "rrworker", "-connect", backend, "-work", "0")
 		w.waitFor("worker ready")
 		workers = append(workers, w)
 	}
-	checkReplies(t, "rrclient", start(ctx, t, filepath.Join(bin, "rrclient"), "-connect", frontend).exit(), 10)
+	checkReplies(t, "rrclient", program(t, "rrclient", "-connect", frontend).exit(), 10)
 
 	handled := 0
 	for i, w := range workers {
-		w.signal([]syscall.Signal{syscall.SIGTERM, syscall.SIGINT}[i])
-		n := requests(w.exit())
+		n := requests(w.interrupt([]syscall.Signal{syscall.SIGTERM, syscall.SIGINT}[i]))
 		t.Logf("worker %d handled %d requests", i+1, n)
 		handled += n
 	}
 	if handled != 10 {
 		t.Fatalf("the workers handled %d requests, want 10", handled)
 	}
-	broker.signal(syscall.SIGTERM)
-	broker.exit()
+	broker.interrupt(syscall.SIGTERM)
 }
 
 // TestReqRepBrokerInterop puts each of our programs next to pyzmq ones:
@@ -202,10 +129,7 @@ func TestReqRepBroker(t *testing.T) {
 // envelope came through frame for frame, [client id, "", "Hello"], and
 // sends it back with the reply.
 func TestReqRepBrokerInterop(t *testing.T) {
-	py := testutil.Python(t)
 	t.Run("pyzmq broker", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
 		const script = `
 import zmq
 ctx = zmq.Context()
@@ -215,21 +139,13 @@ print("bound", frontend.getsockopt(zmq.LAST_ENDPOINT).decode(), backend.getsocko
 zmq.proxy(frontend, backend)
 `
 		// The broker runs until the test ends.
-		eps := strings.Fields(start(ctx, t, py, "-c", script).waitFor("bound "))
-		if len(eps) != 3 {
-			t.Fatalf("python printed %q", eps)
-		}
-		worker := start(ctx, t, filepath.Join(bin, "rrworker"), "-connect", eps[2], "-work", "0")
+		eps := pyzmq(t, script).endpoints("bound ", 2)
+		worker := program(t, "rrworker", "-connect", eps[1], "-work", "0")
 		worker.waitFor("worker ready")
-		checkReplies(t, "rrclient", start(ctx, t, filepath.Join(bin, "rrclient"), "-connect", eps[1]).exit(), 10)
-		worker.signal(syscall.SIGTERM)
-		if n := requests(worker.exit()); n != 10 {
-			t.Fatalf("rrworker handled %d requests, want 10", n)
-		}
+		checkReplies(t, "rrclient", program(t, "rrclient", "-connect", eps[0]).exit(), 10)
+		checkHandled(t, worker, syscall.SIGTERM, 10)
 	})
 	t.Run("pyzmq client and worker", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
 		const script = `
 import sys, zmq
 ctx = zmq.Context()
@@ -248,46 +164,32 @@ client.close(); worker.close(); ctx.term()
 `
 		eps := testutil.FreeEndpoints(t, 2)
 		frontend, backend := eps[0], eps[1]
-		broker := start(ctx, t, filepath.Join(bin, "rrbroker"), "-frontend", frontend, "-backend", backend)
+		broker := program(t, "rrbroker", "-frontend", frontend, "-backend", backend)
 		broker.waitFor("bound " + frontend + " " + backend)
-		if out := start(ctx, t, py, "-c", script, frontend, backend).exit(); !strings.Contains(out, "replies 10") {
-			t.Fatalf("python printed:\n%s", out)
-		}
-		broker.signal(syscall.SIGINT)
-		broker.exit()
+		pyzmq(t, script, frontend, backend).exitPrinting("replies 10")
+		broker.interrupt(syscall.SIGINT)
 	})
 }
 
 // TestMultithreadedServer runs three hwclients at once against mtserver,
 // whose pool of worker actors answers them all.
 func TestMultithreadedServer(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	ep := testutil.FreeEndpoint(t)
-	server := start(ctx, t, filepath.Join(bin, "mtserver"), "-bind", ep, "-work", "10ms")
-	server.waitFor("bound " + ep)
+	server, ep := serve(t, "mtserver", "-work", "10ms")
 	var clients []*proc
 	for range 3 {
-		clients = append(clients, start(ctx, t, filepath.Join(bin, "hwclient"), "-connect", ep))
+		clients = append(clients, program(t, "hwclient", "-connect", ep))
 	}
 	for _, c := range clients {
 		checkReplies(t, "hwclient", c.exit(), 10)
 	}
-	server.signal(syscall.SIGTERM)
-	if n := requests(server.exit()); n != 30 {
-		t.Fatalf("mtserver handled %d requests, want 30", n)
-	}
+	checkHandled(t, server, syscall.SIGTERM, 30)
 }
 
 // TestLazyPirate runs lpclient against a well-behaved lpserver: every
 // request is answered at the first attempt.
 func TestLazyPirate(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	ep := testutil.FreeEndpoint(t)
-	server := start(ctx, t, filepath.Join(bin, "lpserver"), "-bind", ep, "-chaos=false", "-work", "0")
-	server.waitFor("bound " + ep)
-	out := start(ctx, t, filepath.Join(bin, "lpclient"), "-connect", ep, "-n", "5").exit()
+	server, ep := serve(t, "lpserver", "-chaos=false", "-work", "0")
+	out := program(t, "lpclient", "-connect", ep, "-n", "5").exit()
 	if !strings.HasPrefix(out, "I: connecting to server...\n") {
 		t.Errorf("lpclient did not start with the zguide's line:\n%s", out)
 	}
@@ -295,8 +197,7 @@ func TestLazyPirate(t *testing.T) {
 	if strings.Contains(out, "W: ") || strings.Contains(out, "E: ") {
 		t.Fatalf("lpclient retried or complained:\n%s", out)
 	}
-	server.signal(syscall.SIGTERM)
-	sout := server.exit()
+	sout := server.interrupt(syscall.SIGTERM)
 	for i := 1; i <= 5; i++ {
 		if want := fmt.Sprintf("I: normal request (%d)\n", i); !strings.Contains(sout, want) {
 			t.Fatalf("lpserver did not print %q:\n%s", want, sout)
@@ -309,40 +210,28 @@ func TestLazyPirate(t *testing.T) {
 // the request again on a new one, and gets its answer once the server is
 // back.
 func TestLazyPirateRecovers(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	ep := testutil.FreeEndpoint(t)
-	server := start(ctx, t, filepath.Join(bin, "lpserver"), "-bind", ep, "-chaos=false", "-work", "0",
+	server, ep := serve(t, "lpserver", "-chaos=false", "-work", "0",
 		"-overload-at", "2", "-overload", "700ms")
-	server.waitFor("bound " + ep)
-	out := start(ctx, t, filepath.Join(bin, "lpclient"), "-connect", ep, "-n", "3",
+	out := program(t, "lpclient", "-connect", ep, "-n", "3",
 		"-timeout", "300ms", "-retries", "10").exit()
 	checkOK(t, out, 3)
 	if !strings.Contains(out, "W: no response from server, retried on a new socket") {
 		t.Fatalf("lpclient did not retry:\n%s", out)
 	}
 	server.waitFor("I: simulating CPU overload")
-	server.signal(syscall.SIGTERM)
-	server.exit()
+	server.interrupt(syscall.SIGTERM)
 }
 
 // TestLazyPirateServerCrash crashes lpserver at the third request: lpclient
 // has its first two answers, tries the third -retries times and abandons,
 // exit 1; the server exits 0, as the zguide's does.
 func TestLazyPirateServerCrash(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	ep := testutil.FreeEndpoint(t)
-	server := start(ctx, t, filepath.Join(bin, "lpserver"), "-bind", ep, "-chaos=false", "-work", "0", "-crash-at", "3")
-	server.waitFor("bound " + ep)
-	client := start(ctx, t, filepath.Join(bin, "lpclient"), "-connect", ep, "-timeout", "200ms", "-retries", "3")
+	server, ep := serve(t, "lpserver", "-chaos=false", "-work", "0", "-crash-at", "3")
+	client := program(t, "lpclient", "-connect", ep, "-timeout", "200ms", "-retries", "3")
 	if sout := server.exit(); !strings.Contains(sout, "I: simulating a crash\n") || strings.Contains(sout, "(3)") {
 		t.Fatalf("lpserver did not crash at the third request:\n%s", sout)
 	}
-	out, code := client.exitCode()
-	if code != 1 {
-		t.Fatalf("lpclient exited %d, want 1:\n%s", code, out)
-	}
+	out := client.exitWith(1)
 	checkOK(t, out, 2)
 	if !strings.HasSuffix(out, "E: server seems to be offline, abandoning\n") {
 		t.Fatalf("lpclient did not abandon:\n%s", out)
@@ -353,17 +242,12 @@ func TestLazyPirateServerCrash(t *testing.T) {
 // first request after -retries attempts of -timeout each, and exits 1.
 func TestLazyPirateNoServer(t *testing.T) {
 	const timeout, retries = 100 * time.Millisecond, 3
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	ep := testutil.FreeEndpoint(t)
 	begin := time.Now()
-	client := start(ctx, t, filepath.Join(bin, "lpclient"), "-connect", ep,
+	client := program(t, "lpclient", "-connect", ep,
 		"-timeout", timeout.String(), "-retries", strconv.Itoa(retries))
-	out, code := client.exitCode()
+	out := client.exitWith(1)
 	took := time.Since(begin)
-	if code != 1 {
-		t.Fatalf("lpclient exited %d, want 1:\n%s", code, out)
-	}
 	if want := "I: connecting to server...\nE: server seems to be offline, abandoning\n"; out != want {
 		t.Fatalf("lpclient printed:\n%s\nwant:\n%s", out, want)
 	}
@@ -380,12 +264,7 @@ func TestLazyPirateNoServer(t *testing.T) {
 func TestReqRepInterrupted(t *testing.T) {
 	eps := testutil.FreeEndpoints(t, 6)
 	nobody := eps[5] // no one listens there
-	for _, tc := range []struct {
-		name  string
-		args  []string
-		ready string
-		sig   syscall.Signal
-	}{
+	checkInterrupted(t, []waiting{
 		{"hwserver", []string{"-bind", eps[0]}, "bound", syscall.SIGTERM},
 		{"mtserver", []string{"-bind", eps[1]}, "bound", syscall.SIGINT},
 		{"lpserver", []string{"-bind", eps[2]}, "bound", syscall.SIGTERM},
@@ -393,14 +272,5 @@ func TestReqRepInterrupted(t *testing.T) {
 		{"rrworker", []string{"-connect", nobody}, "worker ready", syscall.SIGTERM},
 		{"hwclient", []string{"-connect", nobody}, "Sending Hello 0", syscall.SIGINT},
 		{"lpclient", []string{"-connect", nobody, "-timeout", "1h"}, "I: connecting", syscall.SIGINT},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			p := start(ctx, t, filepath.Join(bin, tc.name), tc.args...)
-			p.waitFor(tc.ready)
-			p.signal(tc.sig)
-			p.exit()
-		})
-	}
+	})
 }

@@ -1,13 +1,11 @@
 package examples_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/zmqactor/zmqactor/internal/testutil"
 )
@@ -19,13 +17,11 @@ var serverKeyLine = regexp.MustCompile(`(?m)^server key (\S{40}) `)
 // 0600), the second uses the same keys; both times the allowed client's
 // requests are answered and the intruder is refused.
 func TestIronhouse(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	dir := t.TempDir()
 	var keys []string
 	for run := range 2 {
 		ep := testutil.FreeEndpoint(t)
-		out := start(ctx, t, filepath.Join(bin, "ironhouse"), "-bind", ep, "-connect", ep, "-certs", dir).exit()
+		out := program(t, "ironhouse", "-bind", ep, "-connect", ep, "-certs", dir).exit()
 		checkReplies(t, "ironhouse", out, 3)
 		for _, want := range []string{
 			"authenticator: 1 client key(s) on the allowlist\n",

@@ -268,6 +268,25 @@ func inprocEndpoint(name string) string {
 // SendBatch.
 const batchMessages = 256
 
+// newActorFanOut starts the actor system of a fan-out case.
+func newActorFanOut() (*actorFanOut, error) {
+	env, err := newActorEnv()
+	if err != nil {
+		return nil, err
+	}
+	return &actorFanOut{actorEnv: env}, nil
+}
+
+// batchOf returns a sender's batch for the message frames: a SendBatch of
+// k copies, up to batchMessages, built once.
+func batchOf(frames [][]byte) func(k int) any {
+	msgs := make([]*messages.Frames, batchMessages)
+	for i := range msgs {
+		msgs[i] = &messages.Frames{Frames: frames}
+	}
+	return func(k int) any { return &messages.SendBatch{Messages: msgs[:k]} }
+}
+
 // openActorPushPull opens a PULL socket actor bound on transport ("tcp":
 // a loopback port, or "inproc") and a PUSH socket actor connected to it,
 // with their sender and counting actors. batched: the sender hands the
@@ -275,46 +294,41 @@ const batchMessages = 256
 // and the PULL socket actor hands the counter a ReceivedBatch per turn
 // (actors.WithBatchDelivery); else one Send and one Received per message.
 func openActorPushPull(transport string, size int, batched bool) (runner, error) {
-	env, err := newActorEnv()
+	r, err := newActorFanOut()
 	if err != nil {
 		return nil, err
 	}
-	r := &actorFanOut{actorEnv: env}
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
 	endpoint := "tcp://127.0.0.1:*"
 	if transport == "inproc" {
 		endpoint = inprocEndpoint("pushpull")
 	}
-	cnt := env.spawn(&counter{size: size, errs: env.errs})
+	cnt := r.spawn(&counter{size: size, errs: r.errs})
 	r.counters = []*actor.PID{cnt}
 	pullOpts := []actors.SpawnOption{actors.WithOwner(cnt)}
 	if batched {
 		pullOpts = append(pullOpts, actors.WithBatchDelivery())
 	}
-	pull, err := env.z.Spawn(ctx, sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{endpoint}}, pullOpts...)
+	pull, err := r.z.Spawn(ctx, sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{endpoint}}, pullOpts...)
 	if err != nil {
-		return nil, errors.Join(err, env.close())
+		return nil, errors.Join(err, r.close())
 	}
 	r.rcv = pull
 	frames := [][]byte{payload(size)} // the same bytes each time, never modified
-	snd := &sender{cmd: func() any { return &messages.Send{Frames: frames} }, credited: true, errs: env.errs}
+	snd := &sender{cmd: func() any { return &messages.Send{Frames: frames} }, credited: true, errs: r.errs}
 	if batched {
-		msgs := make([]*messages.Frames, batchMessages)
-		for i := range msgs {
-			msgs[i] = &messages.Frames{Frames: frames}
-		}
-		snd.batch = func(k int) any { return &messages.SendBatch{Messages: msgs[:k]} }
+		snd.batch = batchOf(frames)
 	}
-	r.sender = env.spawn(snd)
+	r.sender = r.spawn(snd)
 	r.credited = true
-	r.snd, err = env.z.Spawn(ctx, sockets.Spec{Name: "push", Type: sockets.Push, Connects: pull.Bound(), SendQueueLimit: credits + window},
+	r.snd, err = r.z.Spawn(ctx, sockets.Spec{Name: "push", Type: sockets.Push, Connects: pull.Bound(), SendQueueLimit: credits + window},
 		actors.WithOwner(r.sender))
 	if err != nil {
-		return nil, errors.Join(err, env.close())
+		return nil, errors.Join(err, r.close())
 	}
 	if err := r.warm(func() error { return r.snd.Send([]byte("w")) }); err != nil {
-		return nil, errors.Join(err, env.close())
+		return nil, errors.Join(err, r.close())
 	}
 	return r, nil
 }
@@ -325,47 +339,42 @@ func openActorPushPull(transport string, size int, batched bool) (runner, error)
 // the PUB socket actor SendBatch commands and the counters subscribe with
 // SubscribeBatched; else one Publish and one Received per message.
 func openActorPubSub(subscribers, size int, batched bool) (runner, error) {
-	env, err := newActorEnv()
+	r, err := newActorFanOut()
 	if err != nil {
 		return nil, err
 	}
-	r := &actorFanOut{actorEnv: env}
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
 	topic := payload(size)
-	snd := &sender{cmd: func() any { return &messages.Publish{Topic: topic} }, errs: env.errs}
+	snd := &sender{cmd: func() any { return &messages.Publish{Topic: topic} }, errs: r.errs}
 	if batched {
-		msgs := make([]*messages.Frames, batchMessages)
-		for i := range msgs {
-			msgs[i] = &messages.Frames{Frames: [][]byte{topic}}
-		}
-		snd.batch = func(k int) any { return &messages.SendBatch{Messages: msgs[:k]} }
+		snd.batch = batchOf([][]byte{topic})
 	}
-	r.sender = env.spawn(snd)
-	r.snd, err = env.z.Spawn(ctx, sockets.Spec{Name: "pub", Type: sockets.Pub, Binds: []string{"tcp://127.0.0.1:*"},
+	r.sender = r.spawn(snd)
+	r.snd, err = r.z.Spawn(ctx, sockets.Spec{Name: "pub", Type: sockets.Pub, Binds: []string{"tcp://127.0.0.1:*"},
 		Options: []sockets.Option{sockets.SendHWM(0)}}, actors.WithOwner(r.sender))
 	if err != nil {
-		return nil, errors.Join(err, env.close())
+		return nil, errors.Join(err, r.close())
 	}
-	sub, err := env.z.Spawn(ctx, sockets.Spec{Name: "sub", Type: sockets.Sub, Connects: r.snd.Bound(),
+	sub, err := r.z.Spawn(ctx, sockets.Spec{Name: "sub", Type: sockets.Sub, Connects: r.snd.Bound(),
 		Options: []sockets.Option{sockets.ReceiveHWM(0)}})
 	if err != nil {
-		return nil, errors.Join(err, env.close())
+		return nil, errors.Join(err, r.close())
 	}
 	r.rcv = sub
 	for range subscribers {
-		cnt := env.spawn(&counter{size: size, errs: env.errs})
+		cnt := r.spawn(&counter{size: size, errs: r.errs})
 		r.counters = append(r.counters, cnt)
 		subscribe := sub.Subscribe
 		if batched {
 			subscribe = sub.SubscribeBatched
 		}
 		if err := subscribe(ctx, cnt, ""); err != nil {
-			return nil, errors.Join(err, env.close())
+			return nil, errors.Join(err, r.close())
 		}
 	}
 	if err := r.warm(func() error { return r.snd.Publish("w") }); err != nil {
-		return nil, errors.Join(err, env.close())
+		return nil, errors.Join(err, r.close())
 	}
 	return r, nil
 }

@@ -108,30 +108,33 @@ func (r *result) met() string {
 	return "yes"
 }
 
+// spreadCell is the spread of the runs of each path, in %.
 func (r *result) spreadCell() string {
-	var parts []string
-	any := false
-	for p := range numPaths {
-		if s, ok := r.spread(p); ok {
-			parts = append(parts, fmt.Sprintf("%.0f", s))
-			any = true
-		} else {
-			parts = append(parts, "—")
-		}
-	}
-	if !any {
-		return "—"
-	}
-	return strings.Join(parts, " / ")
+	return perPath(func(p int) (string, bool) {
+		s, ok := r.spread(p)
+		return fmt.Sprintf("%.0f", s), ok
+	})
 }
 
 // cpuCell is the median CPU time per operation of each path, in µs.
 func (r *result) cpuCell() string {
+	return perPath(func(p int) (string, bool) {
+		v := r.cpu[p]
+		if len(v) == 0 || r.errs[p] != "" {
+			return "", false
+		}
+		return fmt.Sprintf("%.2f", median(v)), true
+	})
+}
+
+// perPath joins cell(p) of the paths with " / ", "—" for a path without
+// one, or is "—" when no path has one.
+func perPath(cell func(p int) (string, bool)) string {
 	var parts []string
 	any := false
 	for p := range numPaths {
-		if v := r.cpu[p]; len(v) > 0 && r.errs[p] == "" {
-			parts = append(parts, fmt.Sprintf("%.2f", median(v)))
+		if s, ok := cell(p); ok {
+			parts = append(parts, s)
 			any = true
 		} else {
 			parts = append(parts, "—")

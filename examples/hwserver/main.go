@@ -8,7 +8,7 @@
 // request is answered with "World"; the line shows its first frame.
 //
 // The REP socket actor hands each request to a handler actor
-// (actors.WithHandler), which answers with the reply to the request's
+// (actors.WithHandler; hello.Server, which rrworker shares), which answers with the reply to the request's
 // sender. The handler never blocks: the work is a timer, and the reply goes
 // out when it fires. A REP socket takes the next request only once it has
 // answered the last one, so requests are handled one at a time, as in the
@@ -22,43 +22,17 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
-	"time"
 
-	"github.com/zmqactor/zmqactor/actors"
-	"github.com/zmqactor/zmqactor/examples/internal/cli"
 	"github.com/zmqactor/zmqactor/examples/internal/hello"
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
 func main() {
 	bind := flag.String("bind", "tcp://*:5555", "endpoint the clients connect to")
-	work := flag.Duration("work", time.Second, "time spent on each request before answering it")
-	flag.Parse()
-	if *work < 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "hwserver: -work must be >= 0, and no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	s := hello.NewServer("hwserver")
+	defer s.Close()
 
-	p := cli.Start("hwserver")
-	defer p.Close()
-
-	handler := p.System.Root.Spawn(hello.Props(*work))
-	events := actors.NewInbox(p.System, 16)
-	defer events.Close()
-	responder, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "responder", Type: sockets.Rep, Binds: []string{*bind}},
-		actors.WithHandler(handler, actors.ServeOptions{Timeout: *work + actors.DefaultHandlerTimeout}),
-		actors.WithOwner(events.PID()))
-	p.Check(err)
+	responder := s.Respond(sockets.Spec{Name: "responder", Type: sockets.Rep, Binds: []string{*bind}})
 	fmt.Println("bound", responder.Endpoint())
-
-	for {
-		select {
-		case <-p.Ctx.Done():
-			return // Close (deferred) shuts down cleanly.
-		case m := <-events.C():
-			p.Event(m) // a failed request is reported and the program goes on
-		}
-	}
+	s.Serve() // until SIGINT or SIGTERM
 }

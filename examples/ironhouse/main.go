@@ -43,11 +43,7 @@ func main() {
 	certs := flag.String("certs", "", "directory of the certificates (default: a temporary one)")
 	n := flag.Int("n", 3, "number of requests of the allowed client")
 	flag.Parse()
-	if *n < 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "ironhouse: -n must be >= 0, and no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	cli.UsageIf(*n < 0 || flag.NArg() > 0, "ironhouse: -n must be >= 0, and no arguments")
 
 	p := cli.Start("ironhouse")
 	defer p.Close()
@@ -79,16 +75,12 @@ func main() {
 	p.Check(err)
 	fmt.Printf("authenticator: %d client key(s) on the allowlist\n", policy.GetCurveKeys())
 
-	events := actors.NewInbox(p.System, 16)
-	defer events.Close()
-	_, err = p.Z.Spawn(p.Ctx, sockets.Spec{Name: "server", Type: sockets.Rep, Binds: []string{*bind},
+	p.Spawn(sockets.Spec{Name: "server", Type: sockets.Rep, Binds: []string{*bind},
 		Options: []sockets.Option{sockets.CurveServer(server.Secret)}},
-		actors.WithHandler(p.System.Root.Spawn(hello.Props(0)), actors.ServeOptions{}), actors.WithOwner(events.PID()))
-	p.Check(err)
+		actors.WithHandler(p.System.Root.Spawn(hello.Props(0)), actors.ServeOptions{}), actors.WithOwner(p.Events.PID()))
 
-	req, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "client", Type: sockets.Req, Connects: []string{*connect},
+	req := p.Spawn(sockets.Spec{Name: "client", Type: sockets.Req, Connects: []string{*connect},
 		Options: []sockets.Option{sockets.CurveClient(server.Public, client.Public, client.Secret)}})
-	p.Check(err)
 	for i := range *n {
 		reply, err := req.Request(p.Ctx, [][]byte{[]byte("Hello")})
 		p.Check(err)
@@ -98,10 +90,9 @@ func main() {
 	// An intruder: right server key, its own key pair, not on the allowlist.
 	intruderP, intruderS, err := sockets.NewKeyPair()
 	p.Check(err)
-	intruder, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "intruder", Type: sockets.Req, Connects: []string{*connect},
+	intruder := p.Spawn(sockets.Spec{Name: "intruder", Type: sockets.Req, Connects: []string{*connect},
 		Options: []sockets.Option{sockets.CurveClient(server.Public, intruderP, intruderS)}},
 		actors.WithRequestTimeout(time.Second))
-	p.Check(err)
 	asked := make(chan error, 1)
 	go func() {
 		_, err := intruder.Request(p.Ctx, [][]byte{[]byte("Hello")})
@@ -111,7 +102,7 @@ func main() {
 		select {
 		case <-p.Ctx.Done():
 			p.Check(p.Ctx.Err())
-		case m := <-events.C():
+		case m := <-p.Events.C():
 			p.Event(m)
 		case m := <-decisions.C():
 			if d, ok := m.(*messages.AuthDecision); ok && d.GetClientKey() == intruderP.String() {

@@ -53,20 +53,16 @@ func main() {
 	retries := flag.Int("retries", 3, "attempts of a request, the first one included, before abandoning")
 	n := flag.Int("n", 0, "stop after this many answered requests (0: run until interrupted)")
 	flag.Parse()
-	if *timeout <= 0 || *retries < 1 || *n < 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "lpclient: -timeout must be > 0, -retries >= 1, -n >= 0, and no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	cli.UsageIf(*timeout <= 0 || *retries < 1 || *n < 0 || flag.NArg() > 0,
+		"lpclient: -timeout must be > 0, -retries >= 1, -n >= 0, and no arguments")
 
 	p := cli.Start("lpclient")
 	defer p.Close()
 
 	fmt.Println("I: connecting to server...")
 	// No linger: a request given up on is not worth delivering later.
-	client, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "client", Type: sockets.Req, Connects: []string{*connect},
+	client := p.Spawn(sockets.Spec{Name: "client", Type: sockets.Req, Connects: []string{*connect},
 		Options: []sockets.Option{sockets.Linger(0)}})
-	p.Check(err)
 
 	abandon := func() {
 		fmt.Println("E: server seems to be offline, abandoning")

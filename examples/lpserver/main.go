@@ -35,7 +35,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -96,11 +95,8 @@ func main() {
 	crashAt := flag.Int("crash-at", 0, "simulate a crash at this request (0: only at random)")
 	overloadAt := flag.Int("overload-at", 0, "simulate a CPU overload at this request (0: only at random)")
 	flag.Parse()
-	if *work < 0 || *overload < 0 || *crashAt < 0 || *overloadAt < 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "lpserver: -work, -overload, -crash-at and -overload-at must be >= 0, and no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	cli.UsageIf(*work < 0 || *overload < 0 || *crashAt < 0 || *overloadAt < 0 || flag.NArg() > 0,
+		"lpserver: -work, -overload, -crash-at and -overload-at must be >= 0, and no arguments")
 
 	p := cli.Start("lpserver")
 	defer p.Close()
@@ -110,22 +106,10 @@ func main() {
 		return &server{work: *work, overload: *overload, chaos: *chaos, crashAt: *crashAt, overloadAt: *overloadAt,
 			crashed: crashed}
 	}))
-	events := actors.NewInbox(p.System, 16)
-	defer events.Close()
-	responder, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "responder", Type: sockets.Rep, Binds: []string{*bind}},
+	responder := p.Spawn(sockets.Spec{Name: "responder", Type: sockets.Rep, Binds: []string{*bind}},
 		actors.WithHandler(handler, actors.ServeOptions{Timeout: *work + *overload + actors.DefaultHandlerTimeout}),
-		actors.WithOwner(events.PID()))
-	p.Check(err)
+		actors.WithOwner(p.Events.PID()))
 	fmt.Println("bound", responder.Endpoint())
 
-	for {
-		select {
-		case <-p.Ctx.Done():
-			return // Close (deferred) shuts down cleanly.
-		case <-crashed:
-			return // the request is never answered
-		case m := <-events.C():
-			p.Event(m) // a failed request is reported and the program goes on
-		}
-	}
+	p.Serve(crashed) // until SIGINT or SIGTERM, or a crash: its request is never answered
 }

@@ -33,7 +33,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"time"
 
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
@@ -58,11 +57,8 @@ func main() {
 	requests := flag.Int("requests", 10, "number of requests")
 	timeout := flag.Duration("timeout", 10*time.Second, "how long to wait for each reply")
 	flag.Parse()
-	if *n < 0 || *requests < 0 || *timeout <= 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "metrics: -n and -requests must be >= 0, -timeout > 0, and no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	cli.UsageIf(*n < 0 || *requests < 0 || *timeout <= 0 || flag.NArg() > 0,
+		"metrics: -n and -requests must be >= 0, -timeout > 0, and no arguments")
 
 	// The manual reader collects when asked; a service would use
 	// sdkmetric.NewPeriodicReader with an exporter instead.
@@ -89,12 +85,10 @@ func main() {
 func pipeline(p *cli.Program, n int) {
 	tasks := actors.NewInbox(p.System, 1024)
 	defer tasks.Close()
-	sink, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "sink", Type: sockets.Pull, Binds: []string{"inproc://metrics-pipeline"}},
+	sink := p.Spawn(sockets.Spec{Name: "sink", Type: sockets.Pull, Binds: []string{"inproc://metrics-pipeline"}},
 		actors.WithOwner(tasks.PID()))
-	p.Check(err)
-	ventilator, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "ventilator", Type: sockets.Push, Connects: []string{sink.Endpoint()},
+	ventilator := p.Spawn(sockets.Spec{Name: "ventilator", Type: sockets.Push, Connects: []string{sink.Endpoint()},
 		Options: []sockets.Option{sockets.SendHWM(0)}, SendQueueLimit: n})
-	p.Check(err)
 	for i := range n {
 		p.Check(ventilator.Send([]byte(fmt.Sprintf("task %d", i))))
 	}
@@ -120,11 +114,9 @@ func reqrep(p *cli.Program, n int, timeout time.Duration) {
 	events := actors.NewInbox(p.System, 16)
 	defer events.Close()
 	handler := p.System.Root.Spawn(hello.Props(0))
-	server, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "server", Type: sockets.Rep, Binds: []string{"inproc://metrics-hello"}},
+	server := p.Spawn(sockets.Spec{Name: "server", Type: sockets.Rep, Binds: []string{"inproc://metrics-hello"}},
 		actors.WithHandler(handler, actors.ServeOptions{}), actors.WithOwner(events.PID()))
-	p.Check(err)
-	client, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "client", Type: sockets.Req, Connects: []string{server.Endpoint()}})
-	p.Check(err)
+	client := p.Spawn(sockets.Spec{Name: "client", Type: sockets.Req, Connects: []string{server.Endpoint()}})
 	for range n {
 		_, err := client.Request(p.Ctx, [][]byte{[]byte("Hello")}, actors.WithTimeout(timeout))
 		p.Check(err)
@@ -137,9 +129,8 @@ func reqrep(p *cli.Program, n int, timeout time.Duration) {
 func stalled(p *cli.Program) {
 	events := actors.NewInbox(p.System, 16)
 	defer events.Close()
-	push, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "stalled", Type: sockets.Push, Binds: []string{"inproc://metrics-nobody"},
+	push := p.Spawn(sockets.Spec{Name: "stalled", Type: sockets.Push, Binds: []string{"inproc://metrics-nobody"},
 		SendQueueLimit: stalledLimit}, actors.WithOwner(events.PID()), actors.WithFaultInjection())
-	p.Check(err)
 	queued, refused := 0, 0
 	for range stalledLimit + stalledRefused {
 		q, err := push.SendWait(p.Ctx, []byte("for nobody"))

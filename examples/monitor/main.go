@@ -33,7 +33,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -59,11 +58,8 @@ func main() {
 	reconnect := flag.Duration("reconnect", 250*time.Millisecond, "the client's reconnect interval")
 	all := flag.Bool("all", false, "print every kind of event")
 	flag.Parse()
-	if *cycles < 0 || *up < 0 || *down < 0 || *reconnect <= 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "monitor: -cycles, -up and -down must be >= 0, -reconnect > 0, and no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	cli.UsageIf(*cycles < 0 || *up < 0 || *down < 0 || *reconnect <= 0 || flag.NArg() > 0,
+		"monitor: -cycles, -up and -down must be >= 0, -reconnect > 0, and no arguments")
 	kinds := []messages.SocketEventKind{ // all: none, which is every kind
 		messages.SocketEventKind_SOCKET_EVENT_KIND_CONNECTED,
 		messages.SocketEventKind_SOCKET_EVENT_KIND_HANDSHAKE_SUCCEEDED,
@@ -83,14 +79,12 @@ func main() {
 	owner := actors.NewInbox(p.System, 64)
 	defer owner.Close()
 
-	client, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "client", Type: sockets.Dealer,
+	client := p.Spawn(sockets.Spec{Name: "client", Type: sockets.Dealer,
 		Options: []sockets.Option{sockets.ReconnectInterval(*reconnect), sockets.Linger(0)}})
-	p.Check(err)
 	p.Check(client.Monitor(p.Ctx, events.PID(), kinds...))
 
-	server, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "server", Type: sockets.Router, Binds: []string{*endpoint}},
+	server := p.Spawn(sockets.Spec{Name: "server", Type: sockets.Router, Binds: []string{*endpoint}},
 		actors.WithOwner(owner.PID()))
-	p.Check(err)
 	ep := server.Endpoint() // resolved: the same port each time
 	fmt.Println("server: listening on", ep)
 	p.Check(client.Connect(p.Ctx, ep))
@@ -133,6 +127,7 @@ func main() {
 			fmt.Println("server: stopped")
 		case <-start:
 			start = nil
+			var err error
 			server, err = p.Z.Spawn(p.Ctx, sockets.Spec{Name: "server", Type: sockets.Router, Binds: []string{ep}},
 				actors.WithOwner(owner.PID()))
 			if tries++; errors.Is(err, sockets.ErrAddressInUse) && tries < rebindTries {

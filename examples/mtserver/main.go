@@ -33,7 +33,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -67,37 +66,24 @@ func main() {
 	workers := flag.Int("workers", 5, "number of worker actors")
 	work := flag.Duration("work", time.Second, "time a worker spends on each request before answering it")
 	flag.Parse()
-	if *workers < 1 || *work < 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "mtserver: -workers must be >= 1, -work >= 0, and no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	cli.UsageIf(*workers < 1 || *work < 0 || flag.NArg() > 0,
+		"mtserver: -workers must be >= 1, -work >= 0, and no arguments")
 
 	p := cli.Start("mtserver")
 	defer p.Close()
 
 	pool := p.System.Root.Spawn(router.NewRoundRobinPool(*workers).Configure(
 		actor.WithProducer(func() actor.Actor { return &worker{work: *work} })))
-	events := actors.NewInbox(p.System, 16)
-	defer events.Close()
 	// At most queued requests per worker are in progress; more wait in
 	// ZeroMQ's queues. A request waits in its worker's mailbox for the ones
 	// ahead of it: the deadline leaves room for them.
-	server, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "clients", Type: sockets.Router, Binds: []string{*bind}},
+	server := p.Spawn(sockets.Spec{Name: "clients", Type: sockets.Router, Binds: []string{*bind}},
 		actors.WithHandler(pool, actors.ServeOptions{
 			MaxPending: queued * (*workers),
 			Timeout:    queued*(*work) + actors.DefaultHandlerTimeout,
 		}),
-		actors.WithOwner(events.PID()))
-	p.Check(err)
+		actors.WithOwner(p.Events.PID()))
 	fmt.Println("bound", server.Endpoint())
 
-	for {
-		select {
-		case <-p.Ctx.Done():
-			return // Close (deferred) shuts down cleanly.
-		case m := <-events.C():
-			p.Event(m) // a failed request is reported and the program goes on
-		}
-	}
+	p.Serve(nil) // until SIGINT or SIGTERM
 }

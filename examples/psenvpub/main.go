@@ -18,12 +18,10 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/examples/internal/cli"
-	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
@@ -32,21 +30,15 @@ func main() {
 	interval := flag.Duration("interval", time.Second, "pause between rounds")
 	n := flag.Int("n", 0, "stop after this many rounds (0: run until interrupted)")
 	flag.Parse()
-	if *n < 0 || *interval <= 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "psenvpub: -n must be >= 0, -interval > 0, and no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	cli.UsageIf(*n < 0 || *interval <= 0 || flag.NArg() > 0,
+		"psenvpub: -n must be >= 0, -interval > 0, and no arguments")
 
 	p := cli.Start("psenvpub")
 	defer p.Close()
 
 	// The owner hears of failures of the publishes, which do not wait.
-	events := actors.NewInbox(p.System, 16)
-	defer events.Close()
-	publisher, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "publisher", Type: sockets.Pub, Binds: []string{*bind}},
-		actors.WithOwner(events.PID()))
-	p.Check(err)
+	publisher := p.Spawn(sockets.Spec{Name: "publisher", Type: sockets.Pub, Binds: []string{*bind}},
+		actors.WithOwner(p.Events.PID()))
 	fmt.Println("bound", publisher.Endpoint())
 
 	tick := time.NewTicker(*interval)
@@ -57,21 +49,8 @@ func main() {
 		if round == *n {
 			return // Close (deferred) lets the last round out (the linger).
 		}
-		select {
-		case <-p.Ctx.Done():
+		if _, ok := cli.Await(p, tick.C); !ok {
 			return
-		case <-tick.C:
-		case m := <-events.C():
-			switch m := m.(type) {
-			case *messages.Error:
-				p.Check(sockets.ErrorFromProto(m))
-			case *messages.Closed:
-				err := sockets.ErrorFromProto(m.Error)
-				if err == nil {
-					err = fmt.Errorf("%s closed: %s", m.Socket, m.Reason)
-				}
-				p.Check(err)
-			}
 		}
 	}
 }

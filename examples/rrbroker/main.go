@@ -20,10 +20,8 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/examples/internal/cli"
@@ -34,39 +32,20 @@ func main() {
 	frontend := flag.String("frontend", "tcp://*:5559", "endpoint the clients connect to")
 	backend := flag.String("backend", "tcp://*:5560", "endpoint the workers connect to")
 	flag.Parse()
-	if flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "rrbroker: no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	cli.UsageIf(flag.NArg() > 0, "rrbroker: no arguments")
 
 	p := cli.Start("rrbroker")
 	defer p.Close()
 
-	events := actors.NewInbox(p.System, 16)
-	defer events.Close()
 	proxy, err := p.Z.SpawnProxy(p.Ctx, actors.ProxySpec{
 		Name:     "rrbroker",
 		Frontend: sockets.Spec{Name: "frontend", Type: sockets.Router, Binds: []string{*frontend}},
 		Backend:  sockets.Spec{Name: "backend", Type: sockets.Dealer, Binds: []string{*backend}},
-		Owner:    events.PID(),
+		Owner:    p.Events.PID(),
 	})
 	p.Check(err)
 	fmt.Println("bound", proxy.Frontend().Endpoint(), proxy.Backend().Endpoint())
 
-	for {
-		select {
-		case <-p.Ctx.Done():
-			ctx, cancel := context.WithTimeout(context.Background(), cli.ShutdownTimeout)
-			defer cancel()
-			if err := proxy.Close(ctx); err != nil {
-				fmt.Fprintf(os.Stderr, "rrbroker: %v\n", err)
-				p.Close()
-				os.Exit(1)
-			}
-			return // Close (deferred) shuts down the rest.
-		case m := <-events.C():
-			p.Event(m) // a failed request is reported and the program goes on
-		}
-	}
+	p.Serve(nil)        // until SIGINT or SIGTERM
+	p.CloseProxy(proxy) // Close (deferred) shuts down the rest.
 }

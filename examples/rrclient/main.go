@@ -10,53 +10,26 @@
 // (rrworker); the client cannot tell a broker from a server.
 //
 // Each request goes through the REQ socket actor with Socket.Request, which
-// waits for the reply. Like the zguide's client it waits as long as it
+// waits for the reply (hello.Client, which hwclient shares). Like the zguide's client it waits as long as it
 // takes by default: until the broker is there and has a worker, the request
 // waits. -timeout bounds the wait for each reply; past it the program fails
 // (exit 1). SIGINT or SIGTERM stop it at any time, exit 0.
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
-	"os"
-	"time"
 
-	"github.com/zmqactor/zmqactor/actors"
-	"github.com/zmqactor/zmqactor/examples/internal/cli"
-	"github.com/zmqactor/zmqactor/sockets"
+	"github.com/zmqactor/zmqactor/examples/internal/hello"
 )
-
-// forever stands for no timeout, which a request always has.
-const forever = 100 * 365 * 24 * time.Hour
 
 func main() {
 	connect := flag.String("connect", "tcp://localhost:5559", "endpoint of the broker's frontend")
-	n := flag.Int("n", 10, "number of requests")
-	timeout := flag.Duration("timeout", 0, "how long to wait for each reply (0: as long as it takes)")
-	flag.Parse()
-	if *n < 0 || *timeout < 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "rrclient: -n and -timeout must be >= 0, and no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
-	wait := *timeout
-	if wait == 0 {
-		wait = forever
-	}
+	c := hello.NewClient("rrclient")
+	defer c.Close()
 
-	p := cli.Start("rrclient")
-	defer p.Close()
-
-	// No linger: a request left unanswered at exit does not matter.
-	requester, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "requester", Type: sockets.Req, Connects: []string{*connect},
-		Options: []sockets.Option{sockets.Linger(0)}})
-	p.Check(err)
-
-	for i := range *n {
-		reply, err := requester.Request(p.Ctx, [][]byte{[]byte("Hello")}, actors.WithTimeout(wait))
-		p.Check(err)
-		fmt.Printf("Received reply %d [%s]\n", i, bytes.Join(reply.Frames, []byte(" ")))
+	c.Connect(*connect)
+	for i := range c.N {
+		fmt.Printf("Received reply %d [%s]\n", i, c.Request())
 	}
 }

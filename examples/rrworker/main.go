@@ -11,7 +11,7 @@
 // over them.
 //
 // The REP socket actor hands each request to a handler actor
-// (actors.WithHandler), which answers with the reply to the request's
+// (actors.WithHandler; hello.Server, which hwserver shares), which answers with the reply to the request's
 // sender. The handler never blocks: the work is a timer, and the reply goes
 // out when it fires. A REP socket takes the next request only once it has
 // answered the last one, so a worker handles one request at a time.
@@ -25,43 +25,17 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
-	"time"
 
-	"github.com/zmqactor/zmqactor/actors"
-	"github.com/zmqactor/zmqactor/examples/internal/cli"
 	"github.com/zmqactor/zmqactor/examples/internal/hello"
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
 func main() {
 	connect := flag.String("connect", "tcp://localhost:5560", "endpoint of the broker's backend")
-	work := flag.Duration("work", time.Second, "time spent on each request before answering it")
-	flag.Parse()
-	if *work < 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "rrworker: -work must be >= 0, and no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	s := hello.NewServer("rrworker")
+	defer s.Close()
 
-	p := cli.Start("rrworker")
-	defer p.Close()
-
-	handler := p.System.Root.Spawn(hello.Props(*work))
-	events := actors.NewInbox(p.System, 16)
-	defer events.Close()
-	_, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "responder", Type: sockets.Rep, Connects: []string{*connect}},
-		actors.WithHandler(handler, actors.ServeOptions{Timeout: *work + actors.DefaultHandlerTimeout}),
-		actors.WithOwner(events.PID()))
-	p.Check(err)
+	s.Respond(sockets.Spec{Name: "responder", Type: sockets.Rep, Connects: []string{*connect}})
 	fmt.Println("worker ready")
-
-	for {
-		select {
-		case <-p.Ctx.Done():
-			return // Close (deferred) shuts down cleanly.
-		case m := <-events.C():
-			p.Event(m) // a failed request is reported and the program goes on
-		}
-	}
+	s.Serve() // until SIGINT or SIGTERM
 }

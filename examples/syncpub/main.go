@@ -34,7 +34,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/zmqactor/zmqactor/actors"
@@ -55,11 +54,8 @@ func main() {
 	hwm := flag.Int("hwm", -1, "send high-water mark of the publishing socket (0: no limit; default: the whole broadcast)")
 	linger := flag.Duration("linger", time.Minute, "how long, at exit, the subscribers may take to receive the rest")
 	flag.Parse()
-	if *subscribers < 0 || *updates < 0 || *hwm < -1 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "syncpub: -subscribers and -updates must be >= 0, -hwm >= 0, and no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	cli.UsageIf(*subscribers < 0 || *updates < 0 || *hwm < -1 || flag.NArg() > 0,
+		"syncpub: -subscribers and -updates must be >= 0, -hwm >= 0, and no arguments")
 	if *hwm == -1 {
 		*hwm = min(*updates+1, 1<<31-1)
 	}
@@ -67,44 +63,31 @@ func main() {
 	p := cli.Start("syncpub")
 	defer p.Close()
 
-	// The inbox owns both sockets: it gets the sync requests and the
-	// subscriptions the publishing socket sees.
-	inbox := actors.NewInbox(p.System, 64)
-	defer inbox.Close()
-	publisher, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "publisher", Type: sockets.XPub, Binds: []string{*bind},
+	// The program's inbox owns both sockets: it gets the sync requests and
+	// the subscriptions the publishing socket sees.
+	publisher := p.Spawn(sockets.Spec{Name: "publisher", Type: sockets.XPub, Binds: []string{*bind},
 		Options: []sockets.Option{sockets.XPubVerbose(true), sockets.SendHWM(*hwm)}},
-		actors.WithOwner(inbox.PID()))
-	p.Check(err)
-	service, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "sync", Type: sockets.Rep, Binds: []string{*syncBind}},
-		actors.WithOwner(inbox.PID()))
-	p.Check(err)
+		actors.WithOwner(p.Events.PID()))
+	service := p.Spawn(sockets.Spec{Name: "sync", Type: sockets.Rep, Binds: []string{*syncBind}},
+		actors.WithOwner(p.Events.PID()))
 
 	fmt.Println("Waiting for subscribers")
 	synced, subscribed := 0, 0
 	for synced < *subscribers || subscribed < *subscribers {
-		select {
-		case <-p.Ctx.Done():
+		m, ok := p.Next()
+		if !ok {
 			return // Close (deferred) shuts down cleanly.
-		case m := <-inbox.C():
-			switch m := m.(type) {
-			case *messages.Received:
-				if m.Socket == service.Name() {
-					// A sync request: answer it with an empty frame.
-					p.Check(service.Send([]byte{}))
-					synced++
-				}
-			case *messages.PeerSubscription:
-				if m.Subscribe {
-					subscribed++
-				}
-			case *messages.Error:
-				p.Check(sockets.ErrorFromProto(m))
-			case *messages.Closed:
-				err := sockets.ErrorFromProto(m.Error)
-				if err == nil {
-					err = fmt.Errorf("%s closed: %s", m.Socket, m.Reason)
-				}
-				p.Check(err)
+		}
+		switch m := m.(type) {
+		case *messages.Received:
+			if m.Socket == service.Name() {
+				// A sync request: answer it with an empty frame.
+				p.Check(service.Send([]byte{}))
+				synced++
+			}
+		case *messages.PeerSubscription:
+			if m.Subscribe {
+				subscribed++
 			}
 		}
 	}
@@ -119,7 +102,7 @@ func main() {
 		p.Check(err)
 		sent += size
 	}
-	_, err = publisher.PublishWait(p.Ctx, "END")
+	_, err := publisher.PublishWait(p.Ctx, "END")
 	p.Check(err)
 
 	// ZeroMQ holds what the subscribers have not taken yet: give it time.

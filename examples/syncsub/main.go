@@ -23,7 +23,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -60,26 +59,20 @@ func main() {
 	settle := flag.Duration("settle", time.Second, "pause between subscribing and syncing, as in the zguide (0 is safe with our syncpub)")
 	hwm := flag.Int("hwm", 0, "receive high-water mark of the subscribing socket (0: no limit)")
 	flag.Parse()
-	if *settle < 0 || *hwm < 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "syncsub: -settle and -hwm must be >= 0, and no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	cli.UsageIf(*settle < 0 || *hwm < 0 || flag.NArg() > 0,
+		"syncsub: -settle and -hwm must be >= 0, and no arguments")
 
 	p := cli.Start("syncsub")
 	defer p.Close()
 
-	// The inbox owns both sockets: it gets their events and the answer to
-	// the sync request. The updates go to the counter.
-	inbox := actors.NewInbox(p.System, 16)
-	defer inbox.Close()
+	// The program's inbox owns both sockets: it gets their events and the
+	// answer to the sync request. The updates go to the counter.
 	// Neither socket lingers: what they send (the subscription, the sync
 	// request) does not matter once the program ends, and ZeroMQ would keep
 	// trying to deliver it, to a publisher that is not there, for a second.
-	subscriber, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "subscriber", Type: sockets.Sub, Connects: []string{*connect},
+	subscriber := p.Spawn(sockets.Spec{Name: "subscriber", Type: sockets.Sub, Connects: []string{*connect},
 		Options: []sockets.Option{sockets.ReceiveHWM(*hwm), sockets.Linger(0)}},
-		actors.WithOwner(inbox.PID()))
-	p.Check(err)
+		actors.WithOwner(p.Events.PID()))
 	done := make(chan int, 1)
 	c := p.System.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &counter{done: done} }))
 	p.Check(subscriber.Subscribe(p.Ctx, c, ""))
@@ -94,38 +87,22 @@ func main() {
 		}
 	}
 
-	syncClient, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "sync", Type: sockets.Req, Connects: []string{*syncEndpoint},
+	syncClient := p.Spawn(sockets.Spec{Name: "sync", Type: sockets.Req, Connects: []string{*syncEndpoint},
 		Options: []sockets.Option{sockets.Linger(0)}},
-		actors.WithOwner(inbox.PID()))
-	p.Check(err)
-	_, err = syncClient.SendWait(p.Ctx, []byte{})
+		actors.WithOwner(p.Events.PID()))
+	_, err := syncClient.SendWait(p.Ctx, []byte{})
 	p.Check(err)
 
 	// First the answer to the sync request, then the END: until the answer
 	// came, the count is not looked at.
-	var ended <-chan int
-	for {
-		select {
-		case <-p.Ctx.Done():
+	for answered := false; !answered; {
+		m, ok := p.Receive()
+		if !ok {
 			return
-		case n := <-ended:
-			fmt.Printf("Received %d updates\n", n)
-			return
-		case m := <-inbox.C():
-			switch m := m.(type) {
-			case *messages.Received:
-				if m.Socket == syncClient.Name() {
-					ended = done
-				}
-			case *messages.Error:
-				p.Check(sockets.ErrorFromProto(m))
-			case *messages.Closed:
-				err := sockets.ErrorFromProto(m.Error)
-				if err == nil {
-					err = fmt.Errorf("%s closed: %s", m.Socket, m.Reason)
-				}
-				p.Check(err)
-			}
 		}
+		answered = m.Socket == syncClient.Name()
+	}
+	if n, ok := cli.Await(p, done); ok {
+		fmt.Printf("Received %d updates\n", n)
 	}
 }

@@ -9,12 +9,10 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/examples/internal/cli"
-	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
@@ -22,52 +20,22 @@ func main() {
 	bind := flag.String("bind", "tcp://*:5558", "endpoint the ventilator and the workers connect to")
 	tasks := flag.Int("tasks", 100, "number of results to collect")
 	flag.Parse()
-	if *tasks < 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "tasksink: -tasks must be >= 0, and no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	cli.UsageIf(*tasks < 0 || flag.NArg() > 0, "tasksink: -tasks must be >= 0, and no arguments")
 
 	p := cli.Start("tasksink")
 	defer p.Close()
 
-	inbox := actors.NewInbox(p.System, 256)
-	defer inbox.Close()
-	receiver, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "receiver", Type: sockets.Pull, Binds: []string{*bind}},
-		actors.WithOwner(inbox.PID()))
-	p.Check(err)
+	receiver := p.Spawn(sockets.Spec{Name: "receiver", Type: sockets.Pull, Binds: []string{*bind}},
+		actors.WithOwner(p.Events.PID()))
 	fmt.Println("bound", receiver.Endpoint())
 
-	// next returns the next received message, or false when interrupted.
-	next := func() bool {
-		for {
-			select {
-			case <-p.Ctx.Done():
-				return false
-			case m := <-inbox.C():
-				switch m := m.(type) {
-				case *messages.Received:
-					return true
-				case *messages.Error:
-					p.Check(sockets.ErrorFromProto(m))
-				case *messages.Closed:
-					err := sockets.ErrorFromProto(m.Error)
-					if err == nil {
-						err = fmt.Errorf("%s closed: %s", m.Socket, m.Reason)
-					}
-					p.Check(err)
-				}
-			}
-		}
-	}
-
 	// Wait for the start of the batch.
-	if !next() {
+	if _, ok := p.Receive(); !ok {
 		return
 	}
 	start := time.Now()
 	for i := range *tasks {
-		if !next() {
+		if _, ok := p.Receive(); !ok {
 			return
 		}
 		if i%10 == 0 {

@@ -36,22 +36,17 @@ func main() {
 	maxMs := flag.Int("max-ms", 100, "largest workload in milliseconds")
 	wait := flag.Bool("wait", false, "wait for Enter before sending, as the zguide's version does")
 	flag.Parse()
-	if *tasks < 0 || *maxMs < 1 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "taskvent: -tasks must be >= 0, -max-ms >= 1, and no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	cli.UsageIf(*tasks < 0 || *maxMs < 1 || flag.NArg() > 0,
+		"taskvent: -tasks must be >= 0, -max-ms >= 1, and no arguments")
 
 	p := cli.Start("taskvent")
 	defer p.Close()
 
 	// Every workload may have to wait for the first worker: let the send
 	// queue hold them all.
-	sender, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "sender", Type: sockets.Push, Binds: []string{*bind},
+	sender := p.Spawn(sockets.Spec{Name: "sender", Type: sockets.Push, Binds: []string{*bind},
 		SendQueueLimit: max(*tasks, sockets.DefaultSendQueueLimit)})
-	p.Check(err)
-	toSink, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "sink", Type: sockets.Push, Connects: []string{*sink}})
-	p.Check(err)
+	toSink := p.Spawn(sockets.Spec{Name: "sink", Type: sockets.Push, Connects: []string{*sink}})
 	fmt.Println("bound", sender.Endpoint())
 
 	if *wait {
@@ -61,7 +56,7 @@ func main() {
 	fmt.Println("Sending tasks to workers...")
 
 	// The first message is "0" and signals the start of the batch.
-	_, err = toSink.SendWait(p.Ctx, []byte("0"))
+	_, err := toSink.SendWait(p.Ctx, []byte("0"))
 	p.Check(err)
 
 	total := 0

@@ -13,7 +13,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"strconv"
 	"time"
 
@@ -55,16 +54,16 @@ func (w *worker) Receive(ctx actor.Context) {
 	case *messages.Started:
 		w.started++
 		if w.started == 2 && m.Restarts == 0 {
-			notify(w.ready, "worker ready")
+			cli.Notify(w.ready, "worker ready")
 		}
 	case *messages.Received:
 		if len(m.Frames) != 1 {
-			notify(w.failed, fmt.Errorf("bad workload: %d frames, want 1", len(m.Frames)))
+			cli.Notify(w.failed, fmt.Errorf("bad workload: %d frames, want 1", len(m.Frames)))
 			return
 		}
 		ms, err := strconv.Atoi(string(m.Frames[0]))
 		if err != nil || ms < 0 {
-			notify(w.failed, fmt.Errorf("bad workload %q", m.Frames[0]))
+			cli.Notify(w.failed, fmt.Errorf("bad workload %q", m.Frames[0]))
 			return
 		}
 		w.tasks = append(w.tasks, ms)
@@ -76,15 +75,15 @@ func (w *worker) Receive(ctx actor.Context) {
 		ctx.Send(w.sender, &messages.Send{Frames: [][]byte{{}}})
 		w.done++
 		if w.limit > 0 && w.done == w.limit {
-			notify(w.finished, struct{}{})
+			cli.Notify(w.finished, struct{}{})
 			return
 		}
 		w.next(ctx)
 	case *messages.Error:
-		notify(w.failed, sockets.ErrorFromProto(m))
+		cli.Notify(w.failed, sockets.ErrorFromProto(m))
 	case *messages.Closed:
 		if m.Error != nil {
-			notify(w.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
+			cli.Notify(w.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
 		}
 	}
 }
@@ -102,25 +101,12 @@ func (w *worker) next(ctx actor.Context) {
 	w.timer = time.AfterFunc(time.Duration(ms)*time.Millisecond, func() { root.Send(self, taskDone{}) })
 }
 
-// notify sends v on c unless c is full: the first report wins and the actor
-// never waits for main.
-func notify[T any](c chan<- T, v T) {
-	select {
-	case c <- v:
-	default:
-	}
-}
-
 func main() {
 	vent := flag.String("vent", "tcp://localhost:5557", "endpoint of the ventilator")
 	sink := flag.String("sink", "tcp://localhost:5558", "endpoint of the sink")
 	n := flag.Int("n", 0, "stop after this many tasks (0: run until interrupted)")
 	flag.Parse()
-	if *n < 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "taskwork: -n must be >= 0, and no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	cli.UsageIf(*n < 0 || flag.NArg() > 0, "taskwork: -n must be >= 0, and no arguments")
 
 	p := cli.Start("taskwork")
 	defer p.Close()

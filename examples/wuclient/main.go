@@ -21,7 +21,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
@@ -34,12 +33,19 @@ import (
 )
 
 // collector adds up the temperatures of the first limit updates it
-// receives and then sends their average on done, once. It never blocks.
+// receives and then sends their average on done; a bad update sends its
+// error instead. Only the first report counts, and it never blocks.
 type collector struct {
 	limit, count int
 	total        int64
-	done         chan<- int64
-	failed       chan<- error
+	done         chan<- average
+}
+
+// average is the collector's report: the average temperature, or why there
+// is none.
+type average struct {
+	temperature int64
+	err         error
 }
 
 func (c *collector) Receive(ctx actor.Context) {
@@ -49,13 +55,13 @@ func (c *collector) Receive(ctx actor.Context) {
 	}
 	temperature, err := parse(m.Frames)
 	if err != nil {
-		notify(c.failed, err)
+		cli.Notify(c.done, average{err: err})
 		return
 	}
 	c.total += int64(temperature)
 	c.count++
 	if c.count == c.limit {
-		notify(c.done, c.total/int64(c.limit))
+		cli.Notify(c.done, average{temperature: c.total / int64(c.limit)})
 	}
 }
 
@@ -77,15 +83,6 @@ func parse(frames [][]byte) (int, error) {
 	return temperature, nil
 }
 
-// notify sends v on c unless c is full: the first report wins and the actor
-// never waits for main.
-func notify[T any](c chan<- T, v T) {
-	select {
-	case c <- v:
-	default:
-	}
-}
-
 func main() {
 	connect := flag.String("connect", "tcp://localhost:5556", "endpoint of the weather server")
 	n := flag.Int("n", 5, "number of updates to collect")
@@ -94,11 +91,7 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if *n < 1 || flag.NArg() > 1 {
-		fmt.Fprintln(os.Stderr, "wuclient: -n must be >= 1, and at most one argument")
-		flag.Usage()
-		os.Exit(2)
-	}
+	cli.UsageIf(*n < 1 || flag.NArg() > 1, "wuclient: -n must be >= 1, and at most one argument")
 	filter := "10001 "
 	if flag.NArg() == 1 {
 		filter = flag.Arg(0)
@@ -108,44 +101,24 @@ func main() {
 	defer p.Close()
 
 	fmt.Println("Collecting updates from weather server...")
-	// The socket actor's own events (an Error, Closed) go to the inbox; the
-	// updates go to the collector only.
-	events := actors.NewInbox(p.System, 16)
-	defer events.Close()
+	// The socket actor's own events (an Error, Closed) go to the program's
+	// inbox; the updates go to the collector only.
 	// No linger: a SUB sends only its subscriptions, which do not matter
 	// once it is gone; without a publisher ZeroMQ would keep them a second.
-	subscriber, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "subscriber", Type: sockets.Sub, Connects: []string{*connect},
+	subscriber := p.Spawn(sockets.Spec{Name: "subscriber", Type: sockets.Sub, Connects: []string{*connect},
 		Options: []sockets.Option{sockets.Linger(0)}},
-		actors.WithOwner(events.PID()))
-	p.Check(err)
+		actors.WithOwner(p.Events.PID()))
 
-	done := make(chan int64, 1)
-	failed := make(chan error, 1)
+	done := make(chan average, 1)
 	c := p.System.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
-		return &collector{limit: *n, done: done, failed: failed}
+		return &collector{limit: *n, done: done}
 	}))
 	p.Check(subscriber.Subscribe(p.Ctx, c, filter))
 
-	for {
-		select {
-		case <-p.Ctx.Done():
-			return // Close (deferred) shuts down cleanly.
-		case avg := <-done:
-			fmt.Printf("Average temperature for zipcode '%s' was %dF\n", filter, avg)
-			return
-		case err := <-failed:
-			p.Check(err)
-		case m := <-events.C():
-			switch m := m.(type) {
-			case *messages.Error:
-				p.Check(sockets.ErrorFromProto(m))
-			case *messages.Closed:
-				err := sockets.ErrorFromProto(m.Error)
-				if err == nil {
-					err = fmt.Errorf("%s closed: %s", m.Socket, m.Reason)
-				}
-				p.Check(err)
-			}
-		}
+	avg, ok := cli.Await(p, done)
+	if !ok {
+		return // Close (deferred) shuts down cleanly.
 	}
+	p.Check(avg.err)
+	fmt.Printf("Average temperature for zipcode '%s' was %dF\n", filter, avg.temperature)
 }

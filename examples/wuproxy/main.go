@@ -19,10 +19,8 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -67,22 +65,16 @@ func main() {
 	backend := flag.String("backend", "tcp://*:8100", "endpoint the clients connect to")
 	capture := flag.Bool("capture", false, "print every message the proxy forwards")
 	flag.Parse()
-	if flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "wuproxy: no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	cli.UsageIf(flag.NArg() > 0, "wuproxy: no arguments")
 
 	p := cli.Start("wuproxy")
 	defer p.Close()
 
-	events := actors.NewInbox(p.System, 16)
-	defer events.Close()
 	spec := actors.ProxySpec{
 		Name:     "wuproxy",
 		Frontend: sockets.Spec{Name: frontendName, Type: sockets.XSub, Connects: []string{*frontend}},
 		Backend:  sockets.Spec{Name: backendName, Type: sockets.XPub, Binds: []string{*backend}},
-		Owner:    events.PID(),
+		Owner:    p.Events.PID(),
 	}
 	if *capture {
 		spec.Capture = p.System.Root.Spawn(actor.PropsFromFunc(printCapture))
@@ -91,28 +83,7 @@ func main() {
 	p.Check(err)
 	fmt.Println("bound", proxy.Backend().Endpoint())
 
-	for {
-		select {
-		case <-p.Ctx.Done():
-			ctx, cancel := context.WithTimeout(context.Background(), cli.ShutdownTimeout)
-			defer cancel()
-			if err := proxy.Close(ctx); err != nil {
-				fmt.Fprintf(os.Stderr, "wuproxy: %v\n", err)
-				p.Close()
-				os.Exit(1)
-			}
-			return // Close (deferred) shuts down the rest.
-		case m := <-events.C():
-			switch m := m.(type) {
-			case *messages.Error:
-				p.Check(sockets.ErrorFromProto(m))
-			case *messages.Closed:
-				err := sockets.ErrorFromProto(m.Error)
-				if err == nil {
-					err = fmt.Errorf("%s closed: %s", m.Socket, m.Reason)
-				}
-				p.Check(err)
-			}
-		}
-	}
+	// Until SIGINT or SIGTERM; a failure of either socket ends the program.
+	cli.Await(p, p.Ctx.Done())
+	p.CloseProxy(proxy) // Close (deferred) shuts down the rest.
 }

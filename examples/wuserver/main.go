@@ -24,12 +24,10 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"time"
 
 	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/examples/internal/cli"
-	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
@@ -42,21 +40,14 @@ func main() {
 	n := flag.Int("n", 0, "stop after this many updates (0: run until interrupted)")
 	rate := flag.Int("rate", 100_000, "most updates a second (0: as fast as possible)")
 	flag.Parse()
-	if *n < 0 || *rate < 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "wuserver: -n and -rate must be >= 0, and no arguments")
-		flag.Usage()
-		os.Exit(2)
-	}
+	cli.UsageIf(*n < 0 || *rate < 0 || flag.NArg() > 0, "wuserver: -n and -rate must be >= 0, and no arguments")
 
 	p := cli.Start("wuserver")
 	defer p.Close()
 
 	// The owner hears of failures of the sends that do not wait.
-	events := actors.NewInbox(p.System, 16)
-	defer events.Close()
-	publisher, err := p.Z.Spawn(p.Ctx, sockets.Spec{Name: "publisher", Type: sockets.Pub, Binds: []string{*bind}},
-		actors.WithOwner(events.PID()))
-	p.Check(err)
+	publisher := p.Spawn(sockets.Spec{Name: "publisher", Type: sockets.Pub, Binds: []string{*bind}},
+		actors.WithOwner(p.Events.PID()))
 	fmt.Println("bound", publisher.Endpoint())
 
 	batch := maxBatch
@@ -79,7 +70,7 @@ func main() {
 		_, err := publisher.PublishWait(p.Ctx, update())
 		p.Check(err)
 		sent += size
-		checkEvents(p, events)
+		checkEvents(p)
 
 		if *rate > 0 {
 			// Wait until the rate allows the next batch.
@@ -106,20 +97,11 @@ func update() string {
 }
 
 // checkEvents ends the program on an error the socket actor reported.
-func checkEvents(p *cli.Program, events *actors.Inbox) {
+func checkEvents(p *cli.Program) {
 	for {
 		select {
-		case m := <-events.C():
-			switch m := m.(type) {
-			case *messages.Error:
-				p.Check(sockets.ErrorFromProto(m))
-			case *messages.Closed:
-				err := sockets.ErrorFromProto(m.Error)
-				if err == nil {
-					err = fmt.Errorf("%s closed: %s", m.Socket, m.Reason)
-				}
-				p.Check(err)
-			}
+		case m := <-p.Events.C():
+			p.CheckEvent(m)
 		default:
 			return
 		}

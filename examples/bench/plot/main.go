@@ -8,9 +8,8 @@
 //	go run ./examples/bench/plot -in sweep.csv -o docs/bench-throughput.png
 //
 // It reads the CSV that bench -out writes (size_bytes, path, msgs_per_s,
-// mb_per_s, runs, min_msgs_per_s, max_msgs_per_s) and uses only the
-// standard library's image packages and golang.org/x/image's fixed-size
-// font for the labels.
+// mb_per_s, runs, min_msgs_per_s, max_msgs_per_s) and draws with
+// gonum.org/v1/plot.
 package main
 
 import (
@@ -18,10 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
 	"image/color"
-	"image/draw"
-	"image/png"
 	"io"
 	"math"
 	"math/bits"
@@ -30,9 +26,13 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
-	"golang.org/x/image/math/fixed"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 func main() {
@@ -63,12 +63,15 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *in, err)
 	}
-	img := render(series, *title)
+	img, err := render(series, *title)
+	if err != nil {
+		return err
+	}
 	w, err := os.Create(*out)
 	if err != nil {
 		return err
 	}
-	if err := png.Encode(w, img); err != nil {
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(w); err != nil {
 		_ = w.Close()
 		return err
 	}
@@ -88,12 +91,15 @@ type series struct {
 	points []point
 }
 
-// paths in drawing and legend order, with their look.
-var looks = []struct {
+// look is how a path is drawn and named in the legend.
+type look struct {
 	path, label string
 	color       color.RGBA
 	dashed      bool
-}{
+}
+
+// looks are the paths in drawing and legend order.
+var looks = []look{
 	{"c", "C ceiling (zmq_msg_send/recv)", color.RGBA{90, 90, 90, 255}, true},
 	{"raw", "raw pebbe/zmq4 (SendBytes/RecvBytes)", color.RGBA{31, 119, 180, 255}, false},
 	{"actor", "zmqactor (actor to actor, batched)", color.RGBA{230, 85, 13, 255}, false},
@@ -157,64 +163,176 @@ func readSweep(r io.Reader) ([]series, error) {
 	return out, nil
 }
 
-// Layout, in pixels.
+// The image: width by height pixels at dpi, on white.
 const (
-	width, height = 1200, 560
-	panelTop      = 120
-	panelBottom   = height - 70
-	panelWidth    = 480
-	leftMargin    = 80
-	panelGap      = 120
+	width, height = 1200, 600
+	dpi           = 96
 )
 
-var (
-	white = color.RGBA{255, 255, 255, 255}
-	black = color.RGBA{0, 0, 0, 255}
-	grid  = color.RGBA{225, 225, 225, 255}
-)
+// px is n pixels as a length on the canvas.
+func px(n float64) vg.Length { return vg.Length(n) * vg.Inch / dpi }
 
-// render draws both panels.
-func render(all []series, subtitle string) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, width, height))
-	draw.Draw(img, img.Bounds(), &image.Uniform{white}, image.Point{}, draw.Src)
-	text(img, leftMargin, 28, "PUSH->PULL over tcp loopback, one process: throughput against message size", black, 2)
-	if subtitle != "" {
-		text(img, leftMargin, 52, subtitle, black, 1)
+// sans is the font of every text, at size points.
+func sans(size vg.Length) font.Font {
+	return font.From(font.Font{Typeface: "Liberation", Variant: "Sans"}, size)
+}
+
+// render draws the header (title, subtitle and legend) and under it the
+// two panels side by side.
+func render(all []series, subtitle string) (*vgimg.Canvas, error) {
+	img := vgimg.NewWith(vgimg.UseWH(px(width), px(height)), vgimg.UseDPI(dpi))
+	dc := draw.New(img)
+
+	// The header, top down; y is the top of the next line.
+	x, y := dc.Min.X+px(16), dc.Max.Y-px(12)
+	for _, line := range []struct {
+		size vg.Length
+		text string
+	}{
+		{16, "PUSH->PULL over tcp loopback, one process: throughput against message size"},
+		{11, subtitle},
+	} {
+		sty := text.Style{Color: color.Black, Font: sans(line.size), YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
+		if line.text != "" {
+			dc.FillText(sty, vg.Point{X: x, Y: y}, line.text)
+		}
+		y -= sty.Height("P") + px(10)
 	}
-	msgs := func(p point) (float64, float64, float64) { return p.msgs, p.minMsg, p.maxMs }
-	mbs := func(p point) (float64, float64, float64) {
-		k := float64(p.size) / 1e6
-		return p.mb, p.minMsg * k, p.maxMs * k
+	key := dc
+	key.Min, key.Max = vg.Point{X: x, Y: y - px(24)}, vg.Point{X: dc.Max.X, Y: y}
+	if err := legend(key, all); err != nil {
+		return nil, err
 	}
-	panel(img, leftMargin, "messages per second (log scale)", all, msgs, rateLabel)
-	panel(img, leftMargin+panelWidth+panelGap, "megabytes (10^6 B) per second (log scale)", all, mbs, mbLabel)
-	// Legend, under the titles.
-	x := leftMargin
+
+	rates, err := panel("messages per second (log scale)", all, msgsPerSecond, rateLabel)
+	if err != nil {
+		return nil, err
+	}
+	volumes, err := panel("megabytes (10^6 B) per second (log scale)", all, mbPerSecond, mbLabel)
+	if err != nil {
+		return nil, err
+	}
+	plots := [][]*plot.Plot{{rates, volumes}}
+	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: px(60), PadLeft: px(8), PadRight: px(24), PadBottom: px(8)}
+	body := dc
+	body.Max.Y = key.Min.Y - px(8)
+	for i, c := range plot.Align(plots, tiles, body)[0] {
+		plots[0][i].Draw(c)
+	}
+	return img, nil
+}
+
+// legend draws one entry per path in the data, side by side, from the
+// left of c.
+func legend(c draw.Canvas, all []series) error {
+	x := c.Min.X
 	for _, l := range looks {
 		if !slices.ContainsFunc(all, func(s series) bool { return s.path == l.path }) {
 			continue
 		}
-		line(img, x, 82, x+30, 82, l.color, 3, l.dashed)
-		marker(img, x+15, 82, l.color)
-		text(img, x+38, 87, l.label, black, 1)
-		x += 38 + 7*len(l.label) + 30
+		line, dots, err := lineAndDots(l.color, l.dashed, plotter.XYs{{X: 1, Y: 1}})
+		if err != nil {
+			return err
+		}
+		entry := plot.NewLegend()
+		entry.Top, entry.Left = true, true
+		entry.TextStyle.Font = sans(11)
+		entry.ThumbnailWidth = px(36)
+		entry.Add(l.label, line, dots)
+		at := c
+		at.Min.X = x
+		entry.Draw(at)
+		x += entry.Rectangle(at).Size().X + px(36)
 	}
-	return img
+	return nil
+}
+
+// lineAndDots returns a path's line and its markers through xys: a filled
+// circle with a white rim at each point.
+func lineAndDots(c color.Color, dashed bool, xys plotter.XYs) (*plotter.Line, *plotter.Scatter, error) {
+	line, err := plotter.NewLine(xys)
+	if err != nil {
+		return nil, nil, err
+	}
+	line.Color, line.Width = c, vg.Points(2.25)
+	if dashed {
+		line.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+	}
+	dots, err := plotter.NewScatter(xys)
+	if err != nil {
+		return nil, nil, err
+	}
+	dots.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(3), Shape: rimmed{}}
+	return line, dots, nil
+}
+
+// rimmed is a filled circle with a white rim, so that markers stay apart
+// where lines cross.
+type rimmed struct{}
+
+func (rimmed) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	rim := sty
+	rim.Color, rim.Radius = color.White, sty.Radius+vg.Points(1.25)
+	draw.CircleGlyph{}.DrawGlyph(c, rim, pt)
+	draw.CircleGlyph{}.DrawGlyph(c, sty, pt)
 }
 
 // value gives a point's figure and the min and max of its runs.
 type value func(point) (v, lo, hi float64)
 
-// panel draws one log-log chart whose left edge is at x0.
-func panel(img *image.RGBA, x0 int, title string, all []series, val value, label func(float64) string) {
+// msgsPerSecond is the left panel's value: messages per second.
+func msgsPerSecond(p point) (v, lo, hi float64) { return p.msgs, p.minMsg, p.maxMs }
+
+// mbPerSecond is the right panel's value: megabytes per second.
+func mbPerSecond(p point) (v, lo, hi float64) {
+	k := float64(p.size) / 1e6
+	return p.mb, p.minMsg * k, p.maxMs * k
+}
+
+// spread is a path's points with the min and max of their runs, for
+// plotter.YErrorBars.
+type spread struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+// panel returns one log-log chart: a line per path with its markers and
+// the spread of its runs at each size.
+func panel(title string, all []series, val value, label func(float64) string) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font = sans(11)
+	p.Title.Padding = px(8)
+	p.X.Label.Text = "message size (bytes, log scale)"
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font = sans(11)
+		a.Tick.Label.Font = sans(10)
+		a.Scale = plot.LogScale{}
+	}
+	p.Add(plotter.NewGrid())
+
 	minSize, maxSize := math.MaxInt, 0
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, s := range all {
-		for _, p := range s.points {
-			minSize, maxSize = min(minSize, p.size), max(maxSize, p.size)
-			_, l, h := val(p)
+		look := looks[slices.IndexFunc(looks, func(l look) bool { return l.path == s.path })]
+		d := spread{XYs: make(plotter.XYs, len(s.points)), YErrors: make(plotter.YErrors, len(s.points))}
+		for i, pt := range s.points {
+			v, l, h := val(pt)
+			d.XYs[i] = plotter.XY{X: float64(pt.size), Y: v}
+			d.YErrors[i].Low, d.YErrors[i].High = v-l, h-v
+			minSize, maxSize = min(minSize, pt.size), max(maxSize, pt.size)
 			lo, hi = math.Min(lo, l), math.Max(hi, h)
 		}
+		bars, err := plotter.NewYErrorBars(d)
+		if err != nil {
+			return nil, err
+		}
+		bars.Color, bars.Width, bars.CapWidth = look.color, vg.Points(1), vg.Points(5)
+		line, dots, err := lineAndDots(look.color, look.dashed, d.XYs)
+		if err != nil {
+			return nil, err
+		}
+		p.Add(bars, line, dots)
 	}
 	if maxSize == minSize {
 		maxSize = minSize * 2
@@ -225,61 +343,35 @@ func panel(img *image.RGBA, x0 int, title string, all []series, val value, label
 	if yHi-yLo < 0.5 {
 		yHi = yLo + 1
 	}
-	xPix := func(size float64) int {
-		f := (math.Log2(size) - math.Log2(float64(minSize))) / (math.Log2(float64(maxSize)) - math.Log2(float64(minSize)))
-		return x0 + 10 + int(f*float64(panelWidth-20))
-	}
-	yPix := func(v float64) int {
-		f := (math.Log10(v) - yLo) / (yHi - yLo)
-		return panelBottom - int(f*float64(panelBottom-panelTop))
-	}
-	// Grid and tick labels at 1, 2 and 5 times each power of ten; labels
+	p.X.Min, p.X.Max = float64(minSize), float64(maxSize)
+	p.Y.Min, p.Y.Max = math.Pow(10, yLo), math.Pow(10, yHi)
+	p.X.Tick.Marker = plot.TickerFunc(func(float64, float64) []plot.Tick {
+		var ticks []plot.Tick
+		for size := minSize; size <= maxSize; size *= 2 {
+			ticks = append(ticks, plot.Tick{Value: float64(size), Label: sizeLabel(size)})
+		}
+		return ticks
+	})
+	// Ticks at 1, 2 and 5 times each power of ten; labels (and grid lines)
 	// only at the powers when the range spans more than two decades.
-	for d := math.Floor(yLo); d <= yHi; d++ {
-		for _, m := range []float64{1, 2, 5} {
-			v := m * math.Pow(10, d)
-			lv := math.Log10(v)
-			if lv < yLo-1e-9 || lv > yHi+1e-9 {
-				continue
-			}
-			y := yPix(v)
-			line(img, x0, y, x0+panelWidth, y, grid, 1, false)
-			if m == 1 || yHi-yLo <= 2 {
-				l := label(v)
-				text(img, x0-8-7*len(l), y+4, l, black, 1)
-			}
-		}
-	}
-	for size := minSize; size <= maxSize; size *= 2 {
-		x := xPix(float64(size))
-		line(img, x, panelTop, x, panelBottom, grid, 1, false)
-		if l := sizeLabel(size); l != "" {
-			text(img, x-7*len(l)/2, panelBottom+18, l, black, 1)
-		}
-	}
-	rect(img, x0, panelTop, x0+panelWidth, panelBottom, black)
-	text(img, x0, panelTop-8, title, black, 1)
-	text(img, x0+panelWidth/2-7*len("message size (bytes, log scale)")/2, panelBottom+40, "message size (bytes, log scale)", black, 1)
-	for _, l := range looks {
-		for _, s := range all {
-			if s.path != l.path {
-				continue
-			}
-			for i, p := range s.points {
-				v, lo, hi := val(p)
-				x, y := xPix(float64(p.size)), yPix(v)
-				line(img, x, yPix(lo), x, yPix(hi), l.color, 1, false)
-				if i > 0 {
-					pv, _, _ := val(s.points[i-1])
-					line(img, xPix(float64(s.points[i-1].size)), yPix(pv), x, y, l.color, 3, l.dashed)
+	p.Y.Tick.Marker = plot.TickerFunc(func(float64, float64) []plot.Tick {
+		var ticks []plot.Tick
+		for d := math.Floor(yLo); d <= yHi; d++ {
+			for _, m := range []float64{1, 2, 5} {
+				v := m * math.Pow(10, d)
+				if lv := math.Log10(v); lv < yLo-1e-9 || lv > yHi+1e-9 {
+					continue
 				}
-			}
-			for _, p := range s.points {
-				v, _, _ := val(p)
-				marker(img, xPix(float64(p.size)), yPix(v), l.color)
+				t := plot.Tick{Value: v}
+				if m == 1 || yHi-yLo <= 2 {
+					t.Label = label(v)
+				}
+				ticks = append(ticks, t)
 			}
 		}
-	}
+		return ticks
+	})
+	return p, nil
 }
 
 // niceDown returns log10 of the largest 1, 2 or 5 times a power of ten at
@@ -336,74 +428,4 @@ func trim(v float64) string {
 	s := strconv.FormatFloat(v, 'f', 2, 64)
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	return s
-}
-
-// text draws s with its baseline at y, scaled up scale times.
-func text(img *image.RGBA, x, y int, s string, c color.Color, scale int) {
-	face := basicfont.Face7x13
-	if scale <= 1 {
-		d := font.Drawer{Dst: img, Src: image.NewUniform(c), Face: face, Dot: fixed.P(x, y)}
-		d.DrawString(s)
-		return
-	}
-	// Draw at 1x on a mask and blow each pixel up.
-	w := font.MeasureString(face, s).Ceil()
-	mask := image.NewAlpha(image.Rect(0, 0, w, 13))
-	d := font.Drawer{Dst: mask, Src: image.Opaque, Face: face, Dot: fixed.P(0, 10)}
-	d.DrawString(s)
-	for my := range 13 {
-		for mx := range w {
-			if mask.AlphaAt(mx, my).A < 128 {
-				continue
-			}
-			for dy := range scale {
-				for dx := range scale {
-					img.Set(x+mx*scale+dx, y-10*scale+my*scale+dy, c)
-				}
-			}
-		}
-	}
-}
-
-// line draws a line of the given thickness; dashed leaves gaps of 6 pixels
-// every 12.
-func line(img *image.RGBA, x0, y0, x1, y1 int, c color.RGBA, thick int, dashed bool) {
-	dx, dy := float64(x1-x0), float64(y1-y0)
-	steps := int(math.Max(math.Abs(dx), math.Abs(dy)))
-	for i := 0; i <= steps; i++ {
-		if dashed && (i%12) >= 8 {
-			continue
-		}
-		t := 0.0
-		if steps > 0 {
-			t = float64(i) / float64(steps)
-		}
-		x, y := x0+int(math.Round(t*dx)), y0+int(math.Round(t*dy))
-		for oy := -(thick / 2); oy <= (thick-1)/2; oy++ {
-			for ox := -(thick / 2); ox <= (thick-1)/2; ox++ {
-				img.SetRGBA(x+ox, y+oy, c)
-			}
-		}
-	}
-}
-
-// marker draws a filled circle of radius 4 with a white rim.
-func marker(img *image.RGBA, x, y int, c color.RGBA) {
-	for oy := -5; oy <= 5; oy++ {
-		for ox := -5; ox <= 5; ox++ {
-			switch r := ox*ox + oy*oy; {
-			case r <= 16:
-				img.SetRGBA(x+ox, y+oy, c)
-			case r <= 28:
-				img.SetRGBA(x+ox, y+oy, white)
-			}
-		}
-	}
-}
-
-func rect(img *image.RGBA, x0, y0, x1, y1 int, c color.RGBA) {
-	line(img, x0, y0, x1, y0, c, 1, false)
-	line(img, x0, y1, x1, y1, c, 1, false)
-	line(img, x0, y0, x0, y1, c, 1, false)
-	line(img, x1, y0, x1, y1, c, 1, false)
 }

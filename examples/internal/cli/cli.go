@@ -1,16 +1,24 @@
-// Package cli holds what every example program does the same way: an actor
-// system with its ZeroMQ context, stopped cleanly on SIGINT or SIGTERM, and
-// every error checked.
+// Package cli holds what every example program does the same way: a
+// command line checked once parsed, an actor system with its ZeroMQ
+// context, stopped cleanly on SIGINT or SIGTERM, every error checked, and
+// the events of the program's sockets handled in one of two ways.
 //
 // An interrupted program is a clean end, not a failure: once SIGINT or
 // SIGTERM arrived, Check treats the context's cancellation as a normal stop
 // and the program exits 0 after shutting down. Any other error is printed
 // to stderr and the program exits 1.
+//
+// A socket's events come to the program's inbox, Events, when the socket
+// was spawned with it as owner. A program that serves on its own (a server,
+// a broker) reports an Error, one request or message that failed, and goes
+// on (Event, Serve); for any other program every message matters, and an
+// Error ends it (CheckEvent, Await, Next, Receive). Closed ends both.
 package cli
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,21 +39,41 @@ import (
 // already handed to ZeroMQ.
 const ShutdownTimeout = 15 * time.Second
 
-// Program is a running example: its actor system, ZeroMQ context, and a
-// context that ends on SIGINT or SIGTERM. Its methods are meant for the
-// main goroutine.
+// eventsSize is the buffer of a program's inbox. It only spares the inbox
+// actor waits: a full inbox loses nothing, later messages wait in its
+// mailbox.
+const eventsSize = 256
+
+// UsageIf ends the program when bad, a command line it cannot take: it
+// prints msg and the usage to stderr and exits 2.
+func UsageIf(bad bool, msg string) {
+	if !bad {
+		return
+	}
+	fmt.Fprintln(os.Stderr, msg)
+	flag.Usage()
+	os.Exit(2)
+}
+
+// Program is a running example: its actor system, ZeroMQ context, inbox,
+// and a context that ends on SIGINT or SIGTERM. Its methods are meant for
+// the main goroutine.
 type Program struct {
 	Name   string
 	System *actor.ActorSystem
 	Z      *actors.Runtime
 	// Ctx ends when SIGINT or SIGTERM arrives, or at Close.
-	Ctx  context.Context
-	stop context.CancelFunc
+	Ctx context.Context
+	// Events is the owner of the program's sockets that have one
+	// (actors.WithOwner(p.Events.PID())): it gets their events, and what
+	// they receive that no subscriber or handler takes.
+	Events *actors.Inbox
+	stop   context.CancelFunc
 }
 
 // Start creates the actor system (with protoactor's own logging off), its
-// ZeroMQ context with opts, and the signal context. It exits 1 if the
-// ZeroMQ context cannot be created.
+// ZeroMQ context with opts, the program's inbox and the signal context. It
+// exits 1 if the ZeroMQ context cannot be created.
 func Start(name string, opts ...actors.RuntimeOption) *Program {
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -57,7 +85,7 @@ func Start(name string, opts ...actors.RuntimeOption) *Program {
 		os.Exit(1)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	return &Program{Name: name, System: system, Z: z, Ctx: ctx, stop: stop}
+	return &Program{Name: name, System: system, Z: z, Ctx: ctx, Events: actors.NewInbox(system, eventsSize), stop: stop}
 }
 
 // Interrupted reports whether SIGINT or SIGTERM arrived (or Close ran).
@@ -79,11 +107,21 @@ func (p *Program) Check(err error) {
 	os.Exit(1)
 }
 
-// Close stops every socket actor, terminates the ZeroMQ context (waiting up
-// to the sockets' linger for what they still have to deliver) and shuts the
-// actor system down. It exits 1 if the shutdown fails.
+// Spawn starts the socket actor of spec with opts and returns it, once its
+// socket is open; a failure ends the program through Check.
+func (p *Program) Spawn(spec sockets.Spec, opts ...actors.SpawnOption) *actors.Socket {
+	s, err := p.Z.Spawn(p.Ctx, spec, opts...)
+	p.Check(err)
+	return s
+}
+
+// Close closes the inbox, stops every socket actor, terminates the ZeroMQ
+// context (waiting up to the sockets' linger for what they still have to
+// deliver) and shuts the actor system down. It exits 1 if the shutdown
+// fails.
 func (p *Program) Close() {
 	p.stop()
+	p.Events.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	if err := p.Z.Shutdown(ctx); err != nil {
@@ -93,19 +131,118 @@ func (p *Program) Close() {
 	p.System.Shutdown()
 }
 
+// CloseProxy stops proxy, its actor and its two sockets, within
+// ShutdownTimeout; a failure ends the program (exit 1). A program calls it
+// before Close, which shuts down the rest.
+func (p *Program) CloseProxy(proxy *actors.Proxy) {
+	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	if err := proxy.Close(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", p.Name, err)
+		p.Close()
+		os.Exit(1)
+	}
+}
+
 // Event handles an event of a socket that serves on its own, such as a
 // server or a broker: an Error (one request or message that failed) is
 // printed to stderr and the program goes on; Closed ends it through Check.
 // Other messages are ignored.
 func (p *Program) Event(m any) {
+	if e, ok := m.(*messages.Error); ok {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", p.Name, sockets.ErrorFromProto(e))
+		return
+	}
+	p.CheckEvent(m)
+}
+
+// CheckEvent handles an event of a socket whose every message matters,
+// such as a client's or a publisher's: an Error or Closed ends the program
+// through Check. Other messages are ignored.
+func (p *Program) CheckEvent(m any) {
 	switch m := m.(type) {
 	case *messages.Error:
-		fmt.Fprintf(os.Stderr, "%s: %v\n", p.Name, sockets.ErrorFromProto(m))
+		p.Check(sockets.ErrorFromProto(m))
 	case *messages.Closed:
 		err := sockets.ErrorFromProto(m.Error)
 		if err == nil {
 			err = fmt.Errorf("%s closed: %s", m.Socket, m.Reason)
 		}
 		p.Check(err)
+	}
+}
+
+// Serve handles the events in the inbox of a program that serves on its
+// own (a server, a broker) with Event until SIGINT or SIGTERM, or until
+// done is ready (a nil done: never). Close (deferred) then shuts down
+// cleanly.
+func (p *Program) Serve(done <-chan struct{}) {
+	for {
+		select {
+		case <-p.Ctx.Done():
+			return
+		case <-done:
+			return
+		case m := <-p.Events.C():
+			p.Event(m) // a failed request is reported and the program goes on
+		}
+	}
+}
+
+// Await returns the first value c gives, meanwhile ending the program on
+// an Error or Closed in its inbox (CheckEvent); ok is false if SIGINT or
+// SIGTERM came first.
+func Await[T any](p *Program, c <-chan T) (v T, ok bool) {
+	for {
+		select {
+		case <-p.Ctx.Done():
+			return v, false
+		case v := <-c:
+			return v, true
+		case m := <-p.Events.C():
+			p.CheckEvent(m)
+		}
+	}
+}
+
+// Next returns the next message in the program's inbox, ending the
+// program on an Error or Closed instead (CheckEvent); ok is false if
+// SIGINT or SIGTERM came first.
+func (p *Program) Next() (m any, ok bool) {
+	for {
+		select {
+		case <-p.Ctx.Done():
+			return nil, false
+		case m := <-p.Events.C():
+			switch m.(type) {
+			case *messages.Error, *messages.Closed:
+				p.CheckEvent(m)
+			default:
+				return m, true
+			}
+		}
+	}
+}
+
+// Receive returns the next message a socket received, as Next does, with
+// the sockets' other events skipped.
+func (p *Program) Receive() (m *messages.Received, ok bool) {
+	for {
+		next, ok := p.Next()
+		if !ok {
+			return nil, false
+		}
+		if m, ok := next.(*messages.Received); ok {
+			return m, true
+		}
+	}
+}
+
+// Notify sends v on c unless c is full: for an actor that tells main
+// something, where the first report wins and the actor never waits.
+func Notify[T any](c chan<- T, v T) {
+	select {
+	case c <- v:
+	default:
 	}
 }
