@@ -104,7 +104,7 @@ func reqRepDemo(ctx context.Context, p *cli.Program, problems chan error) {
 		cs.GetRequests(), cs.GetReplies(), cs.GetRetries(), cs.GetTimeouts())
 	ss, err := server.RequestStats(ctx)
 	p.Check(err)
-	fmt.Printf("squares: %d requests handled, %d answered, %d missed the handler deadline (dropped)\n",
+	fmt.Printf("squares: %d requests handled, %d answered, %d missed the handler timeout (dropped)\n",
 		ss.GetHandled(), ss.GetAnswered(), ss.GetHandlerFailures())
 	for _, s := range []*actors.Socket{client, server} {
 		_, err := s.Close(ctx)
