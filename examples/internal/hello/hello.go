@@ -60,7 +60,7 @@ func NewServer(name string) *Server {
 
 // Respond spawns the REP socket actor of spec, which hands each request to
 // a handler actor (actors.WithHandler). A request is answered within -work
-// and the default handler deadline, or fails.
+// and the default handler timeout, or fails.
 func (s *Server) Respond(spec sockets.Spec) *actors.Socket {
 	handler := s.p.System.Root.Spawn(Props(s.work))
 	return s.p.Spawn(spec,
