@@ -251,7 +251,7 @@ func TestBadEndpointSpec(t *testing.T) {
 func TestUnknownSocketType(t *testing.T) {
 	f := newFixture(t)
 	in := f.inbox()
-	for _, typ := range []sockets.Type{0, 99, -1, sockets.XSub + 1} {
+	for _, typ := range []sockets.Type{0, 99, -1, sockets.Stream + 1} {
 		_, err := f.z.Spawn(f.ctx, sockets.Spec{Type: typ, Binds: []string{"inproc://never"}}, actors.WithOwner(in.PID()))
 		mustIs(t, err, sockets.ErrUnknownType)
 		if !strings.Contains(err.Error(), typ.String()) {

@@ -98,8 +98,10 @@ func TestHandlerFailures(t *testing.T) {
 			if st.GetHandlerFailures() != n || st.GetDropped() != n || st.GetAnswered() != n {
 				t.Errorf("stats %v", st)
 			}
-			if typ == sockets.Rep && st.GetResets() != n {
-				t.Errorf("REP reset %d times, want %d", st.GetResets(), n)
+			// A REP server is a ROUTER underneath: a request it drops
+			// leaves no lockstep to reset.
+			if st.GetResets() != 0 {
+				t.Errorf("%v server reset %d times, want none", typ, st.GetResets())
 			}
 		})
 	}

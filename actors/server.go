@@ -53,8 +53,15 @@ func isServer(t sockets.Type) bool { return t == sockets.Router || t == sockets.
 // WithHandler: it hands each request to the handler and sends the
 // handler's answer back to the peer, with its envelope. Its handler, its
 // requests in progress, their deadlines and its counters outlive restarts
-// (a restarted REP forgets the request it was handling: a new socket cannot
-// answer it).
+// (a restarted REP forgets the requests it was handling: its peers'
+// connections, and so their routing ids, are new).
+//
+// A REP server is a ROUTER underneath (sockets.OpenAs): a ROUTER keeps each
+// request's envelope, the REQ peer's routing id and delimiter, exactly as a
+// REP would, so REQ and DEALER peers see a REP; but it has no lockstep to
+// break. libzmq 4.3.4's REP loses the reply to the next well-formed request
+// after a peer that fell back to ZMTP/1.0 sent a message with no delimiter
+// and left, and needs a reset after any request it does not answer.
 type serverRole struct {
 	handler *actor.PID
 	opts    ServeOptions
@@ -66,15 +73,11 @@ type serverRole struct {
 	times   deadlines
 	counts  serverCounts
 	types   typeCache
-	// resetLater: a REP dropped a request, and is reset once the turn
-	// is over (not inside the socket's Handle).
-	resetLater bool
-
-	h    host
-	sock *sockets.Socket
-	root *actor.RootContext
-	self *actor.PID
-	name string
+	h       host
+	sock    *sockets.Socket
+	root    *actor.RootContext
+	self    *actor.PID
+	name    string
 }
 
 // serverCounts are a server's RequestStats counters.
@@ -87,7 +90,7 @@ type serverCounts struct {
 type served struct {
 	deadline
 	seq      uint32
-	envelope [][]byte // ROUTER: the routing frames and the empty delimiter
+	envelope [][]byte // the routing frames and the empty delimiter
 	// sender is the handler's Respond address; out holds the reply's
 	// frames when they are few: allocated with the request, not apart.
 	sender actor.PID
@@ -106,20 +109,19 @@ type handlerAnswer struct {
 
 func (*handlerAnswer) roleMessage() {}
 
-// newServerRole makes the server role for spec. A ROUTER server gets
-// router_mandatory unless the spec says: a plain ROUTER drops a reply for a
-// peer at its high-water mark without a word; a mandatory one says EAGAIN,
-// and the reply waits in the send queue instead.
-func newServerRole(spec *sockets.Spec, handler *actor.PID, opts ServeOptions) *serverRole {
-	if spec.Type == sockets.Router && !slices.ContainsFunc(spec.Options, isRouterMandatory) {
-		spec.Options = append(spec.Options, sockets.RouterMandatory(true))
-	}
-	return &serverRole{handler: handler, opts: opts, rep: spec.Type == sockets.Rep, pending: map[uint32]*served{}}
+func newServerRole(t sockets.Type, handler *actor.PID, opts ServeOptions) *serverRole {
+	return &serverRole{handler: handler, opts: opts, rep: t == sockets.Rep, pending: map[uint32]*served{}}
 }
 
-func isRouterMandatory(o sockets.Option) bool {
-	_, ok := o.GetOption().(*messages.SocketOption_RouterMandatory)
-	return ok
+// serverDefaults are the options a server's ROUTER gets unless its spec
+// says otherwise. router_mandatory: a plain ROUTER drops a reply for a peer
+// at its high-water mark without a word; a mandatory one says EAGAIN, and
+// the reply waits in the send queue instead. router_handover: a client with
+// a fixed routing id that restarts connects again while the server may
+// still hold its old connection, which libzmq would otherwise prefer,
+// ignoring the new one.
+func serverDefaults() sockets.OpenOption {
+	return sockets.WithDefaults(sockets.RouterMandatory(true), sockets.RouterHandover(true))
 }
 
 // opening registers, once for the life of the socket actor, the answer
@@ -137,7 +139,10 @@ func (s *serverRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption
 		}
 	}
 	hooks.Deliver = s.deliver
-	return nil, nil
+	if s.rep {
+		return []sockets.OpenOption{sockets.OpenAs(sockets.Router), serverDefaults()}, nil
+	}
+	return []sockets.OpenOption{serverDefaults()}, nil
 }
 
 // opened watches the handler and, for a socket opened again, forgets what
@@ -199,25 +204,19 @@ func (s *serverRole) command(msg any, _ *actor.PID) (any, bool, error) {
 
 // deliver hands a request the socket received to the handler.
 func (s *serverRole) deliver(frames [][]byte) {
-	var envelope, body [][]byte
-	var peer []byte
-	if !s.rep {
-		d := 1
-		for d < len(frames) && len(frames[d]) != 0 {
-			d++
-		}
-		switch {
-		case d == len(frames):
-			s.malformed(frames, "no empty delimiter frame after the routing id")
-			return
-		case d == len(frames)-1:
-			s.malformed(frames, "an empty request: no frame after the delimiter")
-			return
-		}
-		envelope, body, peer = frames[:d+1], frames[d+1:], frames[0]
-	} else {
-		body = frames
+	d := 1
+	for d < len(frames) && len(frames[d]) != 0 {
+		d++
 	}
+	switch {
+	case d == len(frames):
+		s.malformed(frames, "no empty delimiter frame after the routing id")
+		return
+	case d == len(frames)-1:
+		s.malformed(frames, "an empty request: no frame after the delimiter")
+		return
+	}
+	envelope, body, peer := frames[:d+1], frames[d+1:], frames[0]
 	s.seq++
 	for s.seq == 0 || s.pending[s.seq] != nil {
 		s.seq++
@@ -264,18 +263,8 @@ func (s *serverRole) flow() {
 }
 
 // turnDone ends a message that may have changed the requests in progress:
-// it resets a REP that dropped a request, and pauses or resumes receiving
-// for the bound.
-func (s *serverRole) turnDone() {
-	s.flow()
-	if s.resetLater {
-		s.resetLater = false
-		if s.sock != nil {
-			s.counts.resets++
-			s.h.reset()
-		}
-	}
-}
+// it pauses or resumes receiving for the bound.
+func (s *serverRole) turnDone() { s.flow() }
 
 func (s *serverRole) malformed(frames [][]byte, why string) {
 	s.counts.malformed++
@@ -318,15 +307,13 @@ func (s *serverRole) answered(m *handlerAnswer) {
 }
 
 func (s *serverRole) reply(sv *served, body [][]byte) {
-	frames := body
-	if sv.envelope != nil {
-		if n := len(sv.envelope) + len(body); n <= len(sv.out) {
-			frames = sv.out[:0]
-		} else {
-			frames = make([][]byte, 0, n)
-		}
-		frames = append(append(frames, sv.envelope...), body...)
+	var frames [][]byte
+	if n := len(sv.envelope) + len(body); n <= len(sv.out) {
+		frames = sv.out[:0]
+	} else {
+		frames = make([][]byte, 0, n)
 	}
+	frames = append(append(frames, sv.envelope...), body...)
 	if s.sock == nil {
 		s.counts.dropped++
 		return
@@ -352,9 +339,6 @@ func (s *serverRole) fail(sv *served, reason string) {
 		}
 	}
 	s.counts.dropped++
-	if s.rep && s.sock != nil {
-		s.resetLater = true // a REP answers before it receives again
-	}
 }
 
 // expire fails every request whose handler did not answer in time.

@@ -43,7 +43,7 @@ func roles(spec *sockets.Spec, cfg spawnConfig) []role {
 	var delivery role
 	switch t := spec.Type; {
 	case cfg.handler != nil:
-		delivery = newServerRole(spec, cfg.handler, cfg.serve)
+		delivery = newServerRole(t, cfg.handler, cfg.serve)
 	case isClient(t):
 		delivery = newClientRole(t, cfg.requestTimeout)
 	case isSubscriber(t):

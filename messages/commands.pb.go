@@ -362,6 +362,57 @@ func (x *SetOption) GetOption() *SocketOption {
 	return nil
 }
 
+// GetOption asks a socket actor for the value of one of its socket's
+// options as ZeroMQ reports it now, by its ZeroMQ name, such as
+// "ZMQ_SNDHWM" (the names of sockets.OptionName). It is answered with
+// OptionValue, or an Error: ERROR_CODE_INVALID_OPTION for a name that is no
+// option, ERROR_CODE_UNSUPPORTED_OPERATION for one ZeroMQ does not report
+// (write-only options such as ZMQ_ROUTER_HANDOVER, and the secret keys).
+type GetOption struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name is the option's ZeroMQ name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOption) Reset() {
+	*x = GetOption{}
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOption) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOption) ProtoMessage() {}
+
+func (x *GetOption) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOption.ProtoReflect.Descriptor instead.
+func (*GetOption) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *GetOption) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 // Close closes the socket and stops the socket actor once the commands before
 // it are done. The owner receives Closed; a sender receives Closed too.
 type Close struct {
@@ -375,7 +426,7 @@ type Close struct {
 
 func (x *Close) Reset() {
 	*x = Close{}
-	mi := &file_zmqactor_v1_commands_proto_msgTypes[7]
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -387,7 +438,7 @@ func (x *Close) String() string {
 func (*Close) ProtoMessage() {}
 
 func (x *Close) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_commands_proto_msgTypes[7]
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -400,7 +451,7 @@ func (x *Close) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Close.ProtoReflect.Descriptor instead.
 func (*Close) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{7}
+	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Close) GetLinger() *durationpb.Duration {
@@ -419,7 +470,7 @@ type GetStats struct {
 
 func (x *GetStats) Reset() {
 	*x = GetStats{}
-	mi := &file_zmqactor_v1_commands_proto_msgTypes[8]
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -431,7 +482,7 @@ func (x *GetStats) String() string {
 func (*GetStats) ProtoMessage() {}
 
 func (x *GetStats) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_commands_proto_msgTypes[8]
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -444,7 +495,7 @@ func (x *GetStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStats.ProtoReflect.Descriptor instead.
 func (*GetStats) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{8}
+	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{9}
 }
 
 // InjectFault makes the socket actor fail, as a fatal ZeroMQ error would, so
@@ -461,7 +512,7 @@ type InjectFault struct {
 
 func (x *InjectFault) Reset() {
 	*x = InjectFault{}
-	mi := &file_zmqactor_v1_commands_proto_msgTypes[9]
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -473,7 +524,7 @@ func (x *InjectFault) String() string {
 func (*InjectFault) ProtoMessage() {}
 
 func (x *InjectFault) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_commands_proto_msgTypes[9]
+	mi := &file_zmqactor_v1_commands_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -486,7 +537,7 @@ func (x *InjectFault) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InjectFault.ProtoReflect.Descriptor instead.
 func (*InjectFault) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{9}
+	return file_zmqactor_v1_commands_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *InjectFault) GetReason() string {
@@ -515,7 +566,9 @@ const file_zmqactor_v1_commands_proto_rawDesc = "" +
 	"\tSendBatch\x12/\n" +
 	"\bmessages\x18\x01 \x03(\v2\x13.zmqactor.v1.FramesR\bmessages\">\n" +
 	"\tSetOption\x121\n" +
-	"\x06option\x18\x01 \x01(\v2\x19.zmqactor.v1.SocketOptionR\x06option\":\n" +
+	"\x06option\x18\x01 \x01(\v2\x19.zmqactor.v1.SocketOptionR\x06option\"\x1f\n" +
+	"\tGetOption\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\":\n" +
 	"\x05Close\x121\n" +
 	"\x06linger\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x06linger\"\n" +
 	"\n" +
@@ -536,7 +589,7 @@ func file_zmqactor_v1_commands_proto_rawDescGZIP() []byte {
 	return file_zmqactor_v1_commands_proto_rawDescData
 }
 
-var file_zmqactor_v1_commands_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_zmqactor_v1_commands_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_zmqactor_v1_commands_proto_goTypes = []any{
 	(*Bind)(nil),                // 0: zmqactor.v1.Bind
 	(*Connect)(nil),             // 1: zmqactor.v1.Connect
@@ -545,17 +598,18 @@ var file_zmqactor_v1_commands_proto_goTypes = []any{
 	(*Send)(nil),                // 4: zmqactor.v1.Send
 	(*SendBatch)(nil),           // 5: zmqactor.v1.SendBatch
 	(*SetOption)(nil),           // 6: zmqactor.v1.SetOption
-	(*Close)(nil),               // 7: zmqactor.v1.Close
-	(*GetStats)(nil),            // 8: zmqactor.v1.GetStats
-	(*InjectFault)(nil),         // 9: zmqactor.v1.InjectFault
-	(*Frames)(nil),              // 10: zmqactor.v1.Frames
-	(*SocketOption)(nil),        // 11: zmqactor.v1.SocketOption
-	(*durationpb.Duration)(nil), // 12: google.protobuf.Duration
+	(*GetOption)(nil),           // 7: zmqactor.v1.GetOption
+	(*Close)(nil),               // 8: zmqactor.v1.Close
+	(*GetStats)(nil),            // 9: zmqactor.v1.GetStats
+	(*InjectFault)(nil),         // 10: zmqactor.v1.InjectFault
+	(*Frames)(nil),              // 11: zmqactor.v1.Frames
+	(*SocketOption)(nil),        // 12: zmqactor.v1.SocketOption
+	(*durationpb.Duration)(nil), // 13: google.protobuf.Duration
 }
 var file_zmqactor_v1_commands_proto_depIdxs = []int32{
-	10, // 0: zmqactor.v1.SendBatch.messages:type_name -> zmqactor.v1.Frames
-	11, // 1: zmqactor.v1.SetOption.option:type_name -> zmqactor.v1.SocketOption
-	12, // 2: zmqactor.v1.Close.linger:type_name -> google.protobuf.Duration
+	11, // 0: zmqactor.v1.SendBatch.messages:type_name -> zmqactor.v1.Frames
+	12, // 1: zmqactor.v1.SetOption.option:type_name -> zmqactor.v1.SocketOption
+	13, // 2: zmqactor.v1.Close.linger:type_name -> google.protobuf.Duration
 	3,  // [3:3] is the sub-list for method output_type
 	3,  // [3:3] is the sub-list for method input_type
 	3,  // [3:3] is the sub-list for extension type_name
@@ -576,7 +630,7 @@ func file_zmqactor_v1_commands_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zmqactor_v1_commands_proto_rawDesc), len(file_zmqactor_v1_commands_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -827,6 +827,128 @@ func (x *OptionSet) GetOption() *SocketOption {
 	return nil
 }
 
+// OptionValue answers GetOption: the option with the value ZeroMQ reports.
+type OptionValue struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// socket is the socket's name.
+	Socket string `protobuf:"bytes,1,opt,name=socket,proto3" json:"socket,omitempty"`
+	// option holds the value.
+	Option        *SocketOption `protobuf:"bytes,2,opt,name=option,proto3" json:"option,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OptionValue) Reset() {
+	*x = OptionValue{}
+	mi := &file_zmqactor_v1_events_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OptionValue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OptionValue) ProtoMessage() {}
+
+func (x *OptionValue) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_events_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OptionValue.ProtoReflect.Descriptor instead.
+func (*OptionValue) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *OptionValue) GetSocket() string {
+	if x != nil {
+		return x.Socket
+	}
+	return ""
+}
+
+func (x *OptionValue) GetOption() *SocketOption {
+	if x != nil {
+		return x.Option
+	}
+	return nil
+}
+
+// StreamPeer tells a STREAM socket actor's owner that a raw TCP peer
+// connected or disconnected. Its data then arrives as Received
+// [peer id, data], and the owner sends to it with Send [peer id, data]; an
+// empty data frame closes its connection.
+type StreamPeer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// socket is the socket's name.
+	Socket string `protobuf:"bytes,1,opt,name=socket,proto3" json:"socket,omitempty"`
+	// peer is the peer's id, the first frame of its messages.
+	Peer []byte `protobuf:"bytes,2,opt,name=peer,proto3" json:"peer,omitempty"`
+	// connected is true for a new connection, false when it ended.
+	Connected     bool `protobuf:"varint,3,opt,name=connected,proto3" json:"connected,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamPeer) Reset() {
+	*x = StreamPeer{}
+	mi := &file_zmqactor_v1_events_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamPeer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamPeer) ProtoMessage() {}
+
+func (x *StreamPeer) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_events_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamPeer.ProtoReflect.Descriptor instead.
+func (*StreamPeer) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *StreamPeer) GetSocket() string {
+	if x != nil {
+		return x.Socket
+	}
+	return ""
+}
+
+func (x *StreamPeer) GetPeer() []byte {
+	if x != nil {
+		return x.Peer
+	}
+	return nil
+}
+
+func (x *StreamPeer) GetConnected() bool {
+	if x != nil {
+		return x.Connected
+	}
+	return false
+}
+
 // Error reports a command that failed or a failure of the socket itself.
 type Error struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -854,7 +976,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[11]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -866,7 +988,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[11]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -879,7 +1001,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{11}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Error) GetSocket() string {
@@ -951,7 +1073,7 @@ type Closed struct {
 
 func (x *Closed) Reset() {
 	*x = Closed{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[12]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -963,7 +1085,7 @@ func (x *Closed) String() string {
 func (*Closed) ProtoMessage() {}
 
 func (x *Closed) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[12]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -976,7 +1098,7 @@ func (x *Closed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Closed.ProtoReflect.Descriptor instead.
 func (*Closed) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{12}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Closed) GetSocket() string {
@@ -1046,7 +1168,7 @@ type Stats struct {
 
 func (x *Stats) Reset() {
 	*x = Stats{}
-	mi := &file_zmqactor_v1_events_proto_msgTypes[13]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1058,7 +1180,7 @@ func (x *Stats) String() string {
 func (*Stats) ProtoMessage() {}
 
 func (x *Stats) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_events_proto_msgTypes[13]
+	mi := &file_zmqactor_v1_events_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1071,7 +1193,7 @@ func (x *Stats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stats.ProtoReflect.Descriptor instead.
 func (*Stats) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{13}
+	return file_zmqactor_v1_events_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Stats) GetSocket() string {
@@ -1209,7 +1331,15 @@ const file_zmqactor_v1_events_proto_rawDesc = "" +
 	"\x06queued\x18\x02 \x01(\bR\x06queued\"V\n" +
 	"\tOptionSet\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x121\n" +
-	"\x06option\x18\x02 \x01(\v2\x19.zmqactor.v1.SocketOptionR\x06option\"\xe1\x01\n" +
+	"\x06option\x18\x02 \x01(\v2\x19.zmqactor.v1.SocketOptionR\x06option\"X\n" +
+	"\vOptionValue\x12\x16\n" +
+	"\x06socket\x18\x01 \x01(\tR\x06socket\x121\n" +
+	"\x06option\x18\x02 \x01(\v2\x19.zmqactor.v1.SocketOptionR\x06option\"V\n" +
+	"\n" +
+	"StreamPeer\x12\x16\n" +
+	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x12\n" +
+	"\x04peer\x18\x02 \x01(\fR\x04peer\x12\x1c\n" +
+	"\tconnected\x18\x03 \x01(\bR\tconnected\"\xe1\x01\n" +
 	"\x05Error\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12*\n" +
 	"\x04code\x18\x02 \x01(\x0e2\x16.zmqactor.v1.ErrorCodeR\x04code\x12\x14\n" +
@@ -1274,7 +1404,7 @@ func file_zmqactor_v1_events_proto_rawDescGZIP() []byte {
 }
 
 var file_zmqactor_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_zmqactor_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_zmqactor_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_zmqactor_v1_events_proto_goTypes = []any{
 	(ErrorCode)(0),              // 0: zmqactor.v1.ErrorCode
 	(*Started)(nil),             // 1: zmqactor.v1.Started
@@ -1288,26 +1418,29 @@ var file_zmqactor_v1_events_proto_goTypes = []any{
 	(*Disconnected)(nil),        // 9: zmqactor.v1.Disconnected
 	(*Sent)(nil),                // 10: zmqactor.v1.Sent
 	(*OptionSet)(nil),           // 11: zmqactor.v1.OptionSet
-	(*Error)(nil),               // 12: zmqactor.v1.Error
-	(*Closed)(nil),              // 13: zmqactor.v1.Closed
-	(*Stats)(nil),               // 14: zmqactor.v1.Stats
-	(SocketType)(0),             // 15: zmqactor.v1.SocketType
-	(*durationpb.Duration)(nil), // 16: google.protobuf.Duration
-	(*SocketOption)(nil),        // 17: zmqactor.v1.SocketOption
+	(*OptionValue)(nil),         // 12: zmqactor.v1.OptionValue
+	(*StreamPeer)(nil),          // 13: zmqactor.v1.StreamPeer
+	(*Error)(nil),               // 14: zmqactor.v1.Error
+	(*Closed)(nil),              // 15: zmqactor.v1.Closed
+	(*Stats)(nil),               // 16: zmqactor.v1.Stats
+	(SocketType)(0),             // 17: zmqactor.v1.SocketType
+	(*durationpb.Duration)(nil), // 18: google.protobuf.Duration
+	(*SocketOption)(nil),        // 19: zmqactor.v1.SocketOption
 }
 var file_zmqactor_v1_events_proto_depIdxs = []int32{
-	15, // 0: zmqactor.v1.Started.type:type_name -> zmqactor.v1.SocketType
-	16, // 1: zmqactor.v1.Restarting.backoff:type_name -> google.protobuf.Duration
+	17, // 0: zmqactor.v1.Started.type:type_name -> zmqactor.v1.SocketType
+	18, // 1: zmqactor.v1.Restarting.backoff:type_name -> google.protobuf.Duration
 	5,  // 2: zmqactor.v1.ReceivedBatch.messages:type_name -> zmqactor.v1.Frames
-	17, // 3: zmqactor.v1.OptionSet.option:type_name -> zmqactor.v1.SocketOption
-	0,  // 4: zmqactor.v1.Error.code:type_name -> zmqactor.v1.ErrorCode
-	0,  // 5: zmqactor.v1.Error.also:type_name -> zmqactor.v1.ErrorCode
-	12, // 6: zmqactor.v1.Closed.error:type_name -> zmqactor.v1.Error
-	7,  // [7:7] is the sub-list for method output_type
-	7,  // [7:7] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	19, // 3: zmqactor.v1.OptionSet.option:type_name -> zmqactor.v1.SocketOption
+	19, // 4: zmqactor.v1.OptionValue.option:type_name -> zmqactor.v1.SocketOption
+	0,  // 5: zmqactor.v1.Error.code:type_name -> zmqactor.v1.ErrorCode
+	0,  // 6: zmqactor.v1.Error.also:type_name -> zmqactor.v1.ErrorCode
+	14, // 7: zmqactor.v1.Closed.error:type_name -> zmqactor.v1.Error
+	8,  // [8:8] is the sub-list for method output_type
+	8,  // [8:8] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_zmqactor_v1_events_proto_init() }
@@ -1322,7 +1455,7 @@ func file_zmqactor_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zmqactor_v1_events_proto_rawDesc), len(file_zmqactor_v1_events_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   14,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -30,7 +30,7 @@ type Request struct {
 	// frames are the request's body, one or more frames.
 	Frames [][]byte `protobuf:"bytes,1,rep,name=frames,proto3" json:"frames,omitempty"`
 	// timeout is how long the client waits for the reply to each attempt;
-	// unset or zero takes the socket actor's default.
+	// unset or zero takes the socket actor's default. See also no_timeout.
 	Timeout *durationpb.Duration `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
 	// retries is how many times the client sends the request again after a
 	// timeout before it answers with ERROR_CODE_REQUEST_TIMEOUT (Lazy
@@ -44,7 +44,14 @@ type Request struct {
 	Typed bool `protobuf:"varint,4,opt,name=typed,proto3" json:"typed,omitempty"`
 	// peer is set by a ROUTER server for its handler: the routing id of the
 	// peer that asked. Clients leave it empty.
-	Peer          []byte `protobuf:"bytes,5,opt,name=peer,proto3" json:"peer,omitempty"`
+	Peer []byte `protobuf:"bytes,5,opt,name=peer,proto3" json:"peer,omitempty"`
+	// no_timeout makes the client wait for the reply without a deadline,
+	// until it comes, the request is cancelled (CancelRequest) or the socket
+	// actor stops. It excludes timeout and retries.
+	NoTimeout bool `protobuf:"varint,6,opt,name=no_timeout,json=noTimeout,proto3" json:"no_timeout,omitempty"`
+	// tag is the asker's own name for the request, at most 256 bytes: the
+	// client echoes it in the Reply, and CancelRequest can name it.
+	Tag           string `protobuf:"bytes,7,opt,name=tag,proto3" json:"tag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -114,6 +121,145 @@ func (x *Request) GetPeer() []byte {
 	return nil
 }
 
+func (x *Request) GetNoTimeout() bool {
+	if x != nil {
+		return x.NoTimeout
+	}
+	return false
+}
+
+func (x *Request) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
+}
+
+// CancelRequest frees requests of a client socket actor (DEALER or REQ) at
+// once, before their replies or timeouts: the asker is not answered, and a
+// reply that comes later is counted as late. It is answered with
+// RequestsCancelled, also when nothing matched.
+type CancelRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// asker is the actor whose requests are cancelled: the sender of their
+	// Request commands, as the socket actor saw it. Required.
+	Asker *ActorRef `protobuf:"bytes,1,opt,name=asker,proto3" json:"asker,omitempty"`
+	// asker_request_id narrows it to the requests sent with this protoactor
+	// request id in the asker's PID (a future or answer process gives each
+	// request its own); zero matches any.
+	AskerRequestId uint32 `protobuf:"varint,2,opt,name=asker_request_id,json=askerRequestId,proto3" json:"asker_request_id,omitempty"`
+	// tag narrows it to the requests with this tag; empty matches any.
+	Tag           string `protobuf:"bytes,3,opt,name=tag,proto3" json:"tag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelRequest) Reset() {
+	*x = CancelRequest{}
+	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelRequest) ProtoMessage() {}
+
+func (x *CancelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
+func (*CancelRequest) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_reqrep_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CancelRequest) GetAsker() *ActorRef {
+	if x != nil {
+		return x.Asker
+	}
+	return nil
+}
+
+func (x *CancelRequest) GetAskerRequestId() uint32 {
+	if x != nil {
+		return x.AskerRequestId
+	}
+	return 0
+}
+
+func (x *CancelRequest) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
+}
+
+// RequestsCancelled answers CancelRequest.
+type RequestsCancelled struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// socket is the client socket's name.
+	Socket string `protobuf:"bytes,1,opt,name=socket,proto3" json:"socket,omitempty"`
+	// cancelled counts the requests freed.
+	Cancelled     uint32 `protobuf:"varint,2,opt,name=cancelled,proto3" json:"cancelled,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestsCancelled) Reset() {
+	*x = RequestsCancelled{}
+	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestsCancelled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestsCancelled) ProtoMessage() {}
+
+func (x *RequestsCancelled) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestsCancelled.ProtoReflect.Descriptor instead.
+func (*RequestsCancelled) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_reqrep_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *RequestsCancelled) GetSocket() string {
+	if x != nil {
+		return x.Socket
+	}
+	return ""
+}
+
+func (x *RequestsCancelled) GetCancelled() uint32 {
+	if x != nil {
+		return x.Cancelled
+	}
+	return 0
+}
+
 // Reply answers a Request: to the asker from a client socket actor, and from
 // a handler to the server socket actor (through Respond).
 type Reply struct {
@@ -124,14 +270,16 @@ type Reply struct {
 	Frames [][]byte `protobuf:"bytes,2,rep,name=frames,proto3" json:"frames,omitempty"`
 	// attempts is how many times the client sent the request, 1 when the
 	// first attempt was answered.
-	Attempts      uint32 `protobuf:"varint,3,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	Attempts uint32 `protobuf:"varint,3,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	// tag is the Request's tag, echoed by the client.
+	Tag           string `protobuf:"bytes,4,opt,name=tag,proto3" json:"tag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Reply) Reset() {
 	*x = Reply{}
-	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[1]
+	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -143,7 +291,7 @@ func (x *Reply) String() string {
 func (*Reply) ProtoMessage() {}
 
 func (x *Reply) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[1]
+	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -156,7 +304,7 @@ func (x *Reply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reply.ProtoReflect.Descriptor instead.
 func (*Reply) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_reqrep_proto_rawDescGZIP(), []int{1}
+	return file_zmqactor_v1_reqrep_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Reply) GetSocket() string {
@@ -178,6 +326,13 @@ func (x *Reply) GetAttempts() uint32 {
 		return x.Attempts
 	}
 	return 0
+}
+
+func (x *Reply) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
 }
 
 // RequestStats answers GetRequestStats: the request/reply counters of a
@@ -231,14 +386,16 @@ type RequestStats struct {
 	// to recover from a timeout or a dropped request.
 	Resets uint64 `protobuf:"varint,16,opt,name=resets,proto3" json:"resets,omitempty"`
 	// decode_errors counts typed bodies that did not decode.
-	DecodeErrors  uint64 `protobuf:"varint,17,opt,name=decode_errors,json=decodeErrors,proto3" json:"decode_errors,omitempty"`
+	DecodeErrors uint64 `protobuf:"varint,17,opt,name=decode_errors,json=decodeErrors,proto3" json:"decode_errors,omitempty"`
+	// cancelled counts a client's requests freed by CancelRequest.
+	Cancelled     uint64 `protobuf:"varint,18,opt,name=cancelled,proto3" json:"cancelled,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RequestStats) Reset() {
 	*x = RequestStats{}
-	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[2]
+	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -250,7 +407,7 @@ func (x *RequestStats) String() string {
 func (*RequestStats) ProtoMessage() {}
 
 func (x *RequestStats) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[2]
+	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -263,7 +420,7 @@ func (x *RequestStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestStats.ProtoReflect.Descriptor instead.
 func (*RequestStats) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_reqrep_proto_rawDescGZIP(), []int{2}
+	return file_zmqactor_v1_reqrep_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *RequestStats) GetSocket() string {
@@ -385,6 +542,13 @@ func (x *RequestStats) GetDecodeErrors() uint64 {
 	return 0
 }
 
+func (x *RequestStats) GetCancelled() uint64 {
+	if x != nil {
+		return x.Cancelled
+	}
+	return 0
+}
+
 // GetRequestStats asks a client or server socket actor for its
 // RequestStats.
 type GetRequestStats struct {
@@ -395,7 +559,7 @@ type GetRequestStats struct {
 
 func (x *GetRequestStats) Reset() {
 	*x = GetRequestStats{}
-	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[3]
+	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -407,7 +571,7 @@ func (x *GetRequestStats) String() string {
 func (*GetRequestStats) ProtoMessage() {}
 
 func (x *GetRequestStats) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[3]
+	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -420,24 +584,35 @@ func (x *GetRequestStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRequestStats.ProtoReflect.Descriptor instead.
 func (*GetRequestStats) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_reqrep_proto_rawDescGZIP(), []int{3}
+	return file_zmqactor_v1_reqrep_proto_rawDescGZIP(), []int{5}
 }
 
 var File_zmqactor_v1_reqrep_proto protoreflect.FileDescriptor
 
 const file_zmqactor_v1_reqrep_proto_rawDesc = "" +
 	"\n" +
-	"\x18zmqactor/v1/reqrep.proto\x12\vzmqactor.v1\x1a\x1egoogle/protobuf/duration.proto\"\x9a\x01\n" +
+	"\x18zmqactor/v1/reqrep.proto\x12\vzmqactor.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x18zmqactor/v1/pubsub.proto\"\xcb\x01\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06frames\x18\x01 \x03(\fR\x06frames\x123\n" +
 	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12\x18\n" +
 	"\aretries\x18\x03 \x01(\rR\aretries\x12\x14\n" +
 	"\x05typed\x18\x04 \x01(\bR\x05typed\x12\x12\n" +
-	"\x04peer\x18\x05 \x01(\fR\x04peer\"S\n" +
+	"\x04peer\x18\x05 \x01(\fR\x04peer\x12\x1d\n" +
+	"\n" +
+	"no_timeout\x18\x06 \x01(\bR\tnoTimeout\x12\x10\n" +
+	"\x03tag\x18\a \x01(\tR\x03tag\"x\n" +
+	"\rCancelRequest\x12+\n" +
+	"\x05asker\x18\x01 \x01(\v2\x15.zmqactor.v1.ActorRefR\x05asker\x12(\n" +
+	"\x10asker_request_id\x18\x02 \x01(\rR\x0easkerRequestId\x12\x10\n" +
+	"\x03tag\x18\x03 \x01(\tR\x03tag\"I\n" +
+	"\x11RequestsCancelled\x12\x16\n" +
+	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x1c\n" +
+	"\tcancelled\x18\x02 \x01(\rR\tcancelled\"e\n" +
 	"\x05Reply\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x16\n" +
 	"\x06frames\x18\x02 \x03(\fR\x06frames\x12\x1a\n" +
-	"\battempts\x18\x03 \x01(\rR\battempts\"\x8a\x04\n" +
+	"\battempts\x18\x03 \x01(\rR\battempts\x12\x10\n" +
+	"\x03tag\x18\x04 \x01(\tR\x03tag\"\xa8\x04\n" +
 	"\fRequestStats\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x1a\n" +
 	"\brequests\x18\x02 \x01(\x04R\brequests\x12\x18\n" +
@@ -456,7 +631,8 @@ const file_zmqactor_v1_reqrep_proto_rawDesc = "" +
 	"\apending\x18\x0e \x01(\rR\apending\x12\x1c\n" +
 	"\tmalformed\x18\x0f \x01(\x04R\tmalformed\x12\x16\n" +
 	"\x06resets\x18\x10 \x01(\x04R\x06resets\x12#\n" +
-	"\rdecode_errors\x18\x11 \x01(\x04R\fdecodeErrors\"\x11\n" +
+	"\rdecode_errors\x18\x11 \x01(\x04R\fdecodeErrors\x12\x1c\n" +
+	"\tcancelled\x18\x12 \x01(\x04R\tcancelled\"\x11\n" +
 	"\x0fGetRequestStatsB\x92\x01\n" +
 	"\x0fcom.zmqactor.v1B\vReqrepProtoP\x01Z%github.com/zmqactor/zmqactor/messages\xa2\x02\x03ZXX\xaa\x02\vZmqactor.V1\xca\x02\vZmqactor\\V1\xe2\x02\x17Zmqactor\\V1\\GPBMetadata\xea\x02\fZmqactor::V1b\x06proto3"
 
@@ -472,21 +648,25 @@ func file_zmqactor_v1_reqrep_proto_rawDescGZIP() []byte {
 	return file_zmqactor_v1_reqrep_proto_rawDescData
 }
 
-var file_zmqactor_v1_reqrep_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_zmqactor_v1_reqrep_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_zmqactor_v1_reqrep_proto_goTypes = []any{
 	(*Request)(nil),             // 0: zmqactor.v1.Request
-	(*Reply)(nil),               // 1: zmqactor.v1.Reply
-	(*RequestStats)(nil),        // 2: zmqactor.v1.RequestStats
-	(*GetRequestStats)(nil),     // 3: zmqactor.v1.GetRequestStats
-	(*durationpb.Duration)(nil), // 4: google.protobuf.Duration
+	(*CancelRequest)(nil),       // 1: zmqactor.v1.CancelRequest
+	(*RequestsCancelled)(nil),   // 2: zmqactor.v1.RequestsCancelled
+	(*Reply)(nil),               // 3: zmqactor.v1.Reply
+	(*RequestStats)(nil),        // 4: zmqactor.v1.RequestStats
+	(*GetRequestStats)(nil),     // 5: zmqactor.v1.GetRequestStats
+	(*durationpb.Duration)(nil), // 6: google.protobuf.Duration
+	(*ActorRef)(nil),            // 7: zmqactor.v1.ActorRef
 }
 var file_zmqactor_v1_reqrep_proto_depIdxs = []int32{
-	4, // 0: zmqactor.v1.Request.timeout:type_name -> google.protobuf.Duration
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	6, // 0: zmqactor.v1.Request.timeout:type_name -> google.protobuf.Duration
+	7, // 1: zmqactor.v1.CancelRequest.asker:type_name -> zmqactor.v1.ActorRef
+	2, // [2:2] is the sub-list for method output_type
+	2, // [2:2] is the sub-list for method input_type
+	2, // [2:2] is the sub-list for extension type_name
+	2, // [2:2] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_zmqactor_v1_reqrep_proto_init() }
@@ -494,13 +674,14 @@ func file_zmqactor_v1_reqrep_proto_init() {
 	if File_zmqactor_v1_reqrep_proto != nil {
 		return
 	}
+	file_zmqactor_v1_pubsub_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zmqactor_v1_reqrep_proto_rawDesc), len(file_zmqactor_v1_reqrep_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

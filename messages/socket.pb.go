@@ -54,6 +54,10 @@ const (
 	SocketType_SOCKET_TYPE_XPUB SocketType = 10
 	// SOCKET_TYPE_XSUB is a SUB that sends subscriptions as messages (ZMQ_XSUB).
 	SocketType_SOCKET_TYPE_XSUB SocketType = 11
+	// SOCKET_TYPE_STREAM talks to raw TCP peers, not ZeroMQ ones (ZMQ_STREAM):
+	// each message is [peer id, data], and an empty data frame marks a peer's
+	// connection and disconnection (tcp only).
+	SocketType_SOCKET_TYPE_STREAM SocketType = 12
 )
 
 // Enum value maps for SocketType.
@@ -71,6 +75,7 @@ var (
 		9:  "SOCKET_TYPE_PUSH",
 		10: "SOCKET_TYPE_XPUB",
 		11: "SOCKET_TYPE_XSUB",
+		12: "SOCKET_TYPE_STREAM",
 	}
 	SocketType_value = map[string]int32{
 		"SOCKET_TYPE_UNSPECIFIED": 0,
@@ -85,6 +90,7 @@ var (
 		"SOCKET_TYPE_PUSH":        9,
 		"SOCKET_TYPE_XPUB":        10,
 		"SOCKET_TYPE_XSUB":        11,
+		"SOCKET_TYPE_STREAM":      12,
 	}
 )
 
@@ -276,6 +282,22 @@ type SocketOption struct {
 	//	*SocketOption_PlainClient
 	//	*SocketOption_ZapDomain
 	//	*SocketOption_HandshakeInterval
+	//	*SocketOption_HeartbeatInterval
+	//	*SocketOption_HeartbeatTtl
+	//	*SocketOption_HeartbeatTimeout
+	//	*SocketOption_Ipv6
+	//	*SocketOption_ConnectTimeout
+	//	*SocketOption_RouterHandover
+	//	*SocketOption_ProbeRouter
+	//	*SocketOption_ReqCorrelate
+	//	*SocketOption_ReqRelaxed
+	//	*SocketOption_XpubManual
+	//	*SocketOption_XpubWelcomeMessage
+	//	*SocketOption_InvertMatching
+	//	*SocketOption_TypeOfService
+	//	*SocketOption_SendBuffer
+	//	*SocketOption_ReceiveBuffer
+	//	*SocketOption_Backlog
 	Option        isSocketOption_Option `protobuf_oneof:"option"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -507,6 +529,150 @@ func (x *SocketOption) GetHandshakeInterval() *durationpb.Duration {
 	return nil
 }
 
+func (x *SocketOption) GetHeartbeatInterval() *durationpb.Duration {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_HeartbeatInterval); ok {
+			return x.HeartbeatInterval
+		}
+	}
+	return nil
+}
+
+func (x *SocketOption) GetHeartbeatTtl() *durationpb.Duration {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_HeartbeatTtl); ok {
+			return x.HeartbeatTtl
+		}
+	}
+	return nil
+}
+
+func (x *SocketOption) GetHeartbeatTimeout() *durationpb.Duration {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_HeartbeatTimeout); ok {
+			return x.HeartbeatTimeout
+		}
+	}
+	return nil
+}
+
+func (x *SocketOption) GetIpv6() bool {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_Ipv6); ok {
+			return x.Ipv6
+		}
+	}
+	return false
+}
+
+func (x *SocketOption) GetConnectTimeout() *durationpb.Duration {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_ConnectTimeout); ok {
+			return x.ConnectTimeout
+		}
+	}
+	return nil
+}
+
+func (x *SocketOption) GetRouterHandover() bool {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_RouterHandover); ok {
+			return x.RouterHandover
+		}
+	}
+	return false
+}
+
+func (x *SocketOption) GetProbeRouter() bool {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_ProbeRouter); ok {
+			return x.ProbeRouter
+		}
+	}
+	return false
+}
+
+func (x *SocketOption) GetReqCorrelate() bool {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_ReqCorrelate); ok {
+			return x.ReqCorrelate
+		}
+	}
+	return false
+}
+
+func (x *SocketOption) GetReqRelaxed() bool {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_ReqRelaxed); ok {
+			return x.ReqRelaxed
+		}
+	}
+	return false
+}
+
+func (x *SocketOption) GetXpubManual() bool {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_XpubManual); ok {
+			return x.XpubManual
+		}
+	}
+	return false
+}
+
+func (x *SocketOption) GetXpubWelcomeMessage() []byte {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_XpubWelcomeMessage); ok {
+			return x.XpubWelcomeMessage
+		}
+	}
+	return nil
+}
+
+func (x *SocketOption) GetInvertMatching() bool {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_InvertMatching); ok {
+			return x.InvertMatching
+		}
+	}
+	return false
+}
+
+func (x *SocketOption) GetTypeOfService() int32 {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_TypeOfService); ok {
+			return x.TypeOfService
+		}
+	}
+	return 0
+}
+
+func (x *SocketOption) GetSendBuffer() int32 {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_SendBuffer); ok {
+			return x.SendBuffer
+		}
+	}
+	return 0
+}
+
+func (x *SocketOption) GetReceiveBuffer() int32 {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_ReceiveBuffer); ok {
+			return x.ReceiveBuffer
+		}
+	}
+	return 0
+}
+
+func (x *SocketOption) GetBacklog() int32 {
+	if x != nil {
+		if x, ok := x.Option.(*SocketOption_Backlog); ok {
+			return x.Backlog
+		}
+	}
+	return 0
+}
+
 type isSocketOption_Option interface {
 	isSocketOption_Option()
 }
@@ -652,6 +818,114 @@ type SocketOption_HandshakeInterval struct {
 	HandshakeInterval *durationpb.Duration `protobuf:"bytes,21,opt,name=handshake_interval,json=handshakeInterval,proto3,oneof"`
 }
 
+type SocketOption_HeartbeatInterval struct {
+	// heartbeat_interval makes the socket send a ZMTP PING to each peer at
+	// this interval (ZMQ_HEARTBEAT_IVL), in whole milliseconds; zero, the
+	// default, sends none.
+	HeartbeatInterval *durationpb.Duration `protobuf:"bytes,22,opt,name=heartbeat_interval,json=heartbeatInterval,proto3,oneof"`
+}
+
+type SocketOption_HeartbeatTtl struct {
+	// heartbeat_ttl asks the peers to close the connection when they hear
+	// nothing from this socket for so long (ZMQ_HEARTBEAT_TTL): whole tenths
+	// of a second, up to 6553.5 s; zero is no limit.
+	HeartbeatTtl *durationpb.Duration `protobuf:"bytes,23,opt,name=heartbeat_ttl,json=heartbeatTtl,proto3,oneof"`
+}
+
+type SocketOption_HeartbeatTimeout struct {
+	// heartbeat_timeout closes a connection whose peer answers no PING for
+	// so long (ZMQ_HEARTBEAT_TIMEOUT), in whole milliseconds; zero, the
+	// default, means the heartbeat interval.
+	HeartbeatTimeout *durationpb.Duration `protobuf:"bytes,24,opt,name=heartbeat_timeout,json=heartbeatTimeout,proto3,oneof"`
+}
+
+type SocketOption_Ipv6 struct {
+	// ipv6 lets tcp endpoints use IPv6 addresses, such as tcp://[::1]:*
+	// (ZMQ_IPV6); off by default.
+	Ipv6 bool `protobuf:"varint,25,opt,name=ipv6,proto3,oneof"`
+}
+
+type SocketOption_ConnectTimeout struct {
+	// connect_timeout bounds a tcp connect (ZMQ_CONNECT_TIMEOUT), in whole
+	// milliseconds; zero, the default, leaves it to the operating system.
+	ConnectTimeout *durationpb.Duration `protobuf:"bytes,26,opt,name=connect_timeout,json=connectTimeout,proto3,oneof"`
+}
+
+type SocketOption_RouterHandover struct {
+	// router_handover makes a ROUTER give a routing id that a new peer
+	// claims to that peer, dropping the old connection, instead of refusing
+	// the new one (ZMQ_ROUTER_HANDOVER): a DEALER with a fixed routing id
+	// that restarts is served again. Server socket actors set it by default.
+	RouterHandover bool `protobuf:"varint,27,opt,name=router_handover,json=routerHandover,proto3,oneof"`
+}
+
+type SocketOption_ProbeRouter struct {
+	// probe_router makes a ROUTER, DEALER or REQ send an empty message to
+	// each peer it connects to (ZMQ_PROBE_ROUTER), so a ROUTER peer learns
+	// its routing id at once.
+	ProbeRouter bool `protobuf:"varint,28,opt,name=probe_router,json=probeRouter,proto3,oneof"`
+}
+
+type SocketOption_ReqCorrelate struct {
+	// req_correlate makes a REQ add a request id to each request and accept
+	// only the reply that carries it (ZMQ_REQ_CORRELATE).
+	ReqCorrelate bool `protobuf:"varint,29,opt,name=req_correlate,json=reqCorrelate,proto3,oneof"`
+}
+
+type SocketOption_ReqRelaxed struct {
+	// req_relaxed lets a REQ send another request without the reply to the
+	// last one (ZMQ_REQ_RELAXED); with req_correlate the late reply is then
+	// discarded.
+	ReqRelaxed bool `protobuf:"varint,30,opt,name=req_relaxed,json=reqRelaxed,proto3,oneof"`
+}
+
+type SocketOption_XpubManual struct {
+	// xpub_manual makes an XPUB apply no subscription by itself
+	// (ZMQ_XPUB_MANUAL): its owner applies each PeerSubscription with a
+	// subscribe (or unsubscribe) option, which libzmq gives to the peer of
+	// the last subscription message received.
+	XpubManual bool `protobuf:"varint,31,opt,name=xpub_manual,json=xpubManual,proto3,oneof"`
+}
+
+type SocketOption_XpubWelcomeMessage struct {
+	// xpub_welcome_message is sent by an XPUB to each new subscriber
+	// (ZMQ_XPUB_WELCOME_MSG); a SUB receives it if it subscribes to it.
+	XpubWelcomeMessage []byte `protobuf:"bytes,32,opt,name=xpub_welcome_message,json=xpubWelcomeMessage,proto3,oneof"`
+}
+
+type SocketOption_InvertMatching struct {
+	// invert_matching makes a PUB or XPUB send each message to the
+	// subscribers whose subscriptions do not match it, and a SUB deliver the
+	// messages that match none of its subscriptions (ZMQ_INVERT_MATCHING).
+	// Both ends must set it.
+	InvertMatching bool `protobuf:"varint,33,opt,name=invert_matching,json=invertMatching,proto3,oneof"`
+}
+
+type SocketOption_TypeOfService struct {
+	// type_of_service is the IP type-of-service byte of the socket's tcp
+	// connections (ZMQ_TOS), 0 to 255.
+	TypeOfService int32 `protobuf:"varint,34,opt,name=type_of_service,json=typeOfService,proto3,oneof"`
+}
+
+type SocketOption_SendBuffer struct {
+	// send_buffer is the kernel's send buffer of the socket's tcp
+	// connections, in bytes (ZMQ_SNDBUF); -1, the default, is the operating
+	// system's.
+	SendBuffer int32 `protobuf:"varint,35,opt,name=send_buffer,json=sendBuffer,proto3,oneof"`
+}
+
+type SocketOption_ReceiveBuffer struct {
+	// receive_buffer is the kernel's receive buffer, in bytes (ZMQ_RCVBUF);
+	// -1, the default, is the operating system's.
+	ReceiveBuffer int32 `protobuf:"varint,36,opt,name=receive_buffer,json=receiveBuffer,proto3,oneof"`
+}
+
+type SocketOption_Backlog struct {
+	// backlog is the most tcp connections waiting to be accepted on a bound
+	// endpoint (ZMQ_BACKLOG); libzmq's default is 100.
+	Backlog int32 `protobuf:"varint,37,opt,name=backlog,proto3,oneof"`
+}
+
 func (*SocketOption_RoutingId) isSocketOption_Option() {}
 
 func (*SocketOption_SendHighWaterMark) isSocketOption_Option() {}
@@ -693,6 +967,38 @@ func (*SocketOption_PlainClient) isSocketOption_Option() {}
 func (*SocketOption_ZapDomain) isSocketOption_Option() {}
 
 func (*SocketOption_HandshakeInterval) isSocketOption_Option() {}
+
+func (*SocketOption_HeartbeatInterval) isSocketOption_Option() {}
+
+func (*SocketOption_HeartbeatTtl) isSocketOption_Option() {}
+
+func (*SocketOption_HeartbeatTimeout) isSocketOption_Option() {}
+
+func (*SocketOption_Ipv6) isSocketOption_Option() {}
+
+func (*SocketOption_ConnectTimeout) isSocketOption_Option() {}
+
+func (*SocketOption_RouterHandover) isSocketOption_Option() {}
+
+func (*SocketOption_ProbeRouter) isSocketOption_Option() {}
+
+func (*SocketOption_ReqCorrelate) isSocketOption_Option() {}
+
+func (*SocketOption_ReqRelaxed) isSocketOption_Option() {}
+
+func (*SocketOption_XpubManual) isSocketOption_Option() {}
+
+func (*SocketOption_XpubWelcomeMessage) isSocketOption_Option() {}
+
+func (*SocketOption_InvertMatching) isSocketOption_Option() {}
+
+func (*SocketOption_TypeOfService) isSocketOption_Option() {}
+
+func (*SocketOption_SendBuffer) isSocketOption_Option() {}
+
+func (*SocketOption_ReceiveBuffer) isSocketOption_Option() {}
+
+func (*SocketOption_Backlog) isSocketOption_Option() {}
 
 // CurveServer is a CURVE server's secret key. Keys are 32 raw bytes; Z85
 // text is decoded before it gets here.
@@ -969,7 +1275,7 @@ const file_zmqactor_v1_socket_proto_rawDesc = "" +
 	"\x04mode\x18\x01 \x01(\x0e2\x1d.zmqactor.v1.TcpKeepaliveModeR\x04mode\x12-\n" +
 	"\x04idle\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x04idle\x125\n" +
 	"\binterval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\binterval\x12\x14\n" +
-	"\x05count\x18\x04 \x01(\x05R\x05count\"\xad\b\n" +
+	"\x05count\x18\x04 \x01(\x05R\x05count\"\x8f\x0e\n" +
 	"\fSocketOption\x12\x1f\n" +
 	"\n" +
 	"routing_id\x18\x01 \x01(\fH\x00R\troutingId\x121\n" +
@@ -995,7 +1301,26 @@ const file_zmqactor_v1_socket_proto_rawDesc = "" +
 	"\fplain_client\x18\x13 \x01(\v2\x18.zmqactor.v1.PlainClientH\x00R\vplainClient\x12\x1f\n" +
 	"\n" +
 	"zap_domain\x18\x14 \x01(\tH\x00R\tzapDomain\x12J\n" +
-	"\x12handshake_interval\x18\x15 \x01(\v2\x19.google.protobuf.DurationH\x00R\x11handshakeIntervalB\b\n" +
+	"\x12handshake_interval\x18\x15 \x01(\v2\x19.google.protobuf.DurationH\x00R\x11handshakeInterval\x12J\n" +
+	"\x12heartbeat_interval\x18\x16 \x01(\v2\x19.google.protobuf.DurationH\x00R\x11heartbeatInterval\x12@\n" +
+	"\rheartbeat_ttl\x18\x17 \x01(\v2\x19.google.protobuf.DurationH\x00R\fheartbeatTtl\x12H\n" +
+	"\x11heartbeat_timeout\x18\x18 \x01(\v2\x19.google.protobuf.DurationH\x00R\x10heartbeatTimeout\x12\x14\n" +
+	"\x04ipv6\x18\x19 \x01(\bH\x00R\x04ipv6\x12D\n" +
+	"\x0fconnect_timeout\x18\x1a \x01(\v2\x19.google.protobuf.DurationH\x00R\x0econnectTimeout\x12)\n" +
+	"\x0frouter_handover\x18\x1b \x01(\bH\x00R\x0erouterHandover\x12#\n" +
+	"\fprobe_router\x18\x1c \x01(\bH\x00R\vprobeRouter\x12%\n" +
+	"\rreq_correlate\x18\x1d \x01(\bH\x00R\freqCorrelate\x12!\n" +
+	"\vreq_relaxed\x18\x1e \x01(\bH\x00R\n" +
+	"reqRelaxed\x12!\n" +
+	"\vxpub_manual\x18\x1f \x01(\bH\x00R\n" +
+	"xpubManual\x122\n" +
+	"\x14xpub_welcome_message\x18  \x01(\fH\x00R\x12xpubWelcomeMessage\x12)\n" +
+	"\x0finvert_matching\x18! \x01(\bH\x00R\x0einvertMatching\x12(\n" +
+	"\x0ftype_of_service\x18\" \x01(\x05H\x00R\rtypeOfService\x12!\n" +
+	"\vsend_buffer\x18# \x01(\x05H\x00R\n" +
+	"sendBuffer\x12'\n" +
+	"\x0ereceive_buffer\x18$ \x01(\x05H\x00R\rreceiveBuffer\x12\x1a\n" +
+	"\abacklog\x18% \x01(\x05H\x00R\abacklogB\b\n" +
 	"\x06option\",\n" +
 	"\vCurveServer\x12\x1d\n" +
 	"\n" +
@@ -1017,7 +1342,7 @@ const file_zmqactor_v1_socket_proto_rawDesc = "" +
 	"\aoptions\x18\x03 \x03(\v2\x19.zmqactor.v1.SocketOptionR\aoptions\x12\x14\n" +
 	"\x05binds\x18\x04 \x03(\tR\x05binds\x12\x1a\n" +
 	"\bconnects\x18\x05 \x03(\tR\bconnects\x12(\n" +
-	"\x10send_queue_limit\x18\x06 \x01(\rR\x0esendQueueLimit*\x9b\x02\n" +
+	"\x10send_queue_limit\x18\x06 \x01(\rR\x0esendQueueLimit*\xb3\x02\n" +
 	"\n" +
 	"SocketType\x12\x1b\n" +
 	"\x17SOCKET_TYPE_UNSPECIFIED\x10\x00\x12\x14\n" +
@@ -1032,7 +1357,8 @@ const file_zmqactor_v1_socket_proto_rawDesc = "" +
 	"\x10SOCKET_TYPE_PUSH\x10\t\x12\x14\n" +
 	"\x10SOCKET_TYPE_XPUB\x10\n" +
 	"\x12\x14\n" +
-	"\x10SOCKET_TYPE_XSUB\x10\v*m\n" +
+	"\x10SOCKET_TYPE_XSUB\x10\v\x12\x16\n" +
+	"\x12SOCKET_TYPE_STREAM\x10\f*m\n" +
 	"\x10TcpKeepaliveMode\x12\"\n" +
 	"\x1eTCP_KEEPALIVE_MODE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15TCP_KEEPALIVE_MODE_ON\x10\x01\x12\x1a\n" +
@@ -1076,13 +1402,17 @@ var file_zmqactor_v1_socket_proto_depIdxs = []int32{
 	5,  // 8: zmqactor.v1.SocketOption.curve_client:type_name -> zmqactor.v1.CurveClient
 	6,  // 9: zmqactor.v1.SocketOption.plain_client:type_name -> zmqactor.v1.PlainClient
 	8,  // 10: zmqactor.v1.SocketOption.handshake_interval:type_name -> google.protobuf.Duration
-	0,  // 11: zmqactor.v1.SocketSpec.type:type_name -> zmqactor.v1.SocketType
-	3,  // 12: zmqactor.v1.SocketSpec.options:type_name -> zmqactor.v1.SocketOption
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	8,  // 11: zmqactor.v1.SocketOption.heartbeat_interval:type_name -> google.protobuf.Duration
+	8,  // 12: zmqactor.v1.SocketOption.heartbeat_ttl:type_name -> google.protobuf.Duration
+	8,  // 13: zmqactor.v1.SocketOption.heartbeat_timeout:type_name -> google.protobuf.Duration
+	8,  // 14: zmqactor.v1.SocketOption.connect_timeout:type_name -> google.protobuf.Duration
+	0,  // 15: zmqactor.v1.SocketSpec.type:type_name -> zmqactor.v1.SocketType
+	3,  // 16: zmqactor.v1.SocketSpec.options:type_name -> zmqactor.v1.SocketOption
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_zmqactor_v1_socket_proto_init() }
@@ -1112,6 +1442,22 @@ func file_zmqactor_v1_socket_proto_init() {
 		(*SocketOption_PlainClient)(nil),
 		(*SocketOption_ZapDomain)(nil),
 		(*SocketOption_HandshakeInterval)(nil),
+		(*SocketOption_HeartbeatInterval)(nil),
+		(*SocketOption_HeartbeatTtl)(nil),
+		(*SocketOption_HeartbeatTimeout)(nil),
+		(*SocketOption_Ipv6)(nil),
+		(*SocketOption_ConnectTimeout)(nil),
+		(*SocketOption_RouterHandover)(nil),
+		(*SocketOption_ProbeRouter)(nil),
+		(*SocketOption_ReqCorrelate)(nil),
+		(*SocketOption_ReqRelaxed)(nil),
+		(*SocketOption_XpubManual)(nil),
+		(*SocketOption_XpubWelcomeMessage)(nil),
+		(*SocketOption_InvertMatching)(nil),
+		(*SocketOption_TypeOfService)(nil),
+		(*SocketOption_SendBuffer)(nil),
+		(*SocketOption_ReceiveBuffer)(nil),
+		(*SocketOption_Backlog)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

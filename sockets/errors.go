@@ -81,6 +81,8 @@ const (
 	OpReceive Op = "receive"
 	// OpSetOption: setting a socket option (zmq_setsockopt).
 	OpSetOption Op = "setsockopt"
+	// OpGetOption: GetOption.
+	OpGetOption Op = "getsockopt"
 	// OpClose: closing a socket.
 	OpClose Op = "close"
 	// OpCommand: a command to a socket actor.

@@ -81,7 +81,7 @@ func TestParseType(t *testing.T) {
 			t.Errorf("ParseType(%q) = %v, %v", typ.String(), got, err)
 		}
 		if typ.zmq() != map[Type]zmq4.Type{Pair: zmq4.PAIR, Pub: zmq4.PUB, Sub: zmq4.SUB, Req: zmq4.REQ, Rep: zmq4.REP,
-			Dealer: zmq4.DEALER, Router: zmq4.ROUTER, Pull: zmq4.PULL, Push: zmq4.PUSH, XPub: zmq4.XPUB, XSub: zmq4.XSUB}[typ] {
+			Dealer: zmq4.DEALER, Router: zmq4.ROUTER, Pull: zmq4.PULL, Push: zmq4.PUSH, XPub: zmq4.XPUB, XSub: zmq4.XSUB, Stream: zmq4.STREAM}[typ] {
 			t.Errorf("%v maps to zmq type %v", typ, typ.zmq())
 		}
 	}
@@ -91,7 +91,7 @@ func TestParseType(t *testing.T) {
 	if _, err := ParseType("FOO"); !errors.Is(err, ErrUnknownType) {
 		t.Errorf("FOO: %v", err)
 	}
-	if Type(0).Valid() || Type(12).Valid() {
+	if Type(0).Valid() || Type(13).Valid() {
 		t.Error("invalid types reported valid")
 	}
 }

@@ -83,13 +83,6 @@ func kindOf(e zmq4.Event) (messages.SocketEventKind, bool) {
 	return 0, false
 }
 
-// OpenOption configures Open.
-type OpenOption func(*openConfig) error
-
-type openConfig struct {
-	monitor []messages.SocketEventKind // nil: no monitor
-}
-
 // WithMonitor makes Open start the socket's monitor (see Socket.Monitor)
 // before the spec's binds and connects, so that their events (LISTENING,
 // CONNECT_DELAYED, ...) are reported too. No kinds means every kind.

@@ -1,7 +1,6 @@
 package sockets
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/pebbe/zmq4"
@@ -125,6 +124,113 @@ func XPubNoDrop(on bool) Option {
 	return &messages.SocketOption{Option: &messages.SocketOption_XpubNodrop{XpubNodrop: on}}
 }
 
+// HeartbeatInterval makes the socket send a ZMTP PING to each peer at this
+// interval (ZMQ_HEARTBEAT_IVL); zero, the default, sends none.
+func HeartbeatInterval(d time.Duration) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_HeartbeatInterval{HeartbeatInterval: durationpb.New(d)}}
+}
+
+// HeartbeatTTL asks peers to close the connection when they hear nothing
+// from this socket for d (ZMQ_HEARTBEAT_TTL): whole tenths of a second, up
+// to 6553.5 s; zero is no limit.
+func HeartbeatTTL(d time.Duration) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_HeartbeatTtl{HeartbeatTtl: durationpb.New(d)}}
+}
+
+// HeartbeatTimeout closes a connection whose peer answers no PING within d
+// (ZMQ_HEARTBEAT_TIMEOUT); zero, the default, means the heartbeat interval.
+func HeartbeatTimeout(d time.Duration) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_HeartbeatTimeout{HeartbeatTimeout: durationpb.New(d)}}
+}
+
+// IPv6 lets tcp endpoints use IPv6 addresses, such as tcp://[::1]:*
+// (ZMQ_IPV6); off by default.
+func IPv6(on bool) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_Ipv6{Ipv6: on}}
+}
+
+// ConnectTimeout bounds a tcp connect (ZMQ_CONNECT_TIMEOUT); zero, the
+// default, leaves it to the operating system.
+func ConnectTimeout(d time.Duration) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_ConnectTimeout{ConnectTimeout: durationpb.New(d)}}
+}
+
+// RouterHandover makes a ROUTER give a routing id that a new peer claims
+// to that peer, dropping the old connection, instead of refusing the new
+// one (ZMQ_ROUTER_HANDOVER): a DEALER with a fixed routing id that restarts
+// is served again. Server socket actors (actors.WithHandler) set it unless
+// their spec says otherwise. ZeroMQ does not report it back.
+func RouterHandover(on bool) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_RouterHandover{RouterHandover: on}}
+}
+
+// ProbeRouter makes a ROUTER, DEALER or REQ send an empty message to each
+// peer it connects to (ZMQ_PROBE_ROUTER), so that a ROUTER peer learns its
+// routing id at once. ZeroMQ does not report it back.
+func ProbeRouter(on bool) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_ProbeRouter{ProbeRouter: on}}
+}
+
+// ReqCorrelate makes a REQ add a request id to its requests and take only
+// the reply that carries it (ZMQ_REQ_CORRELATE). ZeroMQ does not report it
+// back.
+func ReqCorrelate(on bool) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_ReqCorrelate{ReqCorrelate: on}}
+}
+
+// ReqRelaxed lets a REQ send another request without the reply to the last
+// (ZMQ_REQ_RELAXED). ZeroMQ does not report it back.
+func ReqRelaxed(on bool) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_ReqRelaxed{ReqRelaxed: on}}
+}
+
+// XPubManual makes an XPUB apply no subscription by itself
+// (ZMQ_XPUB_MANUAL): its owner applies each PeerSubscription with a
+// Subscribe or Unsubscribe option, which libzmq gives to the peer of the
+// last subscription message received, so the owner should answer each in
+// order before the next arrives. ZeroMQ does not report it back.
+func XPubManual(on bool) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_XpubManual{XpubManual: on}}
+}
+
+// XPubWelcomeMessage makes an XPUB send msg to each new subscriber
+// (ZMQ_XPUB_WELCOME_MSG); a SUB receives it if it subscribes to it. ZeroMQ
+// does not report it back.
+func XPubWelcomeMessage(msg []byte) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_XpubWelcomeMessage{XpubWelcomeMessage: msg}}
+}
+
+// InvertMatching makes a PUB or XPUB send each message to the subscribers
+// whose subscriptions do not match it, and a SUB deliver the messages that
+// match none of its subscriptions (ZMQ_INVERT_MATCHING). Both ends set it.
+func InvertMatching(on bool) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_InvertMatching{InvertMatching: on}}
+}
+
+// TypeOfService sets the IP type-of-service byte of the socket's tcp
+// connections (ZMQ_TOS), 0 to 255.
+func TypeOfService(tos int) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_TypeOfService{TypeOfService: clampInt32(tos)}}
+}
+
+// SendBuffer sets the kernel's send buffer of the socket's tcp connections,
+// in bytes (ZMQ_SNDBUF); -1, the default, is the operating system's.
+func SendBuffer(n int) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_SendBuffer{SendBuffer: clampInt32(n)}}
+}
+
+// ReceiveBuffer sets the kernel's receive buffer, in bytes (ZMQ_RCVBUF);
+// -1, the default, is the operating system's.
+func ReceiveBuffer(n int) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_ReceiveBuffer{ReceiveBuffer: clampInt32(n)}}
+}
+
+// Backlog sets the most tcp connections waiting to be accepted on a bound
+// endpoint (ZMQ_BACKLOG); libzmq's default is 100.
+func Backlog(n int) Option {
+	return &messages.SocketOption{Option: &messages.SocketOption_Backlog{Backlog: clampInt32(n)}}
+}
+
 func clampInt32(n int) int32 {
 	switch {
 	case n > 1<<31-1:
@@ -133,215 +239,6 @@ func clampInt32(n int) int32 {
 		return -1 << 31
 	}
 	return int32(n)
-}
-
-// OptionName returns the ZeroMQ name of the option o sets, such as
-// "ZMQ_SNDHWM", or "" if o sets none.
-func OptionName(o Option) string {
-	switch o.GetOption().(type) {
-	case *messages.SocketOption_RoutingId:
-		return "ZMQ_ROUTING_ID"
-	case *messages.SocketOption_SendHighWaterMark:
-		return "ZMQ_SNDHWM"
-	case *messages.SocketOption_ReceiveHighWaterMark:
-		return "ZMQ_RCVHWM"
-	case *messages.SocketOption_Linger:
-		return "ZMQ_LINGER"
-	case *messages.SocketOption_ReconnectInterval:
-		return "ZMQ_RECONNECT_IVL"
-	case *messages.SocketOption_ReconnectIntervalMax:
-		return "ZMQ_RECONNECT_IVL_MAX"
-	case *messages.SocketOption_MaxMessageSize:
-		return "ZMQ_MAXMSGSIZE"
-	case *messages.SocketOption_Immediate:
-		return "ZMQ_IMMEDIATE"
-	case *messages.SocketOption_RouterMandatory:
-		return "ZMQ_ROUTER_MANDATORY"
-	case *messages.SocketOption_Conflate:
-		return "ZMQ_CONFLATE"
-	case *messages.SocketOption_TcpKeepalive:
-		return "ZMQ_TCP_KEEPALIVE"
-	case *messages.SocketOption_Subscribe:
-		return "ZMQ_SUBSCRIBE"
-	case *messages.SocketOption_Unsubscribe:
-		return "ZMQ_UNSUBSCRIBE"
-	case *messages.SocketOption_XpubVerbose:
-		return "ZMQ_XPUB_VERBOSE"
-	case *messages.SocketOption_XpubNodrop:
-		return "ZMQ_XPUB_NODROP"
-	case *messages.SocketOption_CurveServer:
-		return "ZMQ_CURVE_SERVER"
-	case *messages.SocketOption_CurveClient:
-		return "ZMQ_CURVE_SERVERKEY"
-	case *messages.SocketOption_PlainServer:
-		return "ZMQ_PLAIN_SERVER"
-	case *messages.SocketOption_PlainClient:
-		return "ZMQ_PLAIN_USERNAME"
-	case *messages.SocketOption_ZapDomain:
-		return "ZMQ_ZAP_DOMAIN"
-	case *messages.SocketOption_HandshakeInterval:
-		return "ZMQ_HANDSHAKE_IVL"
-	}
-	return ""
-}
-
-// CheckOption reports whether o is a valid option for a socket of type t: a
-// clear ErrBadOption for a bad value, ErrUnsupported for an option the type
-// does not have. It calls no ZeroMQ function.
-func CheckOption(t Type, o Option) error {
-	name := OptionName(o)
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", ErrBadOption, name, fmt.Sprintf(format, args...))
-	}
-	only := func(types ...Type) error {
-		for _, x := range types {
-			if x == t {
-				return nil
-			}
-		}
-		return fmt.Errorf("%w: %s does not apply to a %v socket", ErrUnsupported, name, t)
-	}
-	switch v := o.GetOption().(type) {
-	case nil:
-		return fmt.Errorf("%w: no option set", ErrBadOption)
-	case *messages.SocketOption_RoutingId:
-		if n := len(v.RoutingId); n == 0 || n > 255 {
-			return bad("routing id of %d bytes, want 1 to 255", n)
-		}
-		if v.RoutingId[0] == 0 {
-			return bad("routing id starts with a zero byte, which ZeroMQ reserves")
-		}
-	case *messages.SocketOption_SendHighWaterMark:
-		if v.SendHighWaterMark < 0 {
-			return bad("%d is negative", v.SendHighWaterMark)
-		}
-	case *messages.SocketOption_ReceiveHighWaterMark:
-		if v.ReceiveHighWaterMark < 0 {
-			return bad("%d is negative", v.ReceiveHighWaterMark)
-		}
-	case *messages.SocketOption_Linger:
-		if err := checkMillis(v.Linger); err != nil {
-			return bad("%v", err)
-		}
-	case *messages.SocketOption_ReconnectInterval:
-		if err := checkMillis(v.ReconnectInterval); err != nil {
-			return bad("%v", err)
-		}
-	case *messages.SocketOption_ReconnectIntervalMax:
-		if err := checkMillis(v.ReconnectIntervalMax); err != nil {
-			return bad("%v", err)
-		}
-		if v.ReconnectIntervalMax.AsDuration() < 0 {
-			return bad("%v is negative", v.ReconnectIntervalMax.AsDuration())
-		}
-	case *messages.SocketOption_MaxMessageSize:
-		if v.MaxMessageSize < -1 {
-			return bad("%d, want -1 (no limit) or more", v.MaxMessageSize)
-		}
-	case *messages.SocketOption_Immediate:
-	case *messages.SocketOption_RouterMandatory:
-		return only(Router)
-	case *messages.SocketOption_Conflate:
-		return only(Pub, Sub, Push, Pull, Dealer)
-	case *messages.SocketOption_TcpKeepalive:
-		k := v.TcpKeepalive
-		if k == nil {
-			return bad("no keepalive settings")
-		}
-		if _, ok := messages.TcpKeepaliveMode_name[int32(k.Mode)]; !ok {
-			return bad("unknown mode %d", k.Mode)
-		}
-		if k.Count < 0 {
-			return bad("probe count %d is negative", k.Count)
-		}
-		for _, d := range []*durationpb.Duration{k.Idle, k.Interval} {
-			if d == nil {
-				continue
-			}
-			if err := d.CheckValid(); err != nil || d.AsDuration() < 0 || d.AsDuration()%time.Second != 0 {
-				return bad("keepalive times must be whole, non-negative seconds, got %v", d.AsDuration())
-			}
-		}
-	case *messages.SocketOption_Subscribe, *messages.SocketOption_Unsubscribe:
-		return only(Sub, XSub)
-	case *messages.SocketOption_XpubVerbose, *messages.SocketOption_XpubNodrop:
-		return only(XPub)
-	default:
-		if handled, err := checkSecurity(o); handled {
-			return err
-		}
-		return fmt.Errorf("%w: unknown option %T", ErrBadOption, v)
-	}
-	return nil
-}
-
-// checkMillis checks a duration that ZeroMQ takes in whole milliseconds
-// (negative meaning "infinite" or "never").
-func checkMillis(d *durationpb.Duration) error {
-	if d == nil {
-		return fmt.Errorf("no duration")
-	}
-	if err := d.CheckValid(); err != nil {
-		return err
-	}
-	v := d.AsDuration()
-	if v >= 0 && v%time.Millisecond != 0 {
-		return fmt.Errorf("%v is not a whole number of milliseconds", v)
-	}
-	if v/time.Millisecond > 1<<31-1 {
-		return fmt.Errorf("%v is too long", v)
-	}
-	return nil
-}
-
-// millis converts a checked duration to ZeroMQ's milliseconds, -1 for any
-// negative duration.
-func millis(d *durationpb.Duration) int {
-	v := d.AsDuration()
-	if v < 0 {
-		return -1
-	}
-	return int(v / time.Millisecond)
-}
-
-// apply sets o on zs. The option must have passed CheckOption.
-func apply(zs *zmq4.Socket, o Option) error {
-	switch v := o.GetOption().(type) {
-	case *messages.SocketOption_RoutingId:
-		return zs.SetIdentity(string(v.RoutingId))
-	case *messages.SocketOption_SendHighWaterMark:
-		return zs.SetSndhwm(int(v.SendHighWaterMark))
-	case *messages.SocketOption_ReceiveHighWaterMark:
-		return zs.SetRcvhwm(int(v.ReceiveHighWaterMark))
-	case *messages.SocketOption_Linger:
-		return zs.SetLinger(time.Duration(millis(v.Linger)) * time.Millisecond)
-	case *messages.SocketOption_ReconnectInterval:
-		return zs.SetReconnectIvl(time.Duration(millis(v.ReconnectInterval)) * time.Millisecond)
-	case *messages.SocketOption_ReconnectIntervalMax:
-		return zs.SetReconnectIvlMax(v.ReconnectIntervalMax.AsDuration())
-	case *messages.SocketOption_MaxMessageSize:
-		return zs.SetMaxmsgsize(v.MaxMessageSize)
-	case *messages.SocketOption_Immediate:
-		return zs.SetImmediate(v.Immediate)
-	case *messages.SocketOption_RouterMandatory:
-		return zs.SetRouterMandatory(boolInt(v.RouterMandatory))
-	case *messages.SocketOption_Conflate:
-		return zs.SetConflate(v.Conflate)
-	case *messages.SocketOption_TcpKeepalive:
-		return applyKeepalive(zs, v.TcpKeepalive)
-	case *messages.SocketOption_Subscribe:
-		return zs.SetSubscribe(string(v.Subscribe))
-	case *messages.SocketOption_Unsubscribe:
-		return zs.SetUnsubscribe(string(v.Unsubscribe))
-	case *messages.SocketOption_XpubVerbose:
-		return zs.SetXpubVerbose(boolInt(v.XpubVerbose))
-	case *messages.SocketOption_XpubNodrop:
-		return zs.SetXpubNodrop(v.XpubNodrop)
-	}
-	if handled, err := applySecurity(zs, o); handled {
-		return err
-	}
-	return fmt.Errorf("%w: unknown option %T", ErrBadOption, o.GetOption())
 }
 
 func applyKeepalive(zs *zmq4.Socket, k *messages.TcpKeepalive) error {

@@ -69,11 +69,15 @@ func HandshakeInterval(d time.Duration) Option {
 // any other option. Messages name the part that is wrong, never a key.
 func checkSecurity(o Option) (handled bool, err error) {
 	key := func(what string, b []byte) error {
+		name := "ZMQ_CURVE_SERVERKEY"
+		if _, ok := o.GetOption().(*messages.SocketOption_CurveServer); ok {
+			name = "ZMQ_CURVE_SERVER"
+		}
 		if len(b) != KeySize {
-			return fmt.Errorf("%w: %s: %w: %s of %d bytes, want %d", ErrBadOption, OptionName(o), ErrBadKey, what, len(b), KeySize)
+			return fmt.Errorf("%w: %s: %w: %s of %d bytes, want %d", ErrBadOption, name, ErrBadKey, what, len(b), KeySize)
 		}
 		if (Key)(b) == (Key{}) {
-			return fmt.Errorf("%w: %s: %w: %s is all zero bytes, not a key", ErrBadOption, OptionName(o), ErrBadKey, what)
+			return fmt.Errorf("%w: %s: %w: %s is all zero bytes, not a key", ErrBadOption, name, ErrBadKey, what)
 		}
 		return nil
 	}

@@ -90,7 +90,47 @@ type Stats struct {
 	Wakeups, Rechecks uint64
 }
 
-// Open creates a socket of spec.Type on ctx, applies the spec's options, binds
+// OpenOption configures Open: WithMonitor, OpenAs, WithDefaults.
+type OpenOption func(*openConfig) error
+
+type openConfig struct {
+	monitor  []messages.SocketEventKind // nil: no monitor
+	as       Type                       // 0: the spec's type
+	defaults []Option
+}
+
+// OpenAs makes Open create a ZeroMQ socket of type t for a spec of another
+// type whose wire protocol t speaks too: a REP spec served by a ROUTER,
+// which takes each peer's envelope itself. The spec's options must apply to
+// t as well. Socket.Type then returns t.
+func OpenAs(t Type) OpenOption {
+	return func(c *openConfig) error {
+		if !t.Valid() {
+			return fmt.Errorf("%w: OpenAs %v", ErrUnknownType, t)
+		}
+		c.as = t
+		return nil
+	}
+}
+
+// WithDefaults makes Open apply opts before the spec's own options, which
+// therefore win: an owner's defaults, such as a server's router_mandatory.
+func WithDefaults(opts ...Option) OpenOption {
+	return func(c *openConfig) error {
+		c.defaults = append(c.defaults, opts...)
+		return nil
+	}
+}
+
+// DefaultSubscriptionLimit is the largest message, in bytes, that a PUB or
+// XPUB accepts from a peer unless its spec sets MaxMessageSize: what such a
+// socket receives is subscriptions, and libzmq keeps every prefix it is
+// sent, so an unbounded one lets a peer grow its memory at will. A peer that
+// sends a larger one is disconnected. It does not bound what the socket
+// sends.
+const DefaultSubscriptionLimit = 1024
+
+// Open creates a socket of spec.Type (or OpenAs's) on ctx, applies the spec's options, binds
 // and connects, and starts its readiness waiter. On error nothing is left
 // open. The first Handle, which drains whatever arrived before the owner was
 // ready, is requested through hooks.Signal before Open returns. With
@@ -111,13 +151,17 @@ func Open(ctx *ZMQContext, spec Spec, hooks Hooks, opts ...OpenOption) (*Socket,
 	if hooks.Signal == nil || (spec.Type.CanReceive() && hooks.Deliver == nil && hooks.DeliverBatch == nil) {
 		return nil, opError(OpOpen, spec.Name, "", ErrBadOption, "Hooks.Signal and, for a receiving type, Hooks.Deliver or DeliverBatch are required")
 	}
-	zs, err := ctx.newSocket(spec.Type)
+	typ := spec.Type
+	if cfg.as != 0 {
+		typ = cfg.as
+	}
+	zs, err := ctx.newSocket(typ)
 	if err != nil {
 		return nil, zmqError(OpOpen, spec.Name, "", err)
 	}
 	s := &Socket{
 		name:       spec.Name,
-		typ:        spec.Type,
+		typ:        typ,
 		ctx:        ctx,
 		zs:         zs,
 		hooks:      hooks,
@@ -136,7 +180,12 @@ func Open(ctx *ZMQContext, spec Spec, hooks Hooks, opts ...OpenOption) (*Socket,
 	if err := zs.SetLinger(DefaultLinger); err != nil {
 		return fail(zmqError(OpSetOption, s.name, "", err))
 	}
-	for _, o := range spec.Options {
+	if typ == Pub || typ == XPub {
+		if err := zs.SetMaxmsgsize(DefaultSubscriptionLimit); err != nil {
+			return fail(zmqError(OpSetOption, s.name, "", err))
+		}
+	}
+	for _, o := range append(cfg.defaults, spec.Options...) {
 		if err := s.SetOption(o); err != nil {
 			return fail(err)
 		}

@@ -27,11 +27,14 @@ const (
 	Push   = Type(messages.SocketType_SOCKET_TYPE_PUSH)
 	XPub   = Type(messages.SocketType_SOCKET_TYPE_XPUB)
 	XSub   = Type(messages.SocketType_SOCKET_TYPE_XSUB)
+	// Stream talks to raw TCP peers (ZMQ_STREAM): each message is [peer id,
+	// data], and an empty data frame marks a connection or disconnection.
+	Stream = Type(messages.SocketType_SOCKET_TYPE_STREAM)
 )
 
 // Types lists every socket type, in wire order.
 func Types() []Type {
-	return []Type{Pair, Pub, Sub, Req, Rep, Dealer, Router, Pull, Push, XPub, XSub}
+	return []Type{Pair, Pub, Sub, Req, Rep, Dealer, Router, Pull, Push, XPub, XSub, Stream}
 }
 
 // String returns the ZeroMQ name of the type, such as "PUSH".
@@ -43,7 +46,7 @@ func (t Type) String() string {
 }
 
 // Valid reports whether t is one of the ZeroMQ socket types.
-func (t Type) Valid() bool { return t >= Pair && t <= XSub }
+func (t Type) Valid() bool { return t >= Pair && t <= Stream }
 
 // ParseType returns the type named s, such as "push" or "DEALER"; "XREQ" and
 // "XREP" are taken for DEALER and ROUTER.

@@ -9,6 +9,11 @@ package sockets
 static int zmqactor_set_int(void *s, int option, int value) {
 	return zmq_setsockopt(s, option, &value, sizeof value);
 }
+
+static int zmqactor_get_int(void *s, int option, int *value) {
+	size_t size = sizeof *value;
+	return zmq_getsockopt(s, option, value, &size);
+}
 */
 import "C"
 
@@ -16,6 +21,7 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/pebbe/zmq4"
@@ -75,4 +81,42 @@ func curvePublic(secret Key) (Key, error) {
 		return Key{}, curveError("zmq_curve_public", errno)
 	}
 	return ParseKey(C.GoStringN(&out[0], 40))
+}
+
+// The options pebbe/zmq4 sets but cannot read back: read with
+// zmq_getsockopt(3) on the raw handle.
+const (
+	rawConflate         = C.ZMQ_CONFLATE
+	rawHeartbeatIvl     = C.ZMQ_HEARTBEAT_IVL
+	rawHeartbeatTTL     = C.ZMQ_HEARTBEAT_TTL
+	rawHeartbeatTimeout = C.ZMQ_HEARTBEAT_TIMEOUT
+)
+
+// getRawInt reads an int option of zs.
+func getRawInt(zs *zmq4.Socket, option C.int) (int, error) {
+	h, err := rawHandle(zs)
+	if err != nil {
+		return 0, err
+	}
+	var v C.int
+	if rc, errno := C.zmqactor_get_int(h, option, &v); rc != 0 {
+		return 0, errno
+	}
+	return int(v), nil
+}
+
+// getRawMillis reads an option ZeroMQ reports in milliseconds.
+func getRawMillis(option C.int) func(*zmq4.Socket) (time.Duration, error) {
+	return func(zs *zmq4.Socket) (time.Duration, error) {
+		n, err := getRawInt(zs, option)
+		return time.Duration(n) * time.Millisecond, err
+	}
+}
+
+// getRawBool reads an option ZeroMQ reports as 0 or 1.
+func getRawBool(option C.int) func(*zmq4.Socket) (bool, error) {
+	return func(zs *zmq4.Socket) (bool, error) {
+		n, err := getRawInt(zs, option)
+		return n != 0, err
+	}
 }
