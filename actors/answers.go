@@ -62,30 +62,42 @@ func (c *calls) answered(id uint32, m any) {
 }
 
 // ask sends msg to target as a request and waits for the answer until ctx
-// ends or timeout passes. A message to a stopped actor is answered by
-// protoactor with DeadLetterResponse, which ask returns as
-// actor.ErrDeadLetter; the timeout as actor.ErrTimeout.
-func (c *calls) ask(ctx context.Context, system *actor.ActorSystem, target *actor.PID, msg any, timeout time.Duration) (any, error) {
+// ends or timeout passes; a timeout of zero or less waits for ctx alone. A
+// message to a stopped actor is answered by protoactor with
+// DeadLetterResponse, which ask returns as actor.ErrDeadLetter; the timeout
+// as actor.ErrTimeout. When it gives up, abandon (if set) is called with the
+// sender the target saw, so that the target can be told.
+func (c *calls) ask(ctx context.Context, system *actor.ActorSystem, target *actor.PID, msg any, timeout time.Duration,
+	abandon func(asker *actor.PID)) (any, error) {
 	id := c.next.Add(1)
 	for id == 0 {
 		id = c.next.Add(1)
 	}
 	w := make(chan any, 1)
 	c.waiting.Store(id, w)
-	system.Root.RequestWithCustomSender(target, msg, &actor.PID{Address: system.Address(), Id: c.id, RequestId: id})
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
+	asker := &actor.PID{Address: system.Address(), Id: c.id, RequestId: id}
+	system.Root.RequestWithCustomSender(target, msg, asker)
+	var expired <-chan time.Time
+	if timeout > 0 {
+		timer := time.NewTimer(timeout)
+		defer timer.Stop()
+		expired = timer.C
+	}
+	var err error
 	select {
 	case m := <-w:
 		if _, dead := m.(*actor.DeadLetterResponse); dead {
 			return nil, actor.ErrDeadLetter
 		}
 		return m, nil
-	case <-timer.C:
-		c.waiting.Delete(id)
-		return nil, actor.ErrTimeout
+	case <-expired:
+		err = actor.ErrTimeout
 	case <-ctx.Done():
-		c.waiting.Delete(id)
-		return nil, ctx.Err()
+		err = ctx.Err()
 	}
+	c.waiting.Delete(id)
+	if abandon != nil {
+		abandon(asker)
+	}
+	return nil, err
 }

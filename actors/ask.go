@@ -21,6 +21,14 @@ import (
 // (context.DeadlineExceeded when the wait was ctx's). An answer of another
 // type is ErrUnexpectedReply.
 func askActor[T any](ctx context.Context, rt *Runtime, pid *actor.PID, name string, op sockets.Op, cmd any, wait time.Duration) (T, error) {
+	return askActorOr[T](ctx, rt, pid, name, op, cmd, wait, nil)
+}
+
+// askActorOr is askActor that calls abandon with the asker's PID when it
+// gives up waiting (ctx ended, or the wait passed), and waits without a
+// bound when wait is zero and ctx has no deadline.
+func askActorOr[T any](ctx context.Context, rt *Runtime, pid *actor.PID, name string, op sockets.Op, cmd any, wait time.Duration,
+	abandon func(asker *actor.PID)) (T, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
 		return zero, err
@@ -32,7 +40,7 @@ func askActor[T any](ctx context.Context, rt *Runtime, pid *actor.PID, name stri
 			return zero, context.DeadlineExceeded
 		}
 	}
-	res, err := rt.calls.ask(ctx, rt.system, pid, cmd, wait)
+	res, err := rt.calls.ask(ctx, rt.system, pid, cmd, wait, abandon)
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:

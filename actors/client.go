@@ -53,7 +53,7 @@ type clientRole struct {
 // clientCounts are a client's RequestStats counters.
 type clientCounts struct {
 	requests, replies, timeouts, retries, lateReplies uint64
-	malformed, resets, decodeErrors                   uint64
+	malformed, resets, decodeErrors, cancelled        uint64
 }
 
 // outRequest is one request of an asker.
@@ -63,11 +63,12 @@ type outRequest struct {
 	asker    *actor.PID
 	body     [][]byte
 	wire     [][]byte // DEALER: [id, "", body...]
-	timeout  time.Duration
-	retries  uint32 // resends left
+	timeout  time.Duration // 0: no timeout
+	retries  uint32        // resends left
 	attempts uint32
 	typed    bool
 	sent     bool // REQ: on the wire now
+	tag      string
 	// The request id and wire's frames when the body has at most two:
 	// one allocation per request instead of three.
 	idBuf   [requestIDLen]byte
@@ -147,6 +148,8 @@ func (c *clientRole) command(msg any, sender *actor.PID) (any, bool, error) {
 	switch m := msg.(type) {
 	case *messages.Request:
 		return nil, true, c.request(m, sender)
+	case *messages.CancelRequest:
+		return taken(c.cancel(m))
 	case *messages.GetRequestStats:
 		return c.requestStats(), true, nil
 	case *deadlineTick:
@@ -168,15 +171,22 @@ func (c *clientRole) request(m *messages.Request, sender *actor.PID) error {
 		return bad("a request has at least one frame")
 	case m.GetTimeout() != nil && (!m.GetTimeout().IsValid() || m.GetTimeout().AsDuration() < 0):
 		return bad("invalid timeout %v", m.GetTimeout())
+	case m.GetNoTimeout() && (m.GetTimeout().AsDuration() != 0 || m.GetRetries() != 0):
+		return bad("no_timeout excludes a timeout and retries")
+	case len(m.GetTag()) > maxTag:
+		return bad("a tag of %d bytes, at most %d", len(m.GetTag()), maxTag)
 	}
 	timeout := m.GetTimeout().AsDuration()
-	if timeout == 0 {
+	switch {
+	case m.GetNoTimeout():
+		timeout = 0
+	case timeout == 0:
 		timeout = c.timeout
 	}
 	c.lastID++
 	c.counts.requests++
 	r := &outRequest{deadline: deadline{index: -1}, id: c.lastID, asker: sender, body: m.GetFrames(),
-		timeout: timeout, retries: m.GetRetries(), typed: m.GetTyped()}
+		timeout: timeout, retries: m.GetRetries(), typed: m.GetTyped(), tag: m.GetTag()}
 	if c.req {
 		c.waiting = append(c.waiting, r)
 		if len(c.waiting) == 1 {
@@ -197,8 +207,18 @@ func (c *clientRole) request(m *messages.Request, sender *actor.PID) error {
 	}
 	r.attempts = 1
 	c.inflight[r.id] = r
-	c.times.add(r, timeout)
+	c.deadline(r)
 	return nil
+}
+
+// maxTag bounds a request's tag.
+const maxTag = 256
+
+// deadline starts the timeout of r's attempt, if it has one.
+func (c *clientRole) deadline(r *outRequest) {
+	if r.timeout > 0 {
+		c.times.add(r, r.timeout)
+	}
 }
 
 // sendNext puts the first waiting request of a REQ on the wire; requests
@@ -217,7 +237,7 @@ func (c *clientRole) sendNext() {
 		r.sent = true
 		r.attempts++
 		if r.index < 0 {
-			c.times.add(r, r.timeout)
+			c.deadline(r)
 		}
 		return
 	}
@@ -262,7 +282,7 @@ func (c *clientRole) deliver(frames [][]byte) {
 func (c *clientRole) answer(r *outRequest, body [][]byte) {
 	c.counts.replies++
 	if !r.typed {
-		c.root.Send(r.asker, &messages.Reply{Socket: c.name, Frames: body, Attempts: r.attempts})
+		c.root.Send(r.asker, &messages.Reply{Socket: c.name, Frames: body, Attempts: r.attempts, Tag: r.tag})
 		return
 	}
 	if c.types == nil {
@@ -300,7 +320,7 @@ func (c *clientRole) expireRequest(r *outRequest) {
 			return
 		}
 		r.attempts++
-		c.times.add(r, r.timeout)
+		c.deadline(r)
 		return
 	}
 	c.counts.timeouts++
@@ -312,6 +332,48 @@ func (c *clientRole) expireRequest(r *outRequest) {
 		return
 	}
 	delete(c.inflight, r.id)
+}
+
+// cancel frees the requests CancelRequest names: the asker gets no answer,
+// and a reply that comes later is counted as late. A REQ whose request on
+// the wire is cancelled is reset, as after a timeout, so that the next one
+// can go.
+func (c *clientRole) cancel(m *messages.CancelRequest) (*messages.RequestsCancelled, error) {
+	asker := PIDOf(m.GetAsker())
+	if asker == nil {
+		return nil, &sockets.Error{Op: sockets.OpRequest, Socket: c.name,
+			Err: fmt.Errorf("%w: a CancelRequest names the asker", sockets.ErrBadMessage)}
+	}
+	match := func(r *outRequest) bool {
+		return r.asker.Address == asker.Address && r.asker.Id == asker.Id &&
+			(m.GetAskerRequestId() == 0 || r.asker.RequestId == m.GetAskerRequestId()) &&
+			(m.GetTag() == "" || r.tag == m.GetTag())
+	}
+	n := 0
+	for _, id := range slices.Sorted(maps.Keys(c.inflight)) {
+		if r := c.inflight[id]; match(r) {
+			delete(c.inflight, id)
+			c.times.remove(r)
+			n++
+		}
+	}
+	onWire := len(c.waiting) > 0 && c.waiting[0].sent && match(c.waiting[0])
+	kept := c.waiting[:0]
+	for _, r := range c.waiting {
+		if match(r) {
+			c.times.remove(r)
+			n++
+			continue
+		}
+		kept = append(kept, r)
+	}
+	clear(c.waiting[len(kept):])
+	c.waiting = kept
+	c.counts.cancelled += uint64(n)
+	if onWire {
+		c.reset() // sends the next one once open
+	}
+	return &messages.RequestsCancelled{Socket: c.name, Cancelled: uint32(n)}, nil
 }
 
 // reset closes the REQ socket and opens it again, to leave the lockstep of
@@ -326,6 +388,6 @@ func (c *clientRole) requestStats() *messages.RequestStats {
 	n := c.counts
 	return &messages.RequestStats{Socket: c.name,
 		Requests: n.requests, Replies: n.replies, Timeouts: n.timeouts, Retries: n.retries, LateReplies: n.lateReplies,
-		Malformed: n.malformed, Resets: n.resets, DecodeErrors: n.decodeErrors,
+		Malformed: n.malformed, Resets: n.resets, DecodeErrors: n.decodeErrors, Cancelled: n.cancelled,
 		InFlight: uint32(len(c.inflight) + len(c.waiting))}
 }

@@ -326,6 +326,11 @@ func (a *socketActor) command(msg any, sender *actor.PID) {
 			a.st.spec.Options = append(a.st.spec.Options, m.GetOption())
 			answer = &messages.OptionSet{Socket: name, Option: m.GetOption()}
 		}
+	case *messages.GetOption:
+		var o sockets.Option
+		if o, err = a.sock.GetOption(m.GetName()); err == nil {
+			answer = &messages.OptionValue{Socket: name, Option: o}
+		}
 	case *messages.GetStats:
 		answer = a.stats()
 	case *messages.InjectFault:

@@ -137,6 +137,18 @@ func (s *Socket) SetOption(ctx context.Context, o sockets.Option) error {
 	return err
 }
 
+// GetOption returns the option named name (its ZeroMQ name, such as
+// "ZMQ_SNDHWM"; sockets.OptionNames lists them) with the value ZeroMQ
+// reports for the socket now, restarts included: an option set in the spec
+// or by SetOption is applied again to a restarted socket. A name that is no
+// option fails with ErrBadOption; an option ZeroMQ does not report
+// (write-only, such as ZMQ_ROUTER_HANDOVER, or a secret key) with
+// ErrUnsupported.
+func (s *Socket) GetOption(ctx context.Context, name string) (sockets.Option, error) {
+	v, err := ask[*messages.OptionValue](ctx, s, sockets.OpGetOption, &messages.GetOption{Name: name})
+	return v.GetOption(), err
+}
+
 // Stats returns the socket's counters.
 func (s *Socket) Stats(ctx context.Context) (*messages.Stats, error) {
 	return ask[*messages.Stats](ctx, s, sockets.OpStats, &messages.GetStats{})

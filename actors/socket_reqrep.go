@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
 )
@@ -25,6 +26,20 @@ func WithTimeout(d time.Duration) RequestOption {
 // before it fails with ErrRequestTimeout (the zguide's Lazy Pirate).
 func WithRetries(n uint32) RequestOption {
 	return func(r *messages.Request) { r.Retries = n }
+}
+
+// WithoutTimeout makes the client wait for the reply without a deadline:
+// until it comes, the request is cancelled, or the socket actor stops.
+// Socket.Request then waits until its ctx ends, and cancels the request
+// when it does. It excludes WithTimeout and WithRetries.
+func WithoutTimeout() RequestOption {
+	return func(r *messages.Request) { r.NoTimeout = true }
+}
+
+// WithTag gives the request the asker's own name for it (at most 256
+// bytes): the client echoes it in the Reply, and CancelRequest can name it.
+func WithTag(tag string) RequestOption {
+	return func(r *messages.Request) { r.Tag = tag }
 }
 
 // NewRequest returns the Request command for a typed request: the body is
@@ -45,9 +60,11 @@ func NewRequest(m proto.Message, opts ...RequestOption) (*messages.Request, erro
 
 // Request sends a request through a DEALER or REQ client socket actor and
 // waits for its reply. It fails with ErrRequestTimeout when no reply came
-// for any attempt, with ctx's error when ctx ends first, and with the
-// socket's error (ErrClosed, ErrQueueFull, ...) otherwise. The frames are
-// not copied: do not modify them until Request returns.
+// for any attempt, with ctx's error when ctx ends first (the request is
+// then cancelled in the socket actor: its reply, if it comes, is counted as
+// late), and with the socket's error (ErrClosed, ErrQueueFull, ...)
+// otherwise. The frames are not copied: do not modify them until Request
+// returns.
 func (s *Socket) Request(ctx context.Context, frames [][]byte, opts ...RequestOption) (*messages.Reply, error) {
 	r := &messages.Request{Frames: frames}
 	for _, o := range opts {
@@ -107,7 +124,30 @@ func (s *Socket) request(ctx context.Context, r *messages.Request) (any, error) 
 	}
 	// The socket actor answers every request by itself: with the reply, or
 	// ErrRequestTimeout after the last attempt. The wait's own bound is only
-	// a safety net, or ctx's deadline.
+	// a safety net, or ctx's deadline; a request without a timeout waits
+	// for ctx alone.
 	wait := timeout*time.Duration(r.GetRetries()+1) + time.Second
-	return askActor[any](ctx, s.rt, s.pid, s.Name(), sockets.OpRequest, r, wait)
+	if r.GetNoTimeout() {
+		wait = 0
+	}
+	return askActorOr[any](ctx, s.rt, s.pid, s.Name(), sockets.OpRequest, r, wait, s.cancel)
+}
+
+// cancel tells the socket actor that the call of asker gave up: its
+// request is freed at once instead of waiting for its timeout.
+func (s *Socket) cancel(asker *actor.PID) {
+	s.rt.system.Root.Send(s.pid, &messages.CancelRequest{Asker: Ref(asker), AskerRequestId: asker.RequestId})
+}
+
+// CancelRequests frees the requests that asker sent through this client
+// socket actor, those with tag only when tag is not empty, and returns how
+// many there were. The asker gets no answer to them; a reply that comes
+// later is counted as late (RequestStats.late_replies). Socket.Request
+// cancels its own request when its ctx ends.
+func (s *Socket) CancelRequests(ctx context.Context, asker *actor.PID, tag string) (int, error) {
+	if asker == nil {
+		return 0, &sockets.Error{Op: sockets.OpRequest, Socket: s.Name(), Err: fmt.Errorf("%w: no asker", sockets.ErrBadMessage)}
+	}
+	c, err := ask[*messages.RequestsCancelled](ctx, s, sockets.OpRequest, &messages.CancelRequest{Asker: Ref(asker), AskerRequestId: asker.RequestId, Tag: tag})
+	return int(c.GetCancelled()), err
 }

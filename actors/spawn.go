@@ -50,6 +50,8 @@ func roles(spec *sockets.Spec, cfg spawnConfig) []role {
 		delivery = newSubscriberRole(spec)
 	case t == sockets.XPub:
 		delivery = xpubRole{}
+	case t == sockets.Stream:
+		delivery = &streamRole{}
 	case t.CanReceive():
 		delivery = &ownerRole{batch: cfg.batch}
 	default:

@@ -22,6 +22,9 @@ type subscriberRole struct {
 	// ownerSubs are the spec's subscribe options, the owner's
 	// subscriptions: moved into the table at the first open.
 	ownerSubs []sockets.Option
+	// invert: the socket has invert_matching, and each subscriber gets
+	// the messages that match none of its prefixes.
+	invert bool
 
 	h    host
 	sock *sockets.Socket
@@ -44,6 +47,7 @@ func newSubscriberRole(spec *sockets.Spec) *subscriberRole {
 		if isSubscription(o) {
 			r.ownerSubs = append(r.ownerSubs, o)
 		} else {
+			r.noteInvert(o)
 			keep = append(keep, o)
 		}
 	}
@@ -151,7 +155,10 @@ func (r *subscriberRole) filter(msg any, _ *actor.PID) (any, bool, error) {
 		return &messages.Sent{Socket: r.name}, true, nil
 	case *messages.SetOption:
 		if !isSubscription(m.GetOption()) {
-			return nil, false, nil
+			if sockets.CheckOption(r.h.socketType(), m.GetOption()) == nil {
+				r.noteInvert(m.GetOption())
+			}
+			return nil, false, nil // the core applies it
 		}
 		if err := r.subscribeOption(m.GetOption()); err != nil {
 			return nil, true, err
@@ -174,10 +181,23 @@ func (r *subscriberRole) stats(s *messages.Stats) {
 	s.Subscriptions, s.Subscribers = uint32(len(r.topics.entries)), uint32(len(r.topics.subs))
 }
 
+// noteInvert notes an invert_matching option.
+func (r *subscriberRole) noteInvert(o sockets.Option) {
+	if v, ok := o.GetOption().(*messages.SocketOption_InvertMatching); ok {
+		r.invert = v.InvertMatching
+	}
+}
+
 // route delivers a message received on a SUB or XSUB to every local
-// subscriber whose prefix matches its first frame, once each.
+// subscriber whose prefix matches its first frame, once each (with
+// invert_matching, to those none of whose prefixes does).
 func (r *subscriberRole) route(frames [][]byte) {
-	ds := r.topics.match(frames[0])
+	var ds []delivery
+	if r.invert {
+		ds = r.topics.matchInverted(frames[0])
+	} else {
+		ds = r.topics.match(frames[0])
+	}
 	if len(ds) == 0 {
 		// In flight when its last subscriber unsubscribed.
 		r.unrouted++

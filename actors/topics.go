@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"bytes"
 	"sort"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -216,6 +217,29 @@ func (t *topicTable) match(topic []byte) []delivery {
 	}
 	if entries > 1 {
 		t.found = dedupe(t.found)
+	}
+	return t.found
+}
+
+// matchInverted returns the subscribers none of whose prefixes topic starts
+// with: a SUB with invert_matching delivers the messages that match none of
+// its subscriptions, so each subscriber gets those that match none of its
+// own. A subscriber is typed only if all its subscriptions are. The result
+// is valid until the next call.
+func (t *topicTable) matchInverted(topic []byte) []delivery {
+	t.found = t.found[:0]
+	for _, who := range t.subs {
+		d := delivery{pid: who.pid, key: who.key, typed: true, batched: who.batched}
+		for p, s := range who.prefixes {
+			if bytes.HasPrefix(topic, []byte(p)) {
+				d.pid = nil
+				break
+			}
+			d.typed = d.typed && s.direct && s.typed && s.refs == 0
+		}
+		if d.pid != nil {
+			t.found = append(t.found, d)
+		}
 	}
 	return t.found
 }

@@ -118,6 +118,10 @@ func (s *Socket) checkSend(frames [][]byte) error {
 	if len(frames) == 0 {
 		return opError(OpSend, s.name, "", ErrBadMessage, "a message has at least one frame")
 	}
+	if s.typ == Stream && len(frames) != 2 {
+		// libzmq would take a third frame for the next message's peer id.
+		return opError(OpSend, s.name, "", ErrBadMessage, fmt.Sprintf("a STREAM message is [peer id, data], not %d frames", len(frames)))
+	}
 	if s.maxMsgSize >= 0 {
 		for i, f := range frames {
 			if int64(len(f)) > s.maxMsgSize {
