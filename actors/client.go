@@ -62,7 +62,7 @@ type outRequest struct {
 	id       uint64
 	asker    *actor.PID
 	body     [][]byte
-	wire     [][]byte // DEALER: [id, "", body...]
+	wire     [][]byte      // DEALER: [id, "", body...]
 	timeout  time.Duration // 0: no timeout
 	retries  uint32        // resends left
 	attempts uint32

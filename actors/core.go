@@ -323,7 +323,9 @@ func (a *socketActor) command(msg any, sender *actor.PID) {
 			}
 		}
 		if err = a.sock.SetOption(m.GetOption()); err == nil {
-			a.st.spec.Options = append(a.st.spec.Options, m.GetOption())
+			if sockets.Restorable(a.st.spec.Type, m.GetOption()) {
+				a.st.spec.Options = append(a.st.spec.Options, m.GetOption())
+			}
 			answer = &messages.OptionSet{Socket: name, Option: m.GetOption()}
 		}
 	case *messages.GetOption:

@@ -240,11 +240,11 @@ func TestRequestTimeouts(t *testing.T) {
 		if r := f.result(c); !errors.Is(r.err, context.Canceled) {
 			t.Fatalf("got %v, want context.Canceled", r.err)
 		}
-		// The request stays in flight until the socket closes; closing
-		// answers it.
-		if st := f.rrStats(cli); st.GetInFlight() != 1 {
-			t.Errorf("stats %v", st)
-		}
+		// The ended call cancels its request in the socket actor: it is
+		// no longer in flight.
+		f.waitRRStats(cli, "cancelled", func(st *messages.RequestStats) bool {
+			return st.GetInFlight() == 0 && st.GetCancelled() == 1
+		})
 	})
 	t.Run("answered late", func(t *testing.T) {
 		f := newFixture(t)

@@ -1,6 +1,7 @@
 package sockets
 
 import (
+	"errors"
 	"time"
 
 	"github.com/pebbe/zmq4"
@@ -241,6 +242,9 @@ func clampInt32(n int) int32 {
 	return int32(n)
 }
 
+// applyKeepalive sets all four keepalive options, a zero or unset one to
+// the operating system's default (-1), so that one setting replaces the
+// last whole.
 func applyKeepalive(zs *zmq4.Socket, k *messages.TcpKeepalive) error {
 	mode := -1
 	switch k.Mode {
@@ -249,23 +253,18 @@ func applyKeepalive(zs *zmq4.Socket, k *messages.TcpKeepalive) error {
 	case messages.TcpKeepaliveMode_TCP_KEEPALIVE_MODE_OFF:
 		mode = 0
 	}
-	if err := zs.SetTcpKeepalive(mode); err != nil {
-		return err
-	}
-	if k.Idle != nil {
-		if err := zs.SetTcpKeepaliveIdle(int(k.Idle.AsDuration() / time.Second)); err != nil {
-			return err
+	seconds := func(d *durationpb.Duration) int {
+		if s := int(d.AsDuration() / time.Second); s > 0 {
+			return s
 		}
+		return -1
 	}
-	if k.Interval != nil {
-		if err := zs.SetTcpKeepaliveIntvl(int(k.Interval.AsDuration() / time.Second)); err != nil {
-			return err
-		}
+	count := int(k.Count)
+	if count == 0 {
+		count = -1
 	}
-	if k.Count > 0 {
-		return zs.SetTcpKeepaliveCnt(int(k.Count))
-	}
-	return nil
+	return errors.Join(zs.SetTcpKeepalive(mode), zs.SetTcpKeepaliveIdle(seconds(k.Idle)),
+		zs.SetTcpKeepaliveIntvl(seconds(k.Interval)), zs.SetTcpKeepaliveCnt(count))
 }
 
 func boolInt(b bool) int {

@@ -155,6 +155,18 @@ func CheckOption(t Type, o Option) error {
 	return nil
 }
 
+// Restorable reports whether o, set on a socket of type t, belongs in its
+// spec, to be set again on a socket opened anew: not an XPUB's (manual)
+// subscription, which applies to the connection of one peer, gone with the
+// socket.
+func Restorable(t Type, o Option) bool {
+	switch o.GetOption().(type) {
+	case *messages.SocketOption_Subscribe, *messages.SocketOption_Unsubscribe:
+		return t != XPub
+	}
+	return true
+}
+
 // apply sets o on zs. The option must have passed CheckOption.
 func apply(zs *zmq4.Socket, o Option) error {
 	s, v := specOf(o)
