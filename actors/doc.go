@@ -140,6 +140,13 @@
 // refused at once with ERROR_CODE_SEND_QUEUE_FULL (raise sockets.SendHWM for
 // more in flight).
 //
+// A request can wait without a timeout (WithoutTimeout, Request.no_timeout)
+// and carry the asker's tag (WithTag), echoed in its Reply. CancelRequest
+// (Socket.CancelRequests) frees an asker's requests at once, all or those of
+// a tag; the asker gets no answer and a reply that comes later is counted
+// as late. Socket.Request cancels its own request when its ctx ends. A REQ
+// whose request on the wire is cancelled is reset, as after a timeout.
+//
 // Server side: a ROUTER or REP socket actor spawned WithHandler hands each
 // request to the handler, one actor or a protoactor router over a pool
 // (router.NewRoundRobinPool(n)...), as messages.Request with the body and,
@@ -153,10 +160,16 @@
 // something that is not a Reply, that misses ServeOptions.Timeout, or that
 // stops, fails the request: ERROR_CODE_HANDLER_FAILED to the owner, counted,
 // and the peer gets ServeOptions.FailureReply if set; otherwise nothing (its
-// client times out and may retry), and a REP socket is reset so that it can
-// take the next request. A ROUTER server sets router_mandatory unless the
-// spec says otherwise: a plain ROUTER drops a reply to a peer at its
-// high-water mark without a word. A server bounds the requests in progress
+// client times out and may retry). A REP server is a ROUTER underneath,
+// with the same envelopes on the wire, so its REQ and DEALER peers see a REP
+// but it has no lockstep: libzmq 4.3.4's REP loses the reply to the next
+// well-formed request after a ZMTP/1.0 peer sent a message without a
+// delimiter, and needs a reset after every request it does not answer. A
+// server's ROUTER gets router_mandatory and router_handover unless the spec
+// says otherwise: a plain ROUTER drops a reply to a peer at its high-water
+// mark without a word, and ignores a client with a fixed routing id that
+// reconnects (after a restart) while it holds the old connection. A server
+// bounds the requests in progress
 // (ServeOptions.MaxPending): at the bound it stops receiving and ZeroMQ's
 // high-water marks push back on the clients. Malformed requests (no empty
 // delimiter after the routing id, no body) are dropped, counted as
@@ -171,8 +184,23 @@
 //
 // GetRequestStats (Socket.RequestStats) answers with the counters, which
 // outlive restarts. A restarted client sends its requests in flight again on
-// the new socket; a restarted REP server forgets the request it was
+// the new socket; a restarted REP server forgets the requests it was
 // handling.
+//
+// # Raw TCP peers: STREAM
+//
+// A STREAM socket actor talks to peers that are not ZeroMQ: its owner gets
+// a StreamPeer event when a TCP peer connects and when it disconnects (also
+// when the owner closed it), and the peer's bytes as Received [peer id,
+// data]; it sends with Send [peer id, data], and an empty data frame closes
+// the connection. examples/httpserver is an HTTP hello server.
+//
+// # Options
+//
+// sockets lists the options (sockets.OptionNames); they are checked against
+// the socket's type at spawn and by SetOption, and applied again to a
+// restarted socket. GetOption (Socket.GetOption) reads one back as ZeroMQ
+// reports it; a write-only one is refused with ERROR_CODE_UNSUPPORTED_OPERATION.
 //
 // # Proxies and brokers
 //

@@ -87,6 +87,29 @@
 // they drop at the high-water mark, as ZeroMQ documents. Close offers the
 // queue to ZeroMQ once more and reports how many messages stayed unsent.
 //
+// # Options
+//
+// Each option is described once (optiontable.go): its ZeroMQ name, the
+// socket types that have it, the values it takes, how it is set and, when
+// ZeroMQ reports it, how it is read back. OptionName, OptionNames,
+// CheckOption, SetOption and GetOption all work from that description, so
+// a new option is one entry and one constructor. Write-only options
+// (ZMQ_ROUTER_HANDOVER, ZMQ_PROBE_ROUTER, ZMQ_REQ_CORRELATE and
+// ZMQ_REQ_RELAXED, the XPUB ones) and secret keys are not read back:
+// GetOption refuses them with ErrUnsupported. A PUB or XPUB takes at most
+// DefaultSubscriptionLimit bytes per inbound message unless its spec sets
+// MaxMessageSize, since what it receives is subscriptions that libzmq keeps.
+// An owner may open a socket with defaults of its own (WithDefaults, which
+// the spec's options override) and as another type that speaks the same
+// wire protocol (OpenAs: a REP spec served by a ROUTER).
+//
+// # Raw TCP: STREAM
+//
+// A Stream socket's messages are [peer id, data]; libzmq gives an empty data
+// frame when a peer connects and when it disconnects, and an empty data
+// frame sent closes the connection. Send refuses any other shape with
+// ErrBadMessage, since libzmq would take a third frame for the next peer id.
+//
 // # Security
 //
 // CurveServer, CurveClient, PlainServer, PlainClient, ZAPDomain and
