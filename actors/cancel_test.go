@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/internal/testutil"
@@ -174,5 +175,24 @@ func TestRequestBadOptions(t *testing.T) {
 	res, err := f.system.Root.RequestFuture(cli.PID(), &messages.CancelRequest{}, testutil.Wait).Result()
 	if e, ok := res.(*messages.Error); err != nil || !ok || e.GetCode() != messages.ErrorCode_ERROR_CODE_INVALID_MESSAGE {
 		t.Errorf("a CancelRequest naming no asker: %v %v", res, err)
+	}
+}
+
+// TestErrorCarriesTag: the Error that answers a tagged request names its
+// tag; Receive hands it back as an error, and the next Reply as a value.
+func TestErrorCarriesTag(t *testing.T) {
+	f := newFixture(t)
+	cli := f.client(sockets.Dealer, "inproc://nobody-answers")
+	asker := f.inbox()
+	f.system.Root.RequestWithCustomSender(cli.PID(), &messages.Request{Frames: [][]byte{[]byte("x")}, Tag: "lost",
+		Timeout: durationpb.New(10 * time.Millisecond)}, asker.PID())
+	e := testutil.Expect[*messages.Error](t, asker, testutil.Wait)
+	if e.GetTag() != "lost" || e.GetCode() != messages.ErrorCode_ERROR_CODE_REQUEST_TIMEOUT {
+		t.Fatalf("error %v, want a request timeout tagged \"lost\"", e)
+	}
+	f.system.Root.RequestWithCustomSender(cli.PID(), &messages.Request{Frames: [][]byte{[]byte("x")},
+		Timeout: durationpb.New(10 * time.Millisecond)}, asker.PID())
+	if _, err := actors.Receive[*messages.Reply](f.ctx, asker); !errors.Is(err, actors.ErrRequestTimeout) {
+		t.Fatalf("Receive: %v, want ErrRequestTimeout", err)
 	}
 }

@@ -118,7 +118,7 @@ func (c *clientRole) resume() {
 		if _, err := c.sock.Send(r.wire); err != nil {
 			delete(c.inflight, id)
 			c.times.remove(r)
-			c.h.errorTo(r.asker, err)
+			c.fail(r, err)
 		}
 	}
 }
@@ -133,10 +133,10 @@ func (c *clientRole) closing(final bool) {
 	}
 	err := &sockets.Error{Op: sockets.OpRequest, Socket: c.name, Err: sockets.ErrClosed}
 	for _, r := range c.waiting {
-		c.h.errorTo(r.asker, err)
+		c.fail(r, err)
 	}
 	for _, id := range slices.Sorted(maps.Keys(c.inflight)) {
-		c.h.errorTo(c.inflight[id].asker, err)
+		c.fail(c.inflight[id], err)
 	}
 	c.waiting, c.inflight = nil, map[uint64]*outRequest{}
 	c.times.clear()
@@ -231,7 +231,7 @@ func (c *clientRole) sendNext() {
 		}
 		if _, err := c.sock.Send(r.body); err != nil {
 			c.waiting = c.waiting[1:]
-			c.h.errorTo(r.asker, err)
+			c.fail(r, err)
 			continue
 		}
 		r.sent = true
@@ -288,13 +288,19 @@ func (c *clientRole) answer(r *outRequest, body [][]byte) {
 	if c.types == nil {
 		c.types = typeCache{}
 	}
-	m, err := decodeBody(body, c.types)
-	if err != nil {
+	if _, err := decodeBody(body, c.types); err != nil {
 		c.counts.decodeErrors++
-		c.h.errorTo(r.asker, &sockets.Error{Op: sockets.OpRequest, Socket: c.name, Err: fmt.Errorf("reply: %w", err)})
+		c.fail(r, &sockets.Error{Op: sockets.OpRequest, Socket: c.name, Err: fmt.Errorf("reply: %w", err)})
 		return
 	}
-	c.root.Send(r.asker, m)
+	c.root.Send(r.asker, &messages.TypedReply{Socket: c.name, Tag: r.tag, Attempts: r.attempts, Body: anyOf(body[0], body[1])})
+}
+
+// fail answers r's asker with err, carrying r's tag.
+func (c *clientRole) fail(r *outRequest, err error) {
+	e := sockets.ErrorToProto(c.name, err)
+	e.Tag = r.tag
+	c.root.Send(r.asker, e)
 }
 
 // expire handles every request whose attempt is due.
@@ -316,7 +322,7 @@ func (c *clientRole) expireRequest(r *outRequest) {
 		}
 		if _, err := c.sock.Send(r.wire); err != nil {
 			delete(c.inflight, r.id)
-			c.h.errorTo(r.asker, err)
+			c.fail(r, err)
 			return
 		}
 		r.attempts++
@@ -324,7 +330,7 @@ func (c *clientRole) expireRequest(r *outRequest) {
 		return
 	}
 	c.counts.timeouts++
-	c.h.errorTo(r.asker, &sockets.Error{Op: sockets.OpRequest, Socket: c.name,
+	c.fail(r, &sockets.Error{Op: sockets.OpRequest, Socket: c.name,
 		Err: fmt.Errorf("%w: %v for each of %d attempts", sockets.ErrRequestTimeout, r.timeout, r.attempts)})
 	if c.req {
 		c.waiting = c.waiting[1:]

@@ -77,12 +77,14 @@
 // Typed messages carry a protobuf message as three frames [topic, full type
 // name, payload] (NewPublish, Socket.PublishProto, EncodeTyped). A
 // subscriber that subscribed with typed set (Socket.SubscribeTyped)
-// receives the decoded message itself, with the socket actor as sender; the
-// socket actor decodes each message once, through the protobuf registry,
-// for all its typed subscribers, and they share it: treat it as read-only.
-// A message that does not decode (not three frames, a type this program
-// does not link, bytes that are not that type) becomes a DecodeError to the
-// owner, counted in Stats.decode_errors, and the socket goes on.
+// receives a messages.TypedMessage, with the socket actor as sender: the
+// topic, and the message as a google.protobuf.Any that Unpack[T] (or
+// UnpackAny, through the registry) decodes. The socket actor checks that
+// each message decodes, once, for all its typed subscribers, which share
+// the envelope: treat it as read-only. A message that does not decode (not
+// three frames, a type this program does not link, bytes that are not that
+// type) becomes a DecodeError to the owner, counted in
+// Stats.decode_errors, and the socket goes on.
 //
 // # Slow subscribers
 //
@@ -176,11 +178,18 @@
 // RequestStats.malformed and reported as ERROR_CODE_INVALID_MESSAGE.
 //
 // Typed requests carry a protobuf message as the body [full type name,
-// payload] (NewRequest, RequestProto, EncodeBody): the asker receives the
-// decoded reply itself, and a handler of a server with ServeOptions.Typed
-// receives the decoded request and answers with any protobuf message. A body
-// that does not decode is counted in RequestStats.decode_errors: the asker
-// gets ERROR_CODE_INVALID_MESSAGE, a server's owner a DecodeError.
+// payload] (NewRequest, RequestProto, Ask, EncodeBody): the asker receives a
+// messages.TypedReply, the reply with the request's tag and attempts
+// (Socket.RequestProto and Ask[T] unpack it), and a handler of a server
+// with ServeOptions.Typed receives the decoded request and answers with any
+// protobuf message. A body that does not decode is counted in
+// RequestStats.decode_errors: the asker gets ERROR_CODE_INVALID_MESSAGE, a
+// server's owner a DecodeError. Every Error that answers a request carries
+// its tag.
+//
+// Code that is not an actor reads an Inbox's channel (Inbox.C), or waits
+// for one kind of message with Receive[T], which returns an Error event as
+// the error it carries.
 //
 // GetRequestStats (Socket.RequestStats) answers with the counters, which
 // outlive restarts. A restarted client sends its requests in flight again on

@@ -90,13 +90,13 @@ func typedSubscriberRounds(f testing.TB) func(t *testing.T, n uint8, topic, name
 			t.Fatal(err)
 		}
 		if wantErr == nil {
-			if got := testutil.Next(t, typed, testutil.Wait); !proto.Equal(got.(proto.Message), want) {
+			if _, got := typedBody(t, testutil.Next(t, typed, testutil.Wait)); !proto.Equal(got, want) {
 				t.Fatalf("subscriber got %v, want %v", got, want)
 			}
 		} else if d := testutil.Next(t, subIn, testutil.Wait); func() bool { _, ok := d.(*messages.DecodeError); return !ok }() {
 			t.Fatalf("owner got %T %v, want DecodeError for %v", d, d, wantErr)
 		}
-		if got := testutil.Next(t, typed, testutil.Wait); !proto.Equal(got.(proto.Message), sentinel) {
+		if _, got := typedBody(t, testutil.Next(t, typed, testutil.Wait)); !proto.Equal(got, sentinel) {
 			t.Fatalf("subscriber got %v, want the sentinel %v", got, sentinel)
 		}
 	}

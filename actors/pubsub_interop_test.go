@@ -70,8 +70,9 @@ while time.time() < deadline:
 	last = -1
 	for range 100 {
 		m := testutil.Next(t, typed, testutil.Wait)
-		s, ok := m.(*messages.Stats)
-		if !ok || s.GetSocket() != "py" || int(s.GetReceived()) <= last {
+		topic, body := typedBody(t, m)
+		s, ok := body.(*messages.Stats)
+		if !ok || topic != "T" || s.GetSocket() != "py" || int(s.GetReceived()) <= last {
 			t.Fatalf("typed subscriber got %T %v after %d", m, m, last)
 		}
 		last = int(s.GetReceived())

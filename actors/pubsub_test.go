@@ -10,6 +10,7 @@ import (
 	"github.com/zmqactor/zmqactor/internal/testutil"
 	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
+	"google.golang.org/protobuf/proto"
 )
 
 // pubsub is an XPUB socket actor and a SUB socket actor connected to it.
@@ -292,24 +293,25 @@ func TestTypedRoundTrip(t *testing.T) {
 	good := func(i int) *messages.Stats {
 		return &messages.Stats{Socket: fmt.Sprintf("good-%d", i), Received: uint64(i)}
 	}
-	expectGood := func(i int) {
+	expectGood := func(i int, topic string) {
 		t.Helper()
 		m := testutil.Next(t, typed, testutil.Wait)
-		if s, ok := m.(*messages.Stats); !ok || s.GetSocket() != good(i).GetSocket() || s.GetReceived() != uint64(i) {
-			t.Fatalf("typed subscriber got %T %v, want %v", m, m, good(i))
+		got, body := typedBody(t, m)
+		if s, ok := body.(*messages.Stats); !ok || got != topic || s.GetSocket() != good(i).GetSocket() || s.GetReceived() != uint64(i) {
+			t.Fatalf("typed subscriber got %T %v, want %v on %q", m, m, good(i), topic)
 		}
 	}
 	for i := range 3 {
 		if err := ps.pub.PublishProto("stats.good", good(i)); err != nil {
 			t.Fatal(err)
 		}
-		expectGood(i)
+		expectGood(i, "stats.good")
 	}
 	// The raw subscriber of an overlapping prefix gets the frames.
 	if err := ps.pub.PublishProto("stats.raw", good(3)); err != nil {
 		t.Fatal(err)
 	}
-	expectGood(3)
+	expectGood(3, "stats.raw")
 	m := testutil.Next(t, raw, testutil.Wait)
 	if r, ok := m.(*messages.Received); !ok || len(r.GetFrames()) != 3 || string(r.GetFrames()[1]) != "zmqactor.v1.Stats" {
 		t.Fatalf("raw subscriber got %T %v", m, m)
@@ -345,7 +347,7 @@ func TestTypedRoundTrip(t *testing.T) {
 		if err := ps.pub.PublishProto("stats.good", good(10+i)); err != nil {
 			t.Fatal(err)
 		}
-		expectGood(10 + i)
+		expectGood(10+i, "stats.good")
 	}
 	st := f.stats(ps.sub)
 	if st.GetDecodeErrors() != uint64(len(bad)) {
@@ -415,4 +417,19 @@ func TestRestartRestoresSubscriptions(t *testing.T) {
 			t.Fatalf("after restart %d: %v", round+1, st)
 		}
 	}
+}
+
+// typedBody returns the topic and the decoded message of a TypedMessage
+// that a typed subscriber received, failing the test for anything else.
+func typedBody(t testing.TB, m any) (string, proto.Message) {
+	t.Helper()
+	tm, ok := m.(*messages.TypedMessage)
+	if !ok {
+		t.Fatalf("the typed subscriber got %T %v, want a TypedMessage", m, m)
+	}
+	body, err := actors.UnpackAny(tm.GetBody())
+	if err != nil {
+		t.Fatalf("TypedMessage %v: %v", tm, err)
+	}
+	return string(tm.GetTopic()), body
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/zmqactor/zmqactor/actors"
@@ -301,19 +300,33 @@ func TestTypedRequests(t *testing.T) {
 	if st := f.rrStats(cli); st.GetDecodeErrors() != 1 {
 		t.Errorf("client stats %v", st)
 	}
-	// An actor asks with NewRequest and gets the decoded message itself.
-	req, err := actors.NewRequest(wrapperspb.String("from an actor"), actors.WithTimeout(time.Second))
+	// An actor asks with NewRequest and gets a TypedReply: the message,
+	// with the request's tag and attempts.
+	req, err := actors.NewRequest(wrapperspb.String("from an actor"), actors.WithTimeout(time.Second), actors.WithTag("mine"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	res, err := f.system.Root.RequestFuture(cli.PID(), req, testutil.Wait).Result()
-	if s, ok := res.(*wrapperspb.StringValue); err != nil || !ok || s.GetValue() != "FROM AN ACTOR" {
-		t.Errorf("got %v %v", res, err)
+	reply, ok := res.(*messages.TypedReply)
+	if err != nil || !ok || reply.GetTag() != "mine" || reply.GetAttempts() != 1 {
+		t.Fatalf("got %v %v", res, err)
+	}
+	if s, err := actors.Unpack[*wrapperspb.StringValue](reply.GetBody()); err != nil || s.GetValue() != "FROM AN ACTOR" {
+		t.Errorf("unpacked %v %v", s, err)
+	}
+	if _, err := actors.Unpack[*messages.Stats](reply.GetBody()); !errors.Is(err, sockets.ErrBadMessage) {
+		t.Errorf("unpacked as the wrong type: %v, want ErrBadMessage", err)
+	}
+	// Ask returns the reply as the type the caller expects.
+	if s, err := actors.Ask[*wrapperspb.StringValue](f.ctx, cli, wrapperspb.String("asked")); err != nil || s.GetValue() != "ASKED" {
+		t.Errorf("Ask: %v %v", s, err)
+	}
+	if _, err := actors.Ask[*messages.Stats](f.ctx, cli, wrapperspb.String("asked")); !errors.Is(err, sockets.ErrBadMessage) {
+		t.Errorf("Ask for the wrong type: %v, want ErrBadMessage", err)
 	}
 	if _, err := actors.NewRequest(nil); !errors.Is(err, sockets.ErrBadMessage) {
 		t.Errorf("nil message: %v", err)
 	}
-	var _ proto.Message = res.(proto.Message)
 }
 
 // TestClientRestartResendsRequests: a DEALER client that fails with

@@ -64,9 +64,9 @@ func (s *Socket) Subscribe(ctx context.Context, subscriber *actor.PID, prefix st
 }
 
 // SubscribeTyped is Subscribe for typed messages: subscriber receives each
-// message decoded (the proto.Message itself, with the socket actor as
-// sender). A message that does not decode becomes a messages.DecodeError to
-// the owner.
+// as a messages.TypedMessage (its topic, and the message, which Unpack or
+// UnpackAny decodes), with the socket actor as sender. A message that does
+// not decode becomes a messages.DecodeError to the owner.
 func (s *Socket) SubscribeTyped(ctx context.Context, subscriber *actor.PID, prefix string) error {
 	_, err := ask[*messages.Subscribed](ctx, s, sockets.OpSubscribe, &messages.Subscribe{Prefix: []byte(prefix), Subscriber: Ref(subscriber), Typed: true})
 	return err

@@ -43,8 +43,9 @@ func WithTag(tag string) RequestOption {
 }
 
 // NewRequest returns the Request command for a typed request: the body is
-// m as [full type name, payload], and the asker receives the decoded reply
-// message itself. For actors that send the command with ctx.Request or
+// m as [full type name, payload], and the asker receives a
+// messages.TypedReply (the reply with the request's tag and attempts; Unpack
+// decodes it). For actors that send the command with ctx.Request or
 // RequestFuture.
 func NewRequest(m proto.Message, opts ...RequestOption) (*messages.Request, error) {
 	body, err := EncodeBody(m)
@@ -81,10 +82,34 @@ func (s *Socket) Request(ctx context.Context, frames [][]byte, opts ...RequestOp
 	return reply, nil
 }
 
-// RequestProto sends m as a typed request and returns the decoded reply.
-// A reply that does not decode fails with an error wrapping
-// sockets.ErrBadMessage.
+// RequestProto sends m as a typed request and returns the decoded reply,
+// of whatever type it is. A reply that does not decode fails with an error
+// wrapping sockets.ErrBadMessage. Ask returns the reply as the type the
+// caller expects.
 func (s *Socket) RequestProto(ctx context.Context, m proto.Message, opts ...RequestOption) (proto.Message, error) {
+	reply, err := s.typedRequest(ctx, m, opts)
+	if err != nil {
+		return nil, err
+	}
+	return UnpackAny(reply.GetBody())
+}
+
+// Ask sends m as a typed request through the client socket actor s and
+// returns the reply as a T: RequestProto for a caller that knows the
+// reply's type. A reply of another type fails with an error wrapping
+// sockets.ErrBadMessage.
+//
+//	price, err := actors.Ask[*shop.Price](ctx, client, &shop.Quote{Item: "tea"}, actors.WithRetries(2))
+func Ask[T proto.Message](ctx context.Context, s *Socket, m proto.Message, opts ...RequestOption) (T, error) {
+	reply, err := s.typedRequest(ctx, m, opts)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return Unpack[T](reply.GetBody())
+}
+
+func (s *Socket) typedRequest(ctx context.Context, m proto.Message, opts []RequestOption) (*messages.TypedReply, error) {
 	r, err := NewRequest(m, opts...)
 	if err != nil {
 		return nil, err
@@ -93,9 +118,9 @@ func (s *Socket) RequestProto(ctx context.Context, m proto.Message, opts ...Requ
 	if err != nil {
 		return nil, err
 	}
-	reply, ok := res.(proto.Message)
+	reply, ok := res.(*messages.TypedReply)
 	if !ok {
-		return nil, fmt.Errorf("%w to request: %T", ErrUnexpectedReply, res)
+		return nil, fmt.Errorf("%w to a typed request: %T", ErrUnexpectedReply, res)
 	}
 	return reply, nil
 }

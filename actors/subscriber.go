@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
@@ -204,7 +203,7 @@ func (r *subscriberRole) route(frames [][]byte) {
 		return
 	}
 	var raw *messages.Received
-	var typed proto.Message
+	var typed *messages.TypedMessage
 	var decodeErr error
 	decoded := false
 	for _, d := range ds {
@@ -226,9 +225,10 @@ func (r *subscriberRole) route(frames [][]byte) {
 			if r.types == nil {
 				r.types = typeCache{}
 			}
-			typed, decodeErr = decodeTyped(frames, r.types)
-			if decodeErr != nil {
+			if _, decodeErr = decodeTyped(frames, r.types); decodeErr != nil {
 				r.decodeErrors++
+			} else {
+				typed = &messages.TypedMessage{Socket: r.name, Topic: frames[0], Body: anyOf(frames[1], frames[2])}
 			}
 		}
 		if decodeErr == nil {

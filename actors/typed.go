@@ -2,11 +2,13 @@ package actors
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
@@ -115,4 +117,42 @@ func truncate(b []byte) []byte {
 		return b[:64]
 	}
 	return b
+}
+
+// typeURLPrefix starts the type URL of a typed message's Any, as anypb's.
+const typeURLPrefix = "type.googleapis.com/"
+
+// anyOf wraps a typed message's payload, already checked, as an Any.
+func anyOf(name, payload []byte) *anypb.Any {
+	return &anypb.Any{TypeUrl: typeURLPrefix + string(name), Value: payload}
+}
+
+// Unpack decodes the body of a TypedMessage or TypedReply as a T: the
+// subscriber or asker that knows what it expects. A body of another type
+// fails with an error wrapping sockets.ErrBadMessage that names both.
+//
+//	case *messages.TypedMessage:
+//		reading, err := actors.Unpack[*weather.Reading](m.GetBody())
+func Unpack[T proto.Message](body *anypb.Any) (T, error) {
+	var zero T
+	want := zero.ProtoReflect().Descriptor().FullName()
+	if got := body.MessageName(); got != want {
+		return zero, fmt.Errorf("%w: the body is a %s, not a %s", sockets.ErrBadMessage, got, want)
+	}
+	m := zero.ProtoReflect().Type().New().Interface()
+	if err := proto.Unmarshal(body.GetValue(), m); err != nil {
+		return zero, fmt.Errorf("%w: payload is not a valid %s: %v", sockets.ErrBadMessage, want, err)
+	}
+	return m.(T), nil
+}
+
+// UnpackAny decodes the body of a TypedMessage or TypedReply as the type it
+// names, through the protobuf registry (the type must be linked into the
+// program). The error wraps sockets.ErrBadMessage.
+func UnpackAny(body *anypb.Any) (proto.Message, error) {
+	name, ok := strings.CutPrefix(body.GetTypeUrl(), typeURLPrefix)
+	if !ok {
+		name = string(body.MessageName())
+	}
+	return decodePayload([]byte(name), body.GetValue(), nil)
 }

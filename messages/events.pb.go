@@ -969,7 +969,10 @@ type Error struct {
 	// code: a subscribe option refused for want of an owner is
 	// UNSUPPORTED_OPERATION and also NO_OWNER, a CURVE key of the wrong size
 	// in an option INVALID_OPTION and also BAD_KEY.
-	Also          []ErrorCode `protobuf:"varint,7,rep,packed,name=also,proto3,enum=zmqactor.v1.ErrorCode" json:"also,omitempty"`
+	Also []ErrorCode `protobuf:"varint,7,rep,packed,name=also,proto3,enum=zmqactor.v1.ErrorCode" json:"also,omitempty"`
+	// tag is the tag of the request the error answers, when it answers a
+	// Request that had one.
+	Tag           string `protobuf:"bytes,8,opt,name=tag,proto3" json:"tag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1051,6 +1054,13 @@ func (x *Error) GetAlso() []ErrorCode {
 		return x.Also
 	}
 	return nil
+}
+
+func (x *Error) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
 }
 
 // Closed says the socket is closed and its actor is stopping: after a Close
@@ -1339,7 +1349,7 @@ const file_zmqactor_v1_events_proto_rawDesc = "" +
 	"StreamPeer\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x12\n" +
 	"\x04peer\x18\x02 \x01(\fR\x04peer\x12\x1c\n" +
-	"\tconnected\x18\x03 \x01(\bR\tconnected\"\xe1\x01\n" +
+	"\tconnected\x18\x03 \x01(\bR\tconnected\"\xf3\x01\n" +
 	"\x05Error\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12*\n" +
 	"\x04code\x18\x02 \x01(\x0e2\x16.zmqactor.v1.ErrorCodeR\x04code\x12\x14\n" +
@@ -1347,7 +1357,8 @@ const file_zmqactor_v1_events_proto_rawDesc = "" +
 	"\toperation\x18\x04 \x01(\tR\toperation\x12\x1a\n" +
 	"\bendpoint\x18\x05 \x01(\tR\bendpoint\x12\x18\n" +
 	"\amessage\x18\x06 \x01(\tR\amessage\x12*\n" +
-	"\x04also\x18\a \x03(\x0e2\x16.zmqactor.v1.ErrorCodeR\x04also\"z\n" +
+	"\x04also\x18\a \x03(\x0e2\x16.zmqactor.v1.ErrorCodeR\x04also\x12\x10\n" +
+	"\x03tag\x18\b \x01(\tR\x03tag\"z\n" +
 	"\x06Closed\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x16\n" +

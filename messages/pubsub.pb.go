@@ -9,6 +9,7 @@ package messages
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	anypb "google.golang.org/protobuf/types/known/anypb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -88,11 +89,11 @@ type Subscribe struct {
 	Prefix []byte `protobuf:"bytes,1,opt,name=prefix,proto3" json:"prefix,omitempty"`
 	// subscriber receives the messages; when unset, the command's sender does.
 	Subscriber *ActorRef `protobuf:"bytes,2,opt,name=subscriber,proto3" json:"subscriber,omitempty"`
-	// typed asks for decoded protobuf messages instead of Received: each
-	// message must be [topic, full type name, payload], as Publish made by
-	// the typed helpers sends it, and the subscriber receives the decoded
-	// message itself, with the socket actor as its sender. A message that
-	// does not decode is reported as DecodeError.
+	// typed asks for typed messages instead of Received: each message must
+	// be [topic, full type name, payload], as Publish made by the typed
+	// helpers sends it, and the subscriber receives a TypedMessage with the
+	// topic and the message, with the socket actor as its sender. A message
+	// that does not decode is reported as DecodeError.
 	Typed bool `protobuf:"varint,3,opt,name=typed,proto3" json:"typed,omitempty"`
 	// batched asks for the subscriber's messages in batches: one
 	// ReceivedBatch per turn of the socket actor, holding in order the
@@ -163,6 +164,73 @@ func (x *Subscribe) GetBatched() bool {
 	return false
 }
 
+// TypedMessage is a typed message as a SUB or XSUB socket actor delivers it
+// to a typed subscriber: its topic, and the message, which the socket
+// actor has checked decodes as the type it names.
+type TypedMessage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// socket is the SUB or XSUB socket's name.
+	Socket string `protobuf:"bytes,1,opt,name=socket,proto3" json:"socket,omitempty"`
+	// topic is the message's first frame.
+	Topic []byte `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
+	// body is the message: its type URL is "type.googleapis.com/" and the
+	// full type name, its value the payload frame.
+	Body          *anypb.Any `protobuf:"bytes,3,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TypedMessage) Reset() {
+	*x = TypedMessage{}
+	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TypedMessage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TypedMessage) ProtoMessage() {}
+
+func (x *TypedMessage) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TypedMessage.ProtoReflect.Descriptor instead.
+func (*TypedMessage) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_pubsub_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *TypedMessage) GetSocket() string {
+	if x != nil {
+		return x.Socket
+	}
+	return ""
+}
+
+func (x *TypedMessage) GetTopic() []byte {
+	if x != nil {
+		return x.Topic
+	}
+	return nil
+}
+
+func (x *TypedMessage) GetBody() *anypb.Any {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
 // Unsubscribe stops deliveries of a prefix to a subscriber. When it was the
 // prefix's last local subscriber, the socket unsubscribes on the wire. The
 // answer is Unsubscribed.
@@ -180,7 +248,7 @@ type Unsubscribe struct {
 
 func (x *Unsubscribe) Reset() {
 	*x = Unsubscribe{}
-	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[2]
+	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -192,7 +260,7 @@ func (x *Unsubscribe) String() string {
 func (*Unsubscribe) ProtoMessage() {}
 
 func (x *Unsubscribe) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[2]
+	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -205,7 +273,7 @@ func (x *Unsubscribe) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Unsubscribe.ProtoReflect.Descriptor instead.
 func (*Unsubscribe) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_pubsub_proto_rawDescGZIP(), []int{2}
+	return file_zmqactor_v1_pubsub_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Unsubscribe) GetPrefix() []byte {
@@ -245,7 +313,7 @@ type Publish struct {
 
 func (x *Publish) Reset() {
 	*x = Publish{}
-	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[3]
+	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -257,7 +325,7 @@ func (x *Publish) String() string {
 func (*Publish) ProtoMessage() {}
 
 func (x *Publish) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[3]
+	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -270,7 +338,7 @@ func (x *Publish) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Publish.ProtoReflect.Descriptor instead.
 func (*Publish) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_pubsub_proto_rawDescGZIP(), []int{3}
+	return file_zmqactor_v1_pubsub_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Publish) GetTopic() []byte {
@@ -304,7 +372,7 @@ type Subscribed struct {
 
 func (x *Subscribed) Reset() {
 	*x = Subscribed{}
-	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[4]
+	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -316,7 +384,7 @@ func (x *Subscribed) String() string {
 func (*Subscribed) ProtoMessage() {}
 
 func (x *Subscribed) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[4]
+	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -329,7 +397,7 @@ func (x *Subscribed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Subscribed.ProtoReflect.Descriptor instead.
 func (*Subscribed) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_pubsub_proto_rawDescGZIP(), []int{4}
+	return file_zmqactor_v1_pubsub_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Subscribed) GetSocket() string {
@@ -376,7 +444,7 @@ type Unsubscribed struct {
 
 func (x *Unsubscribed) Reset() {
 	*x = Unsubscribed{}
-	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[5]
+	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -388,7 +456,7 @@ func (x *Unsubscribed) String() string {
 func (*Unsubscribed) ProtoMessage() {}
 
 func (x *Unsubscribed) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[5]
+	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -401,7 +469,7 @@ func (x *Unsubscribed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Unsubscribed.ProtoReflect.Descriptor instead.
 func (*Unsubscribed) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_pubsub_proto_rawDescGZIP(), []int{5}
+	return file_zmqactor_v1_pubsub_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Unsubscribed) GetSocket() string {
@@ -443,7 +511,7 @@ type PeerSubscription struct {
 
 func (x *PeerSubscription) Reset() {
 	*x = PeerSubscription{}
-	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[6]
+	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -455,7 +523,7 @@ func (x *PeerSubscription) String() string {
 func (*PeerSubscription) ProtoMessage() {}
 
 func (x *PeerSubscription) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[6]
+	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -468,7 +536,7 @@ func (x *PeerSubscription) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeerSubscription.ProtoReflect.Descriptor instead.
 func (*PeerSubscription) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_pubsub_proto_rawDescGZIP(), []int{6}
+	return file_zmqactor_v1_pubsub_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PeerSubscription) GetSocket() string {
@@ -515,7 +583,7 @@ type DecodeError struct {
 
 func (x *DecodeError) Reset() {
 	*x = DecodeError{}
-	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[7]
+	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -527,7 +595,7 @@ func (x *DecodeError) String() string {
 func (*DecodeError) ProtoMessage() {}
 
 func (x *DecodeError) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[7]
+	mi := &file_zmqactor_v1_pubsub_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -540,7 +608,7 @@ func (x *DecodeError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DecodeError.ProtoReflect.Descriptor instead.
 func (*DecodeError) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_pubsub_proto_rawDescGZIP(), []int{7}
+	return file_zmqactor_v1_pubsub_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DecodeError) GetSocket() string {
@@ -582,7 +650,7 @@ var File_zmqactor_v1_pubsub_proto protoreflect.FileDescriptor
 
 const file_zmqactor_v1_pubsub_proto_rawDesc = "" +
 	"\n" +
-	"\x18zmqactor/v1/pubsub.proto\x12\vzmqactor.v1\"4\n" +
+	"\x18zmqactor/v1/pubsub.proto\x12\vzmqactor.v1\x1a\x19google/protobuf/any.proto\"4\n" +
 	"\bActorRef\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\"\x8a\x01\n" +
@@ -592,7 +660,11 @@ const file_zmqactor_v1_pubsub_proto_rawDesc = "" +
 	"subscriber\x18\x02 \x01(\v2\x15.zmqactor.v1.ActorRefR\n" +
 	"subscriber\x12\x14\n" +
 	"\x05typed\x18\x03 \x01(\bR\x05typed\x12\x18\n" +
-	"\abatched\x18\x04 \x01(\bR\abatched\"n\n" +
+	"\abatched\x18\x04 \x01(\bR\abatched\"f\n" +
+	"\fTypedMessage\x12\x16\n" +
+	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x14\n" +
+	"\x05topic\x18\x02 \x01(\fR\x05topic\x12(\n" +
+	"\x04body\x18\x03 \x01(\v2\x14.google.protobuf.AnyR\x04body\"n\n" +
 	"\vUnsubscribe\x12\x16\n" +
 	"\x06prefix\x18\x01 \x01(\fR\x06prefix\x125\n" +
 	"\n" +
@@ -640,27 +712,30 @@ func file_zmqactor_v1_pubsub_proto_rawDescGZIP() []byte {
 	return file_zmqactor_v1_pubsub_proto_rawDescData
 }
 
-var file_zmqactor_v1_pubsub_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_zmqactor_v1_pubsub_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_zmqactor_v1_pubsub_proto_goTypes = []any{
 	(*ActorRef)(nil),         // 0: zmqactor.v1.ActorRef
 	(*Subscribe)(nil),        // 1: zmqactor.v1.Subscribe
-	(*Unsubscribe)(nil),      // 2: zmqactor.v1.Unsubscribe
-	(*Publish)(nil),          // 3: zmqactor.v1.Publish
-	(*Subscribed)(nil),       // 4: zmqactor.v1.Subscribed
-	(*Unsubscribed)(nil),     // 5: zmqactor.v1.Unsubscribed
-	(*PeerSubscription)(nil), // 6: zmqactor.v1.PeerSubscription
-	(*DecodeError)(nil),      // 7: zmqactor.v1.DecodeError
+	(*TypedMessage)(nil),     // 2: zmqactor.v1.TypedMessage
+	(*Unsubscribe)(nil),      // 3: zmqactor.v1.Unsubscribe
+	(*Publish)(nil),          // 4: zmqactor.v1.Publish
+	(*Subscribed)(nil),       // 5: zmqactor.v1.Subscribed
+	(*Unsubscribed)(nil),     // 6: zmqactor.v1.Unsubscribed
+	(*PeerSubscription)(nil), // 7: zmqactor.v1.PeerSubscription
+	(*DecodeError)(nil),      // 8: zmqactor.v1.DecodeError
+	(*anypb.Any)(nil),        // 9: google.protobuf.Any
 }
 var file_zmqactor_v1_pubsub_proto_depIdxs = []int32{
 	0, // 0: zmqactor.v1.Subscribe.subscriber:type_name -> zmqactor.v1.ActorRef
-	0, // 1: zmqactor.v1.Unsubscribe.subscriber:type_name -> zmqactor.v1.ActorRef
-	0, // 2: zmqactor.v1.Subscribed.subscriber:type_name -> zmqactor.v1.ActorRef
-	0, // 3: zmqactor.v1.Unsubscribed.subscriber:type_name -> zmqactor.v1.ActorRef
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	9, // 1: zmqactor.v1.TypedMessage.body:type_name -> google.protobuf.Any
+	0, // 2: zmqactor.v1.Unsubscribe.subscriber:type_name -> zmqactor.v1.ActorRef
+	0, // 3: zmqactor.v1.Subscribed.subscriber:type_name -> zmqactor.v1.ActorRef
+	0, // 4: zmqactor.v1.Unsubscribed.subscriber:type_name -> zmqactor.v1.ActorRef
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_zmqactor_v1_pubsub_proto_init() }
@@ -674,7 +749,7 @@ func file_zmqactor_v1_pubsub_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zmqactor_v1_pubsub_proto_rawDesc), len(file_zmqactor_v1_pubsub_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -9,6 +9,7 @@ package messages
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	anypb "google.golang.org/protobuf/types/known/anypb"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	reflect "reflect"
 	sync "sync"
@@ -38,9 +39,9 @@ type Request struct {
 	// an earlier attempt answers the request; a REQ is reset first.
 	Retries uint32 `protobuf:"varint,3,opt,name=retries,proto3" json:"retries,omitempty"`
 	// typed says the body is a typed message [full type name, payload] and
-	// the reply is one too: the asker receives the decoded reply message
-	// itself instead of Reply. A reply that does not decode is answered with
-	// ERROR_CODE_INVALID_MESSAGE and counted in Stats.decode_errors.
+	// the reply is one too: the asker receives TypedReply instead of Reply.
+	// A reply that does not decode is answered with
+	// ERROR_CODE_INVALID_MESSAGE and counted in RequestStats.decode_errors.
 	Typed bool `protobuf:"varint,4,opt,name=typed,proto3" json:"typed,omitempty"`
 	// peer is set by a ROUTER server for its handler: the routing id of the
 	// peer that asked. Clients leave it empty.
@@ -335,6 +336,82 @@ func (x *Reply) GetTag() string {
 	return ""
 }
 
+// TypedReply answers a typed Request: the reply message, which the client
+// has checked decodes as the type it names, with the request's tag and
+// attempts.
+type TypedReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// socket is the client socket's name.
+	Socket string `protobuf:"bytes,1,opt,name=socket,proto3" json:"socket,omitempty"`
+	// tag is the Request's tag.
+	Tag string `protobuf:"bytes,2,opt,name=tag,proto3" json:"tag,omitempty"`
+	// attempts is how many times the client sent the request.
+	Attempts uint32 `protobuf:"varint,3,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	// body is the reply: its type URL is "type.googleapis.com/" and the full
+	// type name, its value the payload frame.
+	Body          *anypb.Any `protobuf:"bytes,4,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TypedReply) Reset() {
+	*x = TypedReply{}
+	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TypedReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TypedReply) ProtoMessage() {}
+
+func (x *TypedReply) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TypedReply.ProtoReflect.Descriptor instead.
+func (*TypedReply) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_reqrep_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *TypedReply) GetSocket() string {
+	if x != nil {
+		return x.Socket
+	}
+	return ""
+}
+
+func (x *TypedReply) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
+}
+
+func (x *TypedReply) GetAttempts() uint32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *TypedReply) GetBody() *anypb.Any {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
 // RequestStats answers GetRequestStats: the request/reply counters of a
 // client or server socket actor since it was spawned (restarts included).
 type RequestStats struct {
@@ -395,7 +472,7 @@ type RequestStats struct {
 
 func (x *RequestStats) Reset() {
 	*x = RequestStats{}
-	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[4]
+	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -407,7 +484,7 @@ func (x *RequestStats) String() string {
 func (*RequestStats) ProtoMessage() {}
 
 func (x *RequestStats) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[4]
+	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -420,7 +497,7 @@ func (x *RequestStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestStats.ProtoReflect.Descriptor instead.
 func (*RequestStats) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_reqrep_proto_rawDescGZIP(), []int{4}
+	return file_zmqactor_v1_reqrep_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RequestStats) GetSocket() string {
@@ -559,7 +636,7 @@ type GetRequestStats struct {
 
 func (x *GetRequestStats) Reset() {
 	*x = GetRequestStats{}
-	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[5]
+	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -571,7 +648,7 @@ func (x *GetRequestStats) String() string {
 func (*GetRequestStats) ProtoMessage() {}
 
 func (x *GetRequestStats) ProtoReflect() protoreflect.Message {
-	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[5]
+	mi := &file_zmqactor_v1_reqrep_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -584,14 +661,14 @@ func (x *GetRequestStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRequestStats.ProtoReflect.Descriptor instead.
 func (*GetRequestStats) Descriptor() ([]byte, []int) {
-	return file_zmqactor_v1_reqrep_proto_rawDescGZIP(), []int{5}
+	return file_zmqactor_v1_reqrep_proto_rawDescGZIP(), []int{6}
 }
 
 var File_zmqactor_v1_reqrep_proto protoreflect.FileDescriptor
 
 const file_zmqactor_v1_reqrep_proto_rawDesc = "" +
 	"\n" +
-	"\x18zmqactor/v1/reqrep.proto\x12\vzmqactor.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x18zmqactor/v1/pubsub.proto\"\xcb\x01\n" +
+	"\x18zmqactor/v1/reqrep.proto\x12\vzmqactor.v1\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x18zmqactor/v1/pubsub.proto\"\xcb\x01\n" +
 	"\aRequest\x12\x16\n" +
 	"\x06frames\x18\x01 \x03(\fR\x06frames\x123\n" +
 	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12\x18\n" +
@@ -612,7 +689,13 @@ const file_zmqactor_v1_reqrep_proto_rawDesc = "" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x16\n" +
 	"\x06frames\x18\x02 \x03(\fR\x06frames\x12\x1a\n" +
 	"\battempts\x18\x03 \x01(\rR\battempts\x12\x10\n" +
-	"\x03tag\x18\x04 \x01(\tR\x03tag\"\xa8\x04\n" +
+	"\x03tag\x18\x04 \x01(\tR\x03tag\"|\n" +
+	"\n" +
+	"TypedReply\x12\x16\n" +
+	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x10\n" +
+	"\x03tag\x18\x02 \x01(\tR\x03tag\x12\x1a\n" +
+	"\battempts\x18\x03 \x01(\rR\battempts\x12(\n" +
+	"\x04body\x18\x04 \x01(\v2\x14.google.protobuf.AnyR\x04body\"\xa8\x04\n" +
 	"\fRequestStats\x12\x16\n" +
 	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x1a\n" +
 	"\brequests\x18\x02 \x01(\x04R\brequests\x12\x18\n" +
@@ -648,25 +731,28 @@ func file_zmqactor_v1_reqrep_proto_rawDescGZIP() []byte {
 	return file_zmqactor_v1_reqrep_proto_rawDescData
 }
 
-var file_zmqactor_v1_reqrep_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_zmqactor_v1_reqrep_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_zmqactor_v1_reqrep_proto_goTypes = []any{
 	(*Request)(nil),             // 0: zmqactor.v1.Request
 	(*CancelRequest)(nil),       // 1: zmqactor.v1.CancelRequest
 	(*RequestsCancelled)(nil),   // 2: zmqactor.v1.RequestsCancelled
 	(*Reply)(nil),               // 3: zmqactor.v1.Reply
-	(*RequestStats)(nil),        // 4: zmqactor.v1.RequestStats
-	(*GetRequestStats)(nil),     // 5: zmqactor.v1.GetRequestStats
-	(*durationpb.Duration)(nil), // 6: google.protobuf.Duration
-	(*ActorRef)(nil),            // 7: zmqactor.v1.ActorRef
+	(*TypedReply)(nil),          // 4: zmqactor.v1.TypedReply
+	(*RequestStats)(nil),        // 5: zmqactor.v1.RequestStats
+	(*GetRequestStats)(nil),     // 6: zmqactor.v1.GetRequestStats
+	(*durationpb.Duration)(nil), // 7: google.protobuf.Duration
+	(*ActorRef)(nil),            // 8: zmqactor.v1.ActorRef
+	(*anypb.Any)(nil),           // 9: google.protobuf.Any
 }
 var file_zmqactor_v1_reqrep_proto_depIdxs = []int32{
-	6, // 0: zmqactor.v1.Request.timeout:type_name -> google.protobuf.Duration
-	7, // 1: zmqactor.v1.CancelRequest.asker:type_name -> zmqactor.v1.ActorRef
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	7, // 0: zmqactor.v1.Request.timeout:type_name -> google.protobuf.Duration
+	8, // 1: zmqactor.v1.CancelRequest.asker:type_name -> zmqactor.v1.ActorRef
+	9, // 2: zmqactor.v1.TypedReply.body:type_name -> google.protobuf.Any
+	3, // [3:3] is the sub-list for method output_type
+	3, // [3:3] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_zmqactor_v1_reqrep_proto_init() }
@@ -681,7 +767,7 @@ func file_zmqactor_v1_reqrep_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zmqactor_v1_reqrep_proto_rawDesc), len(file_zmqactor_v1_reqrep_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

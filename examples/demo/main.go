@@ -316,8 +316,13 @@ func (l *listener) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *messages.Received:
 		report(l.got, fmt.Sprintf("%s %s", l.name, m.Frames[0]), l.problems)
-	case *wrapperspb.DoubleValue:
-		report(l.got, fmt.Sprintf("%s typed %v", l.name, m.GetValue()), l.problems)
+	case *messages.TypedMessage:
+		v, err := actors.Unpack[*wrapperspb.DoubleValue](m.GetBody())
+		if err != nil {
+			report(l.got, fmt.Sprintf("%s typed: %v", l.name, err), l.problems)
+			return
+		}
+		report(l.got, fmt.Sprintf("%s typed %v on %s", l.name, v.GetValue(), m.GetTopic()), l.problems)
 	}
 }
 
