@@ -33,6 +33,20 @@ func (f *fixture) holder() (*actor.PID, <-chan held) {
 	return pid, c
 }
 
+// tagged starts a client of type typ to a holder server, and sends it a
+// request per tag from an inbox, each with the tag as its body.
+func (f *fixture) tagged(typ sockets.Type, tags ...string) (*actors.Socket, *actors.Inbox, <-chan held) {
+	f.t.Helper()
+	h, requests := f.holder()
+	srv := f.server(sockets.Router, h, actors.ServeOptions{Timeout: time.Minute})
+	cli := f.client(typ, srv.Endpoint())
+	asker := f.inbox()
+	for _, tag := range tags {
+		f.system.Root.RequestWithCustomSender(cli.PID(), &messages.Request{Frames: [][]byte{[]byte(tag)}, Tag: tag}, asker.PID())
+	}
+	return cli, asker, requests
+}
+
 func (f *fixture) next(c <-chan held) held {
 	f.t.Helper()
 	select {
@@ -74,13 +88,7 @@ func TestRequestCancelledWithContext(t *testing.T) {
 // the other is answered, with its tag.
 func TestCancelRequestsByTag(t *testing.T) {
 	f := newFixture(t)
-	h, requests := f.holder()
-	srv := f.server(sockets.Router, h, actors.ServeOptions{Timeout: time.Minute})
-	cli := f.client(sockets.Dealer, srv.Endpoint())
-	asker := f.inbox()
-	for _, tag := range []string{"keep", "drop"} {
-		f.system.Root.RequestWithCustomSender(cli.PID(), &messages.Request{Frames: [][]byte{[]byte(tag)}, Tag: tag}, asker.PID())
-	}
+	cli, asker, requests := f.tagged(sockets.Dealer, "keep", "drop")
 	got := map[string]held{}
 	for range 2 {
 		r := f.next(requests)
@@ -105,13 +113,7 @@ func TestCancelRequestsByTag(t *testing.T) {
 // and the request waiting behind it goes out.
 func TestCancelOnReq(t *testing.T) {
 	f := newFixture(t)
-	h, requests := f.holder()
-	srv := f.server(sockets.Router, h, actors.ServeOptions{Timeout: time.Minute})
-	cli := f.client(sockets.Req, srv.Endpoint())
-	asker := f.inbox()
-	for _, tag := range []string{"first", "second"} {
-		f.system.Root.RequestWithCustomSender(cli.PID(), &messages.Request{Frames: [][]byte{[]byte(tag)}, Tag: tag}, asker.PID())
-	}
+	cli, asker, requests := f.tagged(sockets.Req, "first", "second")
 	if first := f.next(requests); first.body != "first" {
 		t.Fatalf("the REQ sent %q first", first.body)
 	}
