@@ -188,7 +188,7 @@ func sentinels() []sentinel {
 			return err
 		}},
 		{"sockets.ErrTerminated", sockets.ErrTerminated, true, func(t *testing.T, f *fixture) error {
-			system := actor.NewActorSystem(actor.WithLoggerFactory(testutil.QuietLogger))
+			system := actor.NewActorSystem(actor.WithLoggerFactory(actors.QuietLogger))
 			defer system.Shutdown()
 			z, err := actors.NewRuntime(system)
 			if err != nil {

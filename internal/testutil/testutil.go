@@ -12,8 +12,6 @@ package testutil
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -26,16 +24,11 @@ import (
 // Wait is the default deadline for one expected event.
 const Wait = 20 * time.Second
 
-// QuietLogger is a protoactor logger factory that discards its output.
-func QuietLogger(*actor.ActorSystem) *slog.Logger {
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
 // NewSystem returns an actor system with a ZeroMQ context, shut down when
 // the test ends.
 func NewSystem(t testing.TB, opts ...actors.RuntimeOption) (*actor.ActorSystem, *actors.Runtime) {
 	t.Helper()
-	system := actor.NewActorSystem(actor.WithLoggerFactory(QuietLogger))
+	system := actor.NewActorSystem(actor.WithLoggerFactory(actors.QuietLogger))
 	z, err := actors.NewRuntime(system, opts...)
 	if err != nil {
 		t.Fatalf("NewContext: %v", err)

@@ -20,7 +20,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -71,13 +70,34 @@ type Program struct {
 	stop   context.CancelFunc
 }
 
-// Start creates the actor system (with protoactor's own logging off), its
-// ZeroMQ context with opts, the program's inbox and the signal context. It
-// exits 1 if the ZeroMQ context cannot be created.
+// LogEnv names the environment variable that shows protoactor's own log
+// (dead letters, "[ACTOR] Recovering" for each failure it supervises):
+// ZMQACTOR_LOG=info (or debug, warn, error) writes it to stderr from that
+// level up. Unset or empty, it is discarded (actors.QuietLogger), so a
+// program's output is its own.
+const LogEnv = "ZMQACTOR_LOG"
+
+// logger returns the protoactor logger factory LogEnv asks for; a value
+// that is no slog level ends the program (exit 2).
+func logger(name string) func(*actor.ActorSystem) *slog.Logger {
+	v := os.Getenv(LogEnv)
+	if v == "" {
+		return actors.QuietLogger
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(v)); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %s=%q: %v\n", name, LogEnv, v, err)
+		os.Exit(2)
+	}
+	return actors.LoggerFactory(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
+}
+
+// Start creates the actor system (protoactor's own log discarded unless
+// LogEnv says otherwise), its ZeroMQ context with opts, the program's inbox
+// and the signal context. It exits 1 if the ZeroMQ context cannot be
+// created.
 func Start(name string, opts ...actors.RuntimeOption) *Program {
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.NewTextHandler(io.Discard, nil))
-	}))
+	system := actor.NewActorSystem(actor.WithLoggerFactory(logger(name)))
 	z, err := actors.NewRuntime(system, opts...)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
