@@ -300,6 +300,15 @@ func sentinels() []sentinel {
 				Sockets: []supervision.Socket{{Spec: sockets.Spec{Type: sockets.Pull}}}}, nil) // a socket with no name
 			return err
 		}},
+		{"supervision.ErrUnknownName", supervision.ErrUnknownName, false, func(t *testing.T, f *fixture) error {
+			tree, err := supervision.Start(f.ctx, f.z, supervision.Service{Name: "names"}, nil)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = tree.Stop(f.ctx) }()
+			_, err = tree.Socket("nobody")
+			return err
+		}},
 		{"supervision.ErrEscalate", supervision.ErrEscalate, false, func(t *testing.T, f *fixture) error {
 			// A socket actor that fails with it: its supervisor's decider
 			// finds the sentinel in the reason.

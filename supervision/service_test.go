@@ -92,14 +92,16 @@ func TestServiceTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"frontend", "backend", "worker-0", "worker-1"} {
-		if tree.Socket(name) == nil {
-			t.Fatalf("no socket %q", name)
+	for _, name := range []string{"frontend", "backend", "shop/workers/worker-0", "worker-1"} {
+		if _, err := tree.Socket(name); err != nil {
+			t.Fatal(err)
 		}
 		testutil.Expect[*messages.Started](t, owner, testutil.Wait)
 	}
-	if tree.Handler("shop/broker/forwarder") == nil || tree.Handler("shop/workers/handler-1") == nil {
-		t.Fatal("handlers not found by path")
+	for _, name := range []string{"shop/broker/forwarder", "shop/workers/handler-1", "handler-0"} {
+		if _, err := tree.Handler(name); err != nil {
+			t.Fatal(err)
+		}
 	}
 	client := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Req, Connects: []string{frontend}})
 	ask := func(what string) map[string]bool {
@@ -136,10 +138,18 @@ func TestServiceTree(t *testing.T) {
 			}
 		}
 	}
-	system.Root.Send(tree.Socket("backend").PID(), &messages.InjectFault{Reason: "backend down"})
+	socket := func(name string) *actors.Socket {
+		t.Helper()
+		s, err := tree.Socket(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	system.Root.Send(socket("backend").PID(), &messages.InjectFault{Reason: "backend down"})
 	restarted("backend", "frontend")
 	ask("after the broker restarted")
-	system.Root.Send(tree.Socket("worker-1").PID(), &messages.InjectFault{Reason: "worker down"})
+	system.Root.Send(socket("worker-1").PID(), &messages.InjectFault{Reason: "worker down"})
 	restarted("worker-1")
 	ask("after a worker restarted")
 	// Nothing else restarted: no Restarting is waiting in the owner's inbox.
