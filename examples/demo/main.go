@@ -5,8 +5,9 @@
 // through a DEALER client to a ROUTER server with a pool of handler actors
 // (replies out of order, a timeout with retries), and a supervised socket
 // actor that fails and comes back. Each section closes the sockets it
-// opened, in an order that leaves protoactor no dead letter (owners and
-// watched actors last), and the demo then shuts down. `make demo` runs it;
+// opened, in an order that leaves protoactor no dead letter (a socket
+// before its owner, an actor a socket watches before the socket), and the
+// demo then shuts down. `make demo` runs it;
 // ZMQACTOR_LOG=info shows protoactor's own log on stderr: "actor system
 // started" and the "[ACTOR] Recovering" of the one fault the demo injects.
 //
