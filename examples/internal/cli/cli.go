@@ -135,16 +135,19 @@ func (p *Program) Spawn(spec sockets.Spec, opts ...actors.SpawnOption) *actors.S
 	return s
 }
 
-// Close closes the inbox, stops every socket actor, terminates the ZeroMQ
-// context (waiting up to the sockets' linger for what they still have to
-// deliver) and shuts the actor system down. It exits 1 if the shutdown
-// fails.
+// Close stops every socket actor, terminates the ZeroMQ context (waiting up
+// to the sockets' linger for what they still have to deliver), closes the
+// inbox and shuts the actor system down. The inbox closes after the
+// sockets: a socket tells its owner Closed when it stops, and a message to
+// an inbox that has stopped would be a dead letter. It exits 1 if the
+// shutdown fails.
 func (p *Program) Close() {
 	p.stop()
-	p.Events.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
-	if err := p.Z.Shutdown(ctx); err != nil {
+	err := p.Z.Shutdown(ctx)
+	p.Events.Close()
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: shutdown: %v\n", p.Name, err)
 		os.Exit(1)
 	}
