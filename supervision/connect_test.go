@@ -74,14 +74,7 @@ func TestConnectTo(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	socket := func(name string) *actors.Socket {
-		t.Helper()
-		s, err := tree.Socket(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	socket := func(name string) *actors.Socket { t.Helper(); return treeSocket(t, tree, name) }
 	first := socket("server").Endpoint()
 	if started := startedOf(t, owner, "client"); !slices.Equal(started.GetConnected(), []string{first}) {
 		t.Fatalf("client connected to %v, want [%s]", started.GetConnected(), first)

@@ -73,22 +73,8 @@ func TestStopNoDeadLetter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	get := func(name string) *actors.Socket {
-		t.Helper()
-		s, err := tree.Socket(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	handler := func(name string) *actor.PID {
-		t.Helper()
-		pid, err := tree.Handler(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pid
-	}
+	get := func(name string) *actors.Socket { t.Helper(); return treeSocket(t, tree, name) }
+	handler := func(name string) *actor.PID { t.Helper(); return treeHandler(t, tree, name) }
 	feed, pub := get("feed"), get("pub")
 	for _, who := range []string{"sub-a", "sub-b"} {
 		if err := feed.Subscribe(ctx, handler(who), "news"); err != nil {
@@ -129,17 +115,10 @@ func TestStopNoDeadLetter(t *testing.T) {
 		t.Fatal(err)
 	}
 	log.CheckQuiet(t, nil)
-	closed := map[string]int{}
-	for len(closed) < 6 {
-		closed[testutil.Expect[*messages.Closed](t, owner, testutil.Wait).GetSocket()]++
-	}
-	for name, n := range closed {
+	for name, n := range expectClosed(t, owner, z, 6) {
 		if n != 1 {
 			t.Errorf("%d Closed for %s", n, name)
 		}
-	}
-	if n := z.Len(); n != 0 {
-		t.Fatalf("%d socket actors left after Stop", n)
 	}
 	select {
 	case <-tree.Done():
@@ -166,13 +145,7 @@ func TestStopAbrupt(t *testing.T) {
 	if err := system.Root.StopFuture(tree.PID()).Wait(); err != nil {
 		t.Fatal(err)
 	}
-	closed := map[string]bool{}
-	for len(closed) < 6 {
-		closed[testutil.Expect[*messages.Closed](t, owner, testutil.Wait).GetSocket()] = true
-	}
-	if n := z.Len(); n != 0 {
-		t.Fatalf("%d socket actors left", n)
-	}
+	expectClosed(t, owner, z, 6)
 	select {
 	case <-tree.Done():
 	case <-ctx.Done():

@@ -2,7 +2,6 @@ package testutil
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/asynkron/protoactor-go/eventstream"
 
 	"github.com/zmqactor/zmqactor/actors"
 )
@@ -23,7 +21,6 @@ type ProtoLog struct {
 	mu   sync.Mutex
 	text bytes.Buffer
 	dead []*actor.DeadLetterEvent
-	sub  *eventstream.Subscription
 }
 
 // Write implements io.Writer for the logger.
@@ -40,27 +37,14 @@ func NewLoggedSystem(t testing.TB, opts ...actors.RuntimeOption) (*actor.ActorSy
 	l := &ProtoLog{}
 	logger := slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	system := actor.NewActorSystem(actor.WithLoggerFactory(actors.LoggerFactory(logger)))
-	l.sub = system.EventStream.Subscribe(func(m any) {
+	system.EventStream.Subscribe(func(m any) {
 		if d, ok := m.(*actor.DeadLetterEvent); ok {
 			l.mu.Lock()
 			l.dead = append(l.dead, d)
 			l.mu.Unlock()
 		}
 	})
-	z, err := actors.NewRuntime(system, opts...)
-	if err != nil {
-		t.Fatalf("NewRuntime: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), Wait)
-		defer cancel()
-		if err := z.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		system.EventStream.Unsubscribe(l.sub)
-		system.Shutdown()
-	})
-	return system, z, l
+	return system, newRuntime(t, system, opts...), l
 }
 
 // Lines returns the lines logged so far.

@@ -29,9 +29,16 @@ const Wait = 20 * time.Second
 func NewSystem(t testing.TB, opts ...actors.RuntimeOption) (*actor.ActorSystem, *actors.Runtime) {
 	t.Helper()
 	system := actor.NewActorSystem(actor.WithLoggerFactory(actors.QuietLogger))
+	return system, newRuntime(t, system, opts...)
+}
+
+// newRuntime creates the ZeroMQ context of system, and shuts both down
+// when the test ends.
+func newRuntime(t testing.TB, system *actor.ActorSystem, opts ...actors.RuntimeOption) *actors.Runtime {
+	t.Helper()
 	z, err := actors.NewRuntime(system, opts...)
 	if err != nil {
-		t.Fatalf("NewContext: %v", err)
+		t.Fatalf("NewRuntime: %v", err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), Wait)
@@ -41,7 +48,7 @@ func NewSystem(t testing.TB, opts ...actors.RuntimeOption) (*actor.ActorSystem, 
 		}
 		system.Shutdown()
 	})
-	return system, z
+	return z
 }
 
 // NewInbox returns an inbox of system that holds size messages, closed
