@@ -24,19 +24,22 @@ func listener(name string, got chan<- string) *actor.Props {
 	})
 }
 
-// watchedTree is a tree in which sockets watch handlers of their own
-// service and of another: a ROUTER serving through a pool, a SUB whose
-// subscribers are handlers here and in the nested service, a socket
-// monitored by a handler, and a socket passing what it receives to a
-// receiver handler.
-func watchedTree(t *testing.T, name string, got chan<- string) supervision.Service {
+// startWatched starts, with an owner, a tree in which sockets watch
+// handlers of their own service and of another: a ROUTER serving through a
+// pool, a SUB whose subscribers are handlers here and in the nested
+// service, a socket monitored by a handler, and a socket passing what it
+// receives to a receiver handler. The handlers that receive report "name:
+// first frame" on the channel returned.
+func startWatched(t *testing.T, system *actor.ActorSystem, z *actors.Runtime, name string) (*supervision.Running, *actors.Inbox, <-chan string) {
 	t.Helper()
+	owner := testutil.NewInbox(t, system, 256)
+	got := make(chan string, 64)
 	hello := func(ctx actor.Context) {
 		if _, ok := ctx.Message().(*messages.Request); ok {
 			ctx.Respond(&messages.Reply{Frames: [][]byte{[]byte("World")}})
 		}
 	}
-	return supervision.Service{
+	tree, err := supervision.Start(testutil.Ctx(t), z, supervision.Service{
 		Name: name,
 		Handlers: []supervision.Handler{
 			{Name: "hello", Props: router.NewRoundRobinPool(3).Configure(actor.WithFunc(hello))},
@@ -57,7 +60,11 @@ func watchedTree(t *testing.T, name string, got chan<- string) supervision.Servi
 				{Spec: sockets.Spec{Name: "push", Type: sockets.Push}, ConnectTo: []string{"pull"}},
 			},
 		}},
+	}, owner.PID())
+	if err != nil {
+		t.Fatal(err)
 	}
+	return tree, owner, got
 }
 
 // TestStopNoDeadLetter: a tree whose sockets watch and deliver to its
@@ -67,12 +74,7 @@ func watchedTree(t *testing.T, name string, got chan<- string) supervision.Servi
 func TestStopNoDeadLetter(t *testing.T) {
 	system, z, log := testutil.NewLoggedSystem(t)
 	ctx := testutil.Ctx(t)
-	owner := testutil.NewInbox(t, system, 256)
-	got := make(chan string, 64)
-	tree, err := supervision.Start(ctx, z, watchedTree(t, "app", got), owner.PID())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tree, owner, got := startWatched(t, system, z, "app")
 	get := func(name string) *actors.Socket { t.Helper(); return treeSocket(t, tree, name) }
 	handler := func(name string) *actor.PID { t.Helper(); return treeHandler(t, tree, name) }
 	feed, pub := get("feed"), get("pub")
@@ -136,12 +138,7 @@ func TestStopNoDeadLetter(t *testing.T) {
 func TestStopAbrupt(t *testing.T) {
 	system, z := testutil.NewSystem(t)
 	ctx := testutil.Ctx(t)
-	owner := testutil.NewInbox(t, system, 256)
-	got := make(chan string, 64)
-	tree, err := supervision.Start(ctx, z, watchedTree(t, "abrupt", got), owner.PID())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tree, owner, _ := startWatched(t, system, z, "abrupt")
 	if err := system.Root.StopFuture(tree.PID()).Wait(); err != nil {
 		t.Fatal(err)
 	}
