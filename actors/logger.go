@@ -36,7 +36,8 @@ func LoggerFactory(l *slog.Logger) func(*actor.ActorSystem) *slog.Logger {
 // pass it as actor.NewActorSystem(actor.WithLoggerFactory(actors.QuietLogger))
 // for a program whose output should be its own. Dead letters then pass
 // unseen; to watch for them without a log, subscribe to the system's event
-// stream for *actor.DeadLetterEvent.
+// stream for *actor.DeadLetterEvent. Any number of actor systems may use
+// it, and the logger it returns is safe for concurrent use.
 func QuietLogger(*actor.ActorSystem) *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }

@@ -106,8 +106,9 @@ func WaitSubscribed(ctx context.Context, pub, sub *Socket) error {
 	}
 }
 
-// IsProbe reports whether frames are a probe message of WaitSubscribed,
-// for subscribers of the empty prefix that want to skip them.
+// IsProbe reports whether frames are a probe message of WaitSubscribed
+// (the first frame begins with ProbeTopic), for subscribers of the empty
+// prefix that want to skip them. It only reads frames.
 func IsProbe(frames [][]byte) bool {
 	return len(frames) > 0 && strings.HasPrefix(string(frames[0]), ProbeTopic)
 }

@@ -14,11 +14,13 @@ import (
 // stopWait bounds the stop of a tree that did not start.
 const stopWait = 10 * time.Second
 
-// Running is a started service tree. Its methods are safe for concurrent
-// use. It finds the tree's sockets and handlers by name: a path of service
-// names and the name, "shop/broker/frontend", or the bare name,
-// "frontend", when only one socket (or handler) of the tree has it. The
-// path is also the actor's id.
+// Running is a started service tree, returned by Start; its zero value is
+// not usable. Its methods are safe for concurrent use. It finds the tree's
+// sockets and handlers by name: a path of service names and the name,
+// "shop/broker/frontend", or the bare name, "frontend", when only one
+// socket (or handler) of the tree has it. The path is also the actor's id,
+// the same after any restart, so what Running gives stays valid across
+// restarts.
 type Running struct {
 	z     *actors.Runtime
 	pid   *actor.PID
