@@ -1,7 +1,7 @@
 // Package actors puts ZeroMQ sockets inside protoactor-go: each socket is
 // owned by one socket actor, the only code that touches it.
 //
-//	system := actor.NewActorSystem()
+//	system := actor.NewActorSystem(actor.WithLoggerFactory(actors.QuietLogger))
 //	z, err := actors.NewRuntime(system) // the system's ZeroMQ context
 //	defer z.Shutdown(ctx)               // stops every socket actor, then terms
 //
@@ -73,6 +73,12 @@
 // (topic frame, then the other frames), or Socket.Publish. An XPUB tells
 // its owner about its peers' subscriptions as PeerSubscription events
 // (every one of them with sockets.XPubVerbose).
+//
+// A SUB's subscription reaches each publisher some time after Subscribe
+// returns, once the connection is up, and what is published meanwhile is
+// lost for it (ZeroMQ's "slow joiner"). WaitSubscribed waits until a SUB's
+// subscriptions have reached a PUB or XPUB, by probing, and its doc is the
+// recipe for a publisher that is not a Socket of this process.
 //
 // Typed messages carry a protobuf message as three frames [topic, full type
 // name, payload] (NewPublish, Socket.PublishProto, EncodeTyped). A
@@ -356,28 +362,38 @@
 // A socket actor receives in batches: each readiness turn drains ZeroMQ
 // until EAGAIN or 256 messages, and each cgo call takes up to that many
 // frames at once into a pooled scratch buffer, copied out into one
-// allocation per batch (profiled: pebbe/zmq4's per-frame RecvBytes and
-// GetRcvmore were 40% of a PUSH→PULL actor path's CPU). No timer is set per
-// message. Between actors and sockets, one actor message per message is
-// the default and the cost that remains: for many small messages, send them
-// with SendBatch (messages.SendBatch, sent by one cgo call for as many as
-// ZeroMQ takes) and spawn the receiving socket actor WithBatchDelivery (one
-// messages.ReceivedBatch per turn), or subscribe with SubscribeBatched
-// (Subscribe.batched) to a SUB. Measured on 2 vCPUs (BENCHMARKS.md):
-// PUSH→PULL actor to actor with batches 1.04-1.17x the raw pebbe/zmq4 loop,
-// 0.69-0.95x without. Socket actors' mailboxes run on pooled goroutines
-// that keep their grown stacks (protoactor starts a goroutine per mailbox
-// turn, whose stack growth was 28% of the CPU of a 16-in-flight client),
-// with turns queued for at most GOMAXPROCS running workers, so that a
-// worker that finishes a turn takes the next without a wake-up (6-12% more
-// requests per second in flight than a hand-off to a parked goroutine per
-// turn); actors that talk to them a lot may share those goroutines with
-// actor.WithDispatcher(z.Dispatcher()), if their turns do not block. Latency
-// is another matter: each hop wakes a goroutine (the readiness waiter, then
-// the mailbox), and an actor round trip costs several times a raw REQ/REP
-// loop's on an idle 2-vCPU virtual machine, where waking a thread on the
-// other vCPU costs more than a round trip's work; with the process on one
-// CPU, 1.4-1.9x (BENCHMARKS.md, "Latency").
+// allocation per batch (pebbe/zmq4's per-frame RecvBytes and GetRcvmore
+// were the largest cost of a PUSH→PULL actor path in a profile). No timer
+// is set per message. Between actors and sockets, one actor message per
+// message is the default and the cost that remains: for many small
+// messages, send them with SendBatch (messages.SendBatch, sent by one cgo
+// call for as many as ZeroMQ takes) and spawn the receiving socket actor
+// WithBatchDelivery (one messages.ReceivedBatch per turn), or subscribe with
+// SubscribeBatched (Subscribe.batched) to a SUB. Socket actors' mailboxes
+// run on pooled goroutines that keep their grown stacks (protoactor starts
+// a goroutine per mailbox turn, whose stack growth was a large part of a
+// busy client's CPU), with turns queued for at most GOMAXPROCS running
+// workers, so that a worker that finishes a turn takes the next without a
+// wake-up; actors that talk to them a lot may share those goroutines with
+// actor.WithDispatcher(z.Dispatcher()), if their turns do not block.
+// Latency is another matter: each hop wakes a goroutine (the readiness
+// waiter, then the mailbox), so an actor round trip costs more than a raw
+// REQ/REP loop's, most on a virtual machine where waking a thread on
+// another CPU is slow. BENCHMARKS.md has the figures of every path,
+// batched or not, against raw pebbe/zmq4 and a C loop, and the profiles
+// behind these choices; `make bench` measures them again.
+//
+// # Logging
+//
+// zmqactor logs nothing: what goes wrong is an error or an event. protoactor
+// logs, by default at Info level to stderr: "actor system started", every
+// dead letter (a message to an actor that has stopped) and "[ACTOR]
+// Recovering" for every failure its supervision handles, an injected fault
+// included. Give it a logger of yours with
+// actor.WithLoggerFactory(LoggerFactory(logger)), or none with
+// actor.WithLoggerFactory(QuietLogger). A program that stops its actors in
+// order (an owner after its sockets, a handler before its server, see
+// supervision's Running.Stop) leaves protoactor no dead letter to log.
 //
 // # Concurrency
 //
@@ -398,6 +414,8 @@
 // are lost on a restart; messages in the socket actor's mailbox are not.
 // The command a socket actor fails on is answered with an Error
 // (ERROR_CODE_SOCKET_FAILED) and not carried out: protoactor would drop it.
+// Socket.InjectFault makes a socket actor spawned WithFaultInjection fail on
+// purpose and waits until it is back, for tests and demos.
 // Package supervision has the deciders, strategies and service trees, and
 // says exactly what survives. What a socket actor is restored to belongs to
 // it, so the props from Runtime.Props spawn one actor: a second spawn of the

@@ -188,7 +188,7 @@ func sentinels() []sentinel {
 			return err
 		}},
 		{"sockets.ErrTerminated", sockets.ErrTerminated, true, func(t *testing.T, f *fixture) error {
-			system := actor.NewActorSystem(actor.WithLoggerFactory(testutil.QuietLogger))
+			system := actor.NewActorSystem(actor.WithLoggerFactory(actors.QuietLogger))
 			defer system.Shutdown()
 			z, err := actors.NewRuntime(system)
 			if err != nil {
@@ -298,6 +298,15 @@ func sentinels() []sentinel {
 		{"supervision.ErrBadPolicy", supervision.ErrBadPolicy, false, func(t *testing.T, f *fixture) error {
 			_, err := supervision.Start(f.ctx, f.z, supervision.Service{Name: "tree",
 				Sockets: []supervision.Socket{{Spec: sockets.Spec{Type: sockets.Pull}}}}, nil) // a socket with no name
+			return err
+		}},
+		{"supervision.ErrUnknownName", supervision.ErrUnknownName, false, func(t *testing.T, f *fixture) error {
+			tree, err := supervision.Start(f.ctx, f.z, supervision.Service{Name: "names"}, nil)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = tree.Stop(f.ctx) }()
+			_, err = tree.Socket("nobody")
 			return err
 		}},
 		{"supervision.ErrEscalate", supervision.ErrEscalate, false, func(t *testing.T, f *fixture) error {

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/zmqactor/zmqactor/actors"
-	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
@@ -20,9 +18,7 @@ import (
 // ends all three. Only a broken libzmq makes it fail, which it reports by
 // panicking: no example is about that.
 func newExample() (*actors.Runtime, context.Context, func()) {
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.DiscardHandler)
-	}))
+	system := actor.NewActorSystem(actor.WithLoggerFactory(actors.QuietLogger))
 	z, err := actors.NewRuntime(system)
 	if err != nil {
 		panic(err)
@@ -42,65 +38,6 @@ func shutdown(z *actors.Runtime) {
 		fmt.Println("shutdown:", err)
 	}
 	z.System().Shutdown()
-}
-
-// A PULL socket actor delivers each message to its owner, here an Inbox; a
-// PUSH socket actor connected to it over inproc sends a multipart message.
-func ExampleContext_Spawn() {
-	// One ZeroMQ context per actor system; Shutdown closes every socket.
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.DiscardHandler)
-	}))
-	z, err := actors.NewRuntime(system)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer shutdown(z)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-
-	inbox := actors.NewInbox(system, 16)
-	defer inbox.Close()
-	pull, err := z.Spawn(ctx, sockets.Spec{
-		Type:  sockets.Pull,
-		Binds: []string{"inproc://example-spawn"},
-	}, actors.WithOwner(inbox.PID()))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	push, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Push, Connects: pull.Bound()})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	if err := push.Send([]byte("hello"), []byte{}, []byte("world")); err != nil {
-		fmt.Println(err)
-		return
-	}
-	for {
-		select {
-		case m := <-inbox.C():
-			switch m := m.(type) {
-			case *messages.Started:
-				fmt.Println("started", sockets.Type(m.GetType()), m.GetBound())
-			case *messages.Received:
-				for i, f := range m.GetFrames() {
-					fmt.Printf("frame %d: %q\n", i, f)
-				}
-				return
-			}
-		case <-ctx.Done():
-			fmt.Println(ctx.Err())
-			return
-		}
-	}
-	// Output:
-	// started PULL [inproc://example-spawn]
-	// frame 0: "hello"
-	// frame 1: ""
-	// frame 2: "world"
 }
 
 // Bind returns the endpoint resolved: the port ZeroMQ chose for "*".
@@ -171,35 +108,4 @@ func ExampleSocket_SendWait() {
 	// true
 	// false <nil>
 	// true
-}
-
-func ExampleSocket_Request() {
-	z, ctx, done := newExample()
-	defer done()
-
-	// A handler actor answers each request; the ROUTER server socket actor
-	// sends the answer back to the peer that asked.
-	hello := z.System().Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
-		if r, ok := c.Message().(*messages.Request); ok {
-			c.Respond(&messages.Reply{Frames: [][]byte{[]byte("World, " + string(r.GetFrames()[0]))}})
-		}
-	}))
-	server, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Router, Binds: []string{"inproc://example-hello"}},
-		actors.WithHandler(hello, actors.ServeOptions{Timeout: time.Second}))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	client, err := z.Spawn(ctx, sockets.Spec{Type: sockets.Dealer, Connects: server.Bound()})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	reply, err := client.Request(ctx, [][]byte{[]byte("Hello")}, actors.WithTimeout(time.Second), actors.WithRetries(2))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Printf("%s after %d attempt\n", reply.GetFrames()[0], reply.GetAttempts())
-	// Output: World, Hello after 1 attempt
 }

@@ -66,7 +66,7 @@ func pushPullCycles(t *testing.T, z *actors.Runtime, inbox *actors.Inbox, n int)
 // leak.
 func TestNoLeaks(t *testing.T) {
 	run := func(cycles int) (during int, shutdown time.Duration) {
-		system := actor.NewActorSystem(actor.WithLoggerFactory(testutil.QuietLogger))
+		system := actor.NewActorSystem(actor.WithLoggerFactory(actors.QuietLogger))
 		z, err := actors.NewRuntime(system)
 		if err != nil {
 			t.Fatal(err)

@@ -3,8 +3,6 @@ package actors
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -19,15 +17,11 @@ import (
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
-func quietLogger(*actor.ActorSystem) *slog.Logger {
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
 // newTestRuntime returns a Runtime on a quiet actor system, shut down when
 // the test ends. (internal/testutil imports this package.)
 func newTestRuntime(t *testing.T, opts ...RuntimeOption) *Runtime {
 	t.Helper()
-	system := actor.NewActorSystem(actor.WithLoggerFactory(quietLogger))
+	system := actor.NewActorSystem(actor.WithLoggerFactory(QuietLogger))
 	z, err := NewRuntime(system, opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +65,7 @@ func TestNoMeterProvider(t *testing.T) {
 
 // TestOptionErrors: a bad ZeroMQ option still fails NewRuntime.
 func TestOptionErrors(t *testing.T) {
-	system := actor.NewActorSystem(actor.WithLoggerFactory(quietLogger))
+	system := actor.NewActorSystem(actor.WithLoggerFactory(QuietLogger))
 	defer system.Shutdown()
 	if _, err := NewRuntime(system, WithIOThreads(-1)); err == nil {
 		t.Fatal("NewRuntime with -1 I/O threads")
@@ -131,7 +125,7 @@ func (failingProvider) Meter(string, ...metric.MeterOption) metric.Meter { retur
 // TestMeterFails: NewRuntime fails when the instruments cannot be created,
 // and leaves no context registered.
 func TestMeterFails(t *testing.T) {
-	system := actor.NewActorSystem(actor.WithLoggerFactory(quietLogger))
+	system := actor.NewActorSystem(actor.WithLoggerFactory(QuietLogger))
 	defer system.Shutdown()
 	_, err := NewRuntime(system, WithMeterProvider(failingProvider{}))
 	if err == nil || !strings.Contains(err.Error(), "no zmqactor.socket.messages.received today") {

@@ -373,7 +373,7 @@ func TestMonitorBadKinds(t *testing.T) {
 // back and every goroutine ends.
 func TestMonitorNoLeaks(t *testing.T) {
 	run := func(cycles int) {
-		system := actor.NewActorSystem(actor.WithLoggerFactory(testutil.QuietLogger))
+		system := actor.NewActorSystem(actor.WithLoggerFactory(actors.QuietLogger))
 		z, err := actors.NewRuntime(system)
 		if err != nil {
 			t.Fatal(err)

@@ -214,6 +214,7 @@ func TestDemo(t *testing.T) {
 	out := program(t, "demo").exit()
 	for _, want := range []string{
 		`consumer: PULL socket "pull" started, bound to [tcp://127.0.0.1:`,
+		"the consumer prints messages 1 to 3 and the last, 1000; the others arrive the same way, in order",
 		`consumer: message 1000: ["task" "1000"]`,
 		"all 1000 messages arrived, in order",
 		"ping: PAIR socket started (bound [inproc://ping-pong]",
@@ -227,14 +228,22 @@ func TestDemo(t *testing.T) {
 		`temperatures stopped; weather: a peer unsubscribed from "temp."`,
 		`alice got "worker-`, `squared 3 = 9"`, `bob got "worker-`, `squared 9 = 81"`,
 		"(ErrRequestTimeout: true)", `the next one: "worker-`, "squares-client: 8 requests, 7 replies, 2 retries, 1 timed out",
+		"squares: 10 requests handled, 7 answered", "the client's 8 requests plus its 2 retries make 10 handled",
 		"before the failure: 1000 received", `supervised-pull: restarting (attempt 1, reason "zmqactor: injected fault: demo: pulled the plug", backoff`,
 		"supervised-pull: started again (restarts 1)", "in all: 3000 sent,",
-		`vault: received "secret from friend"`, "allowed=false (400 client key not on the allowlist)",
-		"intruder: monitor says SOCKET_EVENT_KIND_HANDSHAKE_FAILED_AUTH, ZAP status 400",
-		"shutdown complete",
+		`vault: received "secret from friend"`, "authenticator: CURVE client friend let in (200 OK)",
+		"authenticator: CURVE client intruder refused (400 client key not on the allowlist)",
+		`intruder: its monitor reports "handshake failed auth", ZAP status 400`,
+		"socket actors still running: 0 (expected 0", "shutdown complete",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	// No raw enum names, no key prefixes: what a newcomer reads.
+	for _, bad := range []string{"SOCKET_EVENT_KIND_", "..."} {
+		if strings.Contains(out, bad) {
+			t.Errorf("demo output has %q:\n%s", bad, out)
 		}
 	}
 }

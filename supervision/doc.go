@@ -42,11 +42,9 @@
 //
 // A Service declares handler actors, socket actors and nested services
 // under one strategy; Start starts the tree and waits until every socket is
-// open, and Running.Stop stops it, every supervisor stopping its children
-// before itself, with the owner told each socket's Closed. Sockets name
-// their handlers (WithHandler for ROUTER and REP servers) and receivers by
-// name, so one declaration describes a broker whose frontend and backend
-// restart together next to a pool of workers that restart alone:
+// open, Running finds its sockets and handlers, and Running.Stop stops it.
+// One declaration describes a broker whose frontend and backend restart
+// together next to a pool of workers that restart alone:
 //
 //	tree, err := supervision.Start(ctx, z, supervision.Service{
 //		Name: "shop",
@@ -55,6 +53,39 @@
 //			{Name: "workers", Strategy: oneForOne, Handlers: ..., Sockets: ...},
 //		},
 //	}, owner)
+//
+// Names. Everything in a tree has a path: the names of the services from
+// the root down, then its own, joined by "/" ("shop/broker/frontend",
+// "shop/workers/handler-1"), which is also its actor's id. Running.Socket,
+// Running.Handler and Socket.ConnectTo take a path, or the bare name
+// ("frontend") when only one socket, or handler, of the tree has it. Socket
+// names are unique in a tree, handler names only in their service. A name
+// that finds nothing, or finds two handlers, is an error wrapping
+// ErrUnknownName that lists what there is.
+//
+// Wiring. A socket names the handler of its service that serves its
+// requests (Handler, for ROUTER and REP servers) or receives what it
+// receives (Receiver), and the sockets of the tree it connects to
+// (ConnectTo): it is spawned once they have started, connected to the first
+// endpoint each bound, resolved, so a tree needs no fixed ports
+// (tcp://127.0.0.1:* is enough). A restarted socket binds the same port and
+// a restarted client connects to it again; when a whole service restarts
+// (an escalation) and its sockets bind new ports, the sockets connected to
+// them are disconnected from the old endpoints and connected to the new
+// ones, which they keep across their own restarts.
+//
+// Stop. Running.Stop stops the tree in an order that leaves protoactor no
+// message for an actor that has stopped, so no dead letter: first every
+// handler of the tree, while the sockets that watch them (a server's
+// handler, a SUB's subscribers, a monitor's watcher) are there to see them
+// stop; then every socket, each passing its Closed to the owner; then the
+// supervisors, innermost first. Stop the traffic into the tree first:
+// a request or message still arriving for a handler that has stopped is a
+// dead letter. One case still leaves one: a SUB or XSUB that subscribes by
+// spec option subscribes its owner, the service's supervisor, which it then
+// watches when it stops before it. Stopping the root's PID directly stops the same things in
+// the same order, waiting inside the supervisor, and protoactor then
+// reports dead letters of its own.
 //
 // # What survives a restart, and what can be lost
 //

@@ -92,14 +92,12 @@ func TestServiceTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"frontend", "backend", "worker-0", "worker-1"} {
-		if tree.Socket(name) == nil {
-			t.Fatalf("no socket %q", name)
-		}
+	for _, name := range []string{"frontend", "backend", "shop/workers/worker-0", "worker-1"} {
+		treeSocket(t, tree, name)
 		testutil.Expect[*messages.Started](t, owner, testutil.Wait)
 	}
-	if tree.Handler("shop/broker/forwarder") == nil || tree.Handler("shop/workers/handler-1") == nil {
-		t.Fatal("handlers not found by path")
+	for _, name := range []string{"shop/broker/forwarder", "shop/workers/handler-1", "handler-0"} {
+		treeHandler(t, tree, name)
 	}
 	client := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Req, Connects: []string{frontend}})
 	ask := func(what string) map[string]bool {
@@ -136,10 +134,10 @@ func TestServiceTree(t *testing.T) {
 			}
 		}
 	}
-	system.Root.Send(tree.Socket("backend").PID(), &messages.InjectFault{Reason: "backend down"})
+	system.Root.Send(treeSocket(t, tree, "backend").PID(), &messages.InjectFault{Reason: "backend down"})
 	restarted("backend", "frontend")
 	ask("after the broker restarted")
-	system.Root.Send(tree.Socket("worker-1").PID(), &messages.InjectFault{Reason: "worker down"})
+	system.Root.Send(treeSocket(t, tree, "worker-1").PID(), &messages.InjectFault{Reason: "worker down"})
 	restarted("worker-1")
 	ask("after a worker restarted")
 	// Nothing else restarted: no Restarting is waiting in the owner's inbox.
@@ -161,13 +159,7 @@ func TestServiceTree(t *testing.T) {
 	if err := tree.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	closed := map[string]bool{}
-	for len(closed) < 4 {
-		closed[testutil.Expect[*messages.Closed](t, owner, testutil.Wait).GetSocket()] = true
-	}
-	if n := z.Len(); n != 0 {
-		t.Fatalf("%d socket actors left after Stop", n)
-	}
+	expectClosed(t, owner, z, 4)
 }
 
 // TestServiceBadDeclarations: mistakes in a declaration are errors before

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -47,9 +45,7 @@ type actorEnv struct {
 }
 
 func newActorEnv(opts ...actors.RuntimeOption) (*actorEnv, error) {
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.NewTextHandler(io.Discard, nil))
-	}))
+	system := actor.NewActorSystem(actor.WithLoggerFactory(actors.QuietLogger))
 	z, err := actors.NewRuntime(system, opts...)
 	if err != nil {
 		system.Shutdown()

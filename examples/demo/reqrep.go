@@ -106,9 +106,14 @@ func reqRepDemo(ctx context.Context, p *cli.Program, problems chan error) {
 	p.Check(err)
 	fmt.Printf("squares: %d requests handled, %d answered, %d missed the handler timeout (dropped)\n",
 		ss.GetHandled(), ss.GetAnswered(), ss.GetHandlerFailures())
+	fmt.Printf("(the server counts each attempt it receives: the client's %d requests plus its %d retries make %d handled;\n"+
+		"the request nobody answers came %d times, and each attempt missed the handler timeout)\n",
+		cs.GetRequests(), cs.GetRetries(), cs.GetRequests()+cs.GetRetries(), cs.GetRetries()+1)
+	// The server watches its handler: the pool stops first, while the
+	// server is there to see it go.
+	p.Check(p.System.Root.StopFuture(pool).Wait())
 	for _, s := range []*actors.Socket{client, server} {
 		_, err := s.Close(ctx)
 		p.Check(err)
 	}
-	p.Check(p.System.Root.StopFuture(pool).Wait())
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/examples/internal/cli"
@@ -46,8 +47,11 @@ func securityDemo(ctx context.Context, p *cli.Program) {
 		p.Check(c.Send([]byte("secret from " + name)))
 		return c
 	}
-	client("friend", friendPub, friendSec)
-	client("intruder", intruderPub, intruderSec)
+	friend := client("friend", friendPub, friendSec)
+	intruder := client("intruder", intruderPub, intruderSec)
+	// The authenticator names a client by its public key; the demo knows
+	// whose each is.
+	owners := map[string]string{friendPub.String(): "friend", intruderPub.String(): "intruder"}
 
 	for got, refused, events := false, false, false; !got || !refused || !events; {
 		select {
@@ -57,16 +61,37 @@ func securityDemo(ctx context.Context, p *cli.Program) {
 				fmt.Printf("vault: received %q (encrypted on the wire)\n", m.GetFrames()[0])
 				got = true
 			case *messages.SocketEvent:
-				fmt.Printf("%s: monitor says %v, ZAP status %d\n", m.GetSocket(), m.GetKind(), m.GetValue())
+				fmt.Printf("%s: its monitor reports %q, ZAP status %d\n", m.GetSocket(), eventName(m.GetKind()), m.GetValue())
 				events = true
 			}
 		case m := <-decisions.C():
 			if d, ok := m.(*messages.AuthDecision); ok {
-				fmt.Printf("authenticator: %s key %.8s... allowed=%v (%s %s)\n", d.GetMechanism(), d.GetClientKey(), d.GetAllowed(), d.GetStatusCode(), d.GetReason())
+				verdict := "let in"
+				if !d.GetAllowed() {
+					verdict = "refused"
+				}
+				fmt.Printf("authenticator: %s client %s %s (%s %s)\n", d.GetMechanism(), owners[d.GetClientKey()], verdict, d.GetStatusCode(), d.GetReason())
 				refused = refused || !d.GetAllowed()
 			}
 		case <-ctx.Done():
 			p.Check(fmt.Errorf("security demo: %w", ctx.Err()))
 		}
 	}
+	// The clients watch the inbox for their monitors: they let go of it,
+	// and the sockets close before it, the vault's owner; the decisions
+	// inbox stops before the authenticator, which watches it.
+	for _, c := range []*actors.Socket{friend, intruder} {
+		p.Check(c.Unmonitor(ctx, inbox.PID()))
+	}
+	for _, s := range []*actors.Socket{friend, intruder, server} {
+		closeSocket(ctx, p, s)
+	}
+	decisions.Close()
+	p.Check(auth.Stop(ctx))
+}
+
+// eventName is a monitor event's kind in words: "handshake failed auth"
+// for SOCKET_EVENT_KIND_HANDSHAKE_FAILED_AUTH.
+func eventName(k messages.SocketEventKind) string {
+	return strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(k.String(), "SOCKET_EVENT_KIND_"), "_", " "))
 }

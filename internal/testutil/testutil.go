@@ -12,8 +12,6 @@ package testutil
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -26,19 +24,21 @@ import (
 // Wait is the default deadline for one expected event.
 const Wait = 20 * time.Second
 
-// QuietLogger is a protoactor logger factory that discards its output.
-func QuietLogger(*actor.ActorSystem) *slog.Logger {
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
 // NewSystem returns an actor system with a ZeroMQ context, shut down when
 // the test ends.
 func NewSystem(t testing.TB, opts ...actors.RuntimeOption) (*actor.ActorSystem, *actors.Runtime) {
 	t.Helper()
-	system := actor.NewActorSystem(actor.WithLoggerFactory(QuietLogger))
+	system := actor.NewActorSystem(actor.WithLoggerFactory(actors.QuietLogger))
+	return system, newRuntime(t, system, opts...)
+}
+
+// newRuntime creates the ZeroMQ context of system, and shuts both down
+// when the test ends.
+func newRuntime(t testing.TB, system *actor.ActorSystem, opts ...actors.RuntimeOption) *actors.Runtime {
+	t.Helper()
 	z, err := actors.NewRuntime(system, opts...)
 	if err != nil {
-		t.Fatalf("NewContext: %v", err)
+		t.Fatalf("NewRuntime: %v", err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), Wait)
@@ -48,7 +48,7 @@ func NewSystem(t testing.TB, opts ...actors.RuntimeOption) (*actor.ActorSystem, 
 		}
 		system.Shutdown()
 	})
-	return system, z
+	return z
 }
 
 // NewInbox returns an inbox of system that holds size messages, closed

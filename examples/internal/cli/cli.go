@@ -20,7 +20,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -71,13 +70,34 @@ type Program struct {
 	stop   context.CancelFunc
 }
 
-// Start creates the actor system (with protoactor's own logging off), its
-// ZeroMQ context with opts, the program's inbox and the signal context. It
-// exits 1 if the ZeroMQ context cannot be created.
+// LogEnv names the environment variable that shows protoactor's own log
+// (dead letters, "[ACTOR] Recovering" for each failure it supervises):
+// ZMQACTOR_LOG=info (or debug, warn, error) writes it to stderr from that
+// level up. Unset or empty, it is discarded (actors.QuietLogger), so a
+// program's output is its own.
+const LogEnv = "ZMQACTOR_LOG"
+
+// logger returns the protoactor logger factory LogEnv asks for; a value
+// that is no slog level ends the program (exit 2).
+func logger(name string) func(*actor.ActorSystem) *slog.Logger {
+	v := os.Getenv(LogEnv)
+	if v == "" {
+		return actors.QuietLogger
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(v)); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %s=%q: %v\n", name, LogEnv, v, err)
+		os.Exit(2)
+	}
+	return actors.LoggerFactory(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
+}
+
+// Start creates the actor system (protoactor's own log discarded unless
+// LogEnv says otherwise), its ZeroMQ context with opts, the program's inbox
+// and the signal context. It exits 1 if the ZeroMQ context cannot be
+// created.
 func Start(name string, opts ...actors.RuntimeOption) *Program {
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.NewTextHandler(io.Discard, nil))
-	}))
+	system := actor.NewActorSystem(actor.WithLoggerFactory(logger(name)))
 	z, err := actors.NewRuntime(system, opts...)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
@@ -115,16 +135,19 @@ func (p *Program) Spawn(spec sockets.Spec, opts ...actors.SpawnOption) *actors.S
 	return s
 }
 
-// Close closes the inbox, stops every socket actor, terminates the ZeroMQ
-// context (waiting up to the sockets' linger for what they still have to
-// deliver) and shuts the actor system down. It exits 1 if the shutdown
-// fails.
+// Close stops every socket actor, terminates the ZeroMQ context (waiting up
+// to the sockets' linger for what they still have to deliver), closes the
+// inbox and shuts the actor system down. The inbox closes after the
+// sockets: a socket tells its owner Closed when it stops, and a message to
+// an inbox that has stopped would be a dead letter. It exits 1 if the
+// shutdown fails.
 func (p *Program) Close() {
 	p.stop()
-	p.Events.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
-	if err := p.Z.Shutdown(ctx); err != nil {
+	err := p.Z.Shutdown(ctx)
+	p.Events.Close()
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: shutdown: %v\n", p.Name, err)
 		os.Exit(1)
 	}
