@@ -97,9 +97,15 @@ type socketActor struct {
 	retry     *time.Timer
 	pending   []pendingCommand
 
-	// watched holds, per actor the instance watches, a bit per role that
-	// watches it.
-	watched map[string]uint64
+	// watched holds, per actor the instance watches (by pidKey), a bit per
+	// role that watches it.
+	watched map[string]*watch
+}
+
+// watch is an actor the instance watches, and the roles that want it.
+type watch struct {
+	pid  *actor.PID
+	bits uint64
 }
 
 // reopen is the socket actor's own timer message: try to open again.
@@ -131,6 +137,12 @@ func (a *socketActor) Receive(ctx actor.Context) {
 		}
 	case *actor.Stopping:
 		a.stopRetry()
+		// Stop watching: an actor that stops after this one would send its
+		// Terminated to a dead letter.
+		for _, w := range a.watched {
+			ctx.Unwatch(w.pid)
+		}
+		a.watched = nil
 		reason := "actor stopped"
 		if d, ok := a.rt.takeDecision(a.self.Id); ok && !d.Restart {
 			reason = "stopped by its supervisor: " + d.Reason
@@ -169,6 +181,10 @@ func (a *socketActor) Receive(ctx actor.Context) {
 			r.terminated(m.Who)
 		}
 	case actor.SystemMessage, actor.AutoReceiveMessage:
+	case *actor.DeadLetterResponse:
+		// protoactor's answer to a message the socket actor sent with
+		// itself as sender to an actor that is gone: nothing to do (an
+		// Error to an owner that is gone would only come back the same way).
 	default:
 		if a.opening {
 			a.pending = append(a.pending, pendingCommand{msg: m, sender: ctx.Sender()})
@@ -648,24 +664,26 @@ func (h *roleHost) tell(to *actor.PID, msg any) {
 func (h *roleHost) watch(pid *actor.PID) {
 	a := h.a
 	if a.watched == nil {
-		a.watched = map[string]uint64{}
+		a.watched = map[string]*watch{}
 	}
 	key := pidKey(pid)
-	if a.watched[key] == 0 {
+	w := a.watched[key]
+	if w == nil {
+		w = &watch{pid: pid}
+		a.watched[key] = w
 		a.ctx.Watch(pid)
 	}
-	a.watched[key] |= h.bit
+	w.bits |= h.bit
 }
 
 func (h *roleHost) unwatch(pid *actor.PID) {
 	a := h.a
 	key := pidKey(pid)
-	bits, ok := a.watched[key]
-	if !ok {
+	w := a.watched[key]
+	if w == nil {
 		return
 	}
-	if bits &^= h.bit; bits != 0 {
-		a.watched[key] = bits
+	if w.bits &^= h.bit; w.bits != 0 {
 		return
 	}
 	delete(a.watched, key)

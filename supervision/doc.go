@@ -81,9 +81,9 @@
 // stop; then every socket, each passing its Closed to the owner; then the
 // supervisors, innermost first. Stop the traffic into the tree first:
 // a request or message still arriving for a handler that has stopped is a
-// dead letter. One case still leaves one: a SUB or XSUB that subscribes by
-// spec option subscribes its owner, the service's supervisor, which it then
-// watches when it stops before it. Stopping the root's PID directly stops the same things in
+// dead letter. (A socket actor stops watching everything it watched when it
+// stops, so its owner, the service's supervisor, stopping after it is no
+// dead letter either.) Stopping the root's PID directly stops the same things in
 // the same order, waiting inside the supervisor, and protoactor then
 // reports dead letters of its own.
 //
