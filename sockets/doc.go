@@ -6,7 +6,7 @@
 // builds it on a ZMQContext, and the owner then drives it with Send, Bind,
 // Connect, SetOption, Close and Handle:
 //
-//	ctx, _ := sockets.NewContext()
+//	ctx, _ := sockets.NewZMQContext()
 //	s, err := sockets.Open(ctx, sockets.Spec{
 //		Type:  sockets.Pull,
 //		Binds: []string{"tcp://127.0.0.1:*"},
