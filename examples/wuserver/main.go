@@ -16,6 +16,10 @@
 // version does. As in the zguide, updates published while no subscriber is
 // connected are dropped by ZeroMQ.
 //
+// If the socket actor is slow to say that it sent a batch (a storm of
+// subscribers may keep it busy), the server says so on stderr and waits
+// for it (cli.CatchUp): it does not exit for that.
+//
 // It prints "bound ENDPOINT" once it listens and runs until SIGINT or
 // SIGTERM (exit 0), or until it published -n updates.
 package main
@@ -68,7 +72,7 @@ func main() {
 		}
 		// The last one waits until the socket actor has sent the batch.
 		_, err := publisher.PublishWait(p.Ctx, update())
-		p.Check(err)
+		p.CatchUp(publisher, err)
 		sent += size
 		checkEvents(p)
 
