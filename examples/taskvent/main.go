@@ -9,6 +9,10 @@
 // Before it exits it waits until ZeroMQ took every message, and closes with
 // a linger so that none is lost on the way. A socket actor slow to answer
 // is reported on stderr and waited for (cli.CatchUp); the program goes on.
+//
+// A PUSH receives nothing but the handshake of its peers: the sender takes
+// frames of up to a kilobyte (sockets.MaxMessageSize), more than any
+// handshake needs, and disconnects a peer that sends more.
 package main
 
 import (
@@ -23,6 +27,9 @@ import (
 	"github.com/zmqactor/zmqactor/examples/internal/cli"
 	"github.com/zmqactor/zmqactor/sockets"
 )
+
+// maxFrame is the largest frame the sender takes.
+const maxFrame = 1 << 10
 
 // linger is how long ZeroMQ keeps delivering the last messages at exit.
 const linger = 5 * time.Second
@@ -43,7 +50,7 @@ func main() {
 	// Every workload may have to wait for the first worker: let the send
 	// queue hold them all.
 	sender := p.Spawn(sockets.Spec{Name: "sender", Type: sockets.Push, Binds: []string{*bind},
-		SendQueueLimit: max(*tasks, sockets.DefaultSendQueueLimit)})
+		SendQueueLimit: max(*tasks, sockets.DefaultSendQueueLimit), Options: []sockets.Option{sockets.MaxMessageSize(maxFrame)}})
 	toSink := p.Spawn(sockets.Spec{Name: "sink", Type: sockets.Push, Connects: []string{*sink}})
 	fmt.Println("bound", sender.Endpoint())
 
