@@ -268,14 +268,16 @@ client.close(); ctx.term()
 		// The zguide's lpserver.py without the dice: the second request
 		// is a CPU overload. It serves until its stdin closes.
 		const script = `
-import select, sys, time, zmq
+import sys, time, zmq
 ctx = zmq.Context()
-server = ctx.socket(zmq.REP); server.setsockopt(zmq.LINGER, 0); server.bind("tcp://127.0.0.1:*")
+server = ctx.socket(zmq.REP); server.setsockopt(zmq.LINGER, 0)
+server.bind("tcp://127.0.0.1:*")
 print("bound", server.getsockopt(zmq.LAST_ENDPOINT).decode(), flush=True)
+stdin = sys.stdin.fileno()
+poller = zmq.Poller()
+poller.register(server, zmq.POLLIN); poller.register(stdin, zmq.POLLIN)
 cycles = 0
-while not select.select([sys.stdin], [], [], 0)[0]:
-    if not server.poll(10, zmq.POLLIN):
-        continue
+while stdin not in dict(poller.poll()):
     request = server.recv_multipart()
     assert len(request) == 1 and request[0].isdigit(), request
     cycles += 1
