@@ -37,7 +37,10 @@
 //     declared frame, command and property lengths, a valid handshake as a
 //     peer type followed by junk frames (and a frame announced but never
 //     finished), connections that say nothing; most end with a FIN and
-//     wait for the server to close, some with a reset (linger 0).
+//     wait for the server to close, some with a reset (linger 0). The
+//     last one, after all the rest, is the ZMTP/1.0 fallback: libzmq
+//     4.3.4's REP loses the reply to the next request after it, and the
+//     next request is the test's.
 //
 // Every input is counted in Thrown once it was handed to ZeroMQ or
 // written to the connection; what the server did with it is the test's
