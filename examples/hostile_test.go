@@ -45,6 +45,10 @@ import (
 // test that fails stays under about ten seconds.
 const answerWait = 5 * time.Second
 
+// stuckPeers is how many connections stay stuck in their greeting
+// (hostile.Hold) while a server is asked after its storm.
+const stuckPeers = 20
+
 // follower reads a program's output in the background, so that a server
 // printing a line for each junk request never blocks on a full pipe, and
 // tells when a line holds a string a test waits for.
@@ -191,10 +195,11 @@ type siege struct {
 	ends bool
 }
 
-// run throws the storms, then runs the well-formed exchange, logs the
-// figures in hostile.Figures' one-line form and fails the test unless the
-// server answered and was alive after the storm and (unless it ends)
-// after the exchange.
+// run throws the storms, then runs the well-formed exchange while
+// stuckPeers connections to the first storm's endpoint are stuck in their
+// greeting, logs the figures in hostile.Figures' one-line form and fails
+// the test unless the server answered and was alive after the storm and
+// (unless it ends) after the exchange.
 func (s siege) run(t *testing.T) {
 	t.Helper()
 	figures := hostile.Figures{Name: s.name, RSSBefore: s.target.rss()}
@@ -223,6 +228,13 @@ func (s siege) run(t *testing.T) {
 	figures.Alive = s.target.alive()
 	if s.ends {
 		figures.RSSAfter = s.target.rss()
+	}
+	// Slow peers stuck in their greeting must not hold up the others.
+	release, err := hostile.Hold(ctx, s.storms[0].Endpoint, stuckPeers)
+	if err != nil {
+		errs = append(errs, err)
+	} else {
+		defer release()
 	}
 	answered, err := s.answer(ctx)
 	if err == nil {

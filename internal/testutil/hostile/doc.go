@@ -25,7 +25,8 @@
 //     with a linger (peerLinger says why never 0).
 //   - Junk subscriptions (Subscriptions), for a PUB or XPUB endpoint: SUB
 //     peers subscribe and unsubscribe to random topics, most of them short,
-//     some up to a kilobyte, a few up to MaxFrame.
+//     some up to a kilobyte; a quarter of the sockets end with one larger,
+//     up to MaxFrame.
 //   - Wrong socket types (Wrong): a socket of each type connects WrongEach
 //     times, all at once, sends junk if it can, and waits a few seconds
 //     for its handshake to fail (a monitor event); a wrong type whose
@@ -34,9 +35,11 @@
 //   - Raw TCP (Connections connections with net.Dial): random bytes, part
 //     of a ZMTP greeting, the ZMTP/1.0 fallback (04 00 'abc' 04 00 'xyz'
 //     and other 1.0 frames), bad mechanism names and versions, absurd
-//     declared frame, command and property lengths, a valid handshake as a
-//     peer type followed by junk frames (and a frame announced but never
-//     finished), connections that say nothing; most end with a FIN and
+//     declared frame, command and property lengths, bad socket types,
+//     unknown commands, READY twice, reserved flags, a whole handshake
+//     sent before the server's greeting, a valid handshake as a peer type
+//     followed by junk frames (and a frame announced but never finished),
+//     connections that say nothing; most end with a FIN and
 //     wait for the server to close, some with a reset (linger 0). The
 //     last one, after all the rest, is the ZMTP/1.0 fallback: libzmq
 //     4.3.4's REP loses the reply to the next request after it, and the
@@ -52,7 +55,7 @@
 //
 // # Well-formed peers and figures
 //
-// Ask, Dial and Listen make the well-formed peers a test checks the
+// Ask, Dial, DialReady and Listen make the well-formed peers a test checks the
 // server with, on their own ZeroMQ context, waiting with a deadline (ctx)
 // and no sleep. RSS reads a process's resident set size from /proc, and
 // Figures is the one-line summary a test logs: inputs thrown, whether the
