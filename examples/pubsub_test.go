@@ -2,6 +2,7 @@ package examples_test
 
 import (
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -194,6 +195,70 @@ pub.close(); ctx.term()
 		}
 		_ = server.stdin.Close()
 		server.exit()
+	})
+}
+
+// TestWeatherProxyInterop puts wuproxy between the zguide's weather
+// server and client in pyzmq, and the zguide's proxy in pyzmq (XSUB to
+// XPUB, zmq.proxy) between our server and client. Through either proxy
+// the client's subscription goes upstream and only its updates come down,
+// frame for frame.
+func TestWeatherProxyInterop(t *testing.T) {
+	t.Run("pyzmq server and client", func(t *testing.T) {
+		// Every update for 10001 is "10001 -7 42"; the others are random.
+		// The client connects to the proxy's backend, read from stdin,
+		// and the server publishes until the client has five updates.
+		const script = `
+import random, sys, time, zmq
+ctx = zmq.Context()
+pub = ctx.socket(zmq.PUB); pub.setsockopt(zmq.LINGER, 0); pub.bind("tcp://127.0.0.1:*")
+print("endpoint", pub.getsockopt(zmq.LAST_ENDPOINT).decode(), flush=True)
+backend = sys.stdin.readline().strip()
+sub = ctx.socket(zmq.SUB); sub.setsockopt(zmq.LINGER, 0); sub.connect(backend)
+sub.setsockopt(zmq.SUBSCRIBE, b"10001 ")
+deadline = time.monotonic() + 20
+got = 0
+while got < 5:
+    assert time.monotonic() < deadline, "no updates through the proxy"
+    for i in range(100):
+        zipcode = random.randrange(100000)
+        if zipcode != 10001:
+            pub.send_string("%05d %d %d" % (zipcode, random.randrange(-80, 135), random.randrange(10, 60)))
+    pub.send_string("10001 -7 42")
+    while sub.poll(1, zmq.POLLIN):
+        frames = sub.recv_multipart()
+        assert frames == [b"10001 -7 42"], frames
+        got += 1
+print("updates", got, flush=True)
+pub.close(); sub.close(); ctx.term()
+`
+		py := pyzmq(t, script)
+		upstream := py.endpoints("endpoint", 1)[0]
+		backend := testutil.FreeEndpoint(t)
+		proxy := program(t, "wuproxy", "-frontend", upstream, "-backend", backend, "-capture")
+		proxy.waitFor("bound " + backend)
+		if _, err := io.WriteString(py.stdin, backend+"\n"); err != nil {
+			t.Fatal(err)
+		}
+		py.exitPrinting("updates 5")
+		proxy.waitFor(`backend: subscribe "10001 "`)
+		proxy.waitFor(`frontend: "10001 -7 42"`)
+		proxy.interrupt(syscall.SIGTERM)
+	})
+	t.Run("pyzmq proxy", func(t *testing.T) {
+		const script = `
+import sys, zmq
+ctx = zmq.Context()
+frontend = ctx.socket(zmq.XSUB); frontend.connect(sys.argv[1])
+backend = ctx.socket(zmq.XPUB); backend.bind("tcp://127.0.0.1:*")
+print("bound", backend.getsockopt(zmq.LAST_ENDPOINT).decode(), flush=True)
+zmq.proxy(frontend, backend)
+`
+		server, ep := serve(t, "wuserver")
+		// The proxy runs until the test ends.
+		backend := pyzmq(t, script, ep).endpoints("bound", 1)[0]
+		checkAverage(t, program(t, "wuclient", "-connect", backend, "-n", "20", "12").exit(), "12")
+		server.interrupt(syscall.SIGTERM)
 	})
 }
 

@@ -185,6 +185,127 @@ func TestMultithreadedServer(t *testing.T) {
 	checkHandled(t, server, syscall.SIGTERM, 30)
 }
 
+// TestMultithreadedServerInterop asks mtserver from pyzmq, as the
+// zguide's clients do: three REQ sockets at once, ten "Hello" each, and
+// each answered with one frame "World"; and a DEALER, which sends the
+// empty delimiter itself, gets it back before "World".
+func TestMultithreadedServerInterop(t *testing.T) {
+	const script = `
+import sys, zmq
+ctx = zmq.Context()
+def socket(kind):
+    s = ctx.socket(kind); s.setsockopt(zmq.LINGER, 0); s.setsockopt(zmq.RCVTIMEO, 20000)
+    s.connect(sys.argv[1])
+    return s
+clients = [socket(zmq.REQ) for i in range(3)]
+for i in range(10):
+    for c in clients:
+        c.send(b"Hello")
+    for c in clients:
+        reply = c.recv_multipart()
+        assert reply == [b"World"], reply
+dealer = socket(zmq.DEALER)
+dealer.send_multipart([b"", b"Hello"])
+reply = dealer.recv_multipart()
+assert reply == [b"", b"World"], reply
+print("replies 31", flush=True)
+for s in clients + [dealer]:
+    s.close()
+ctx.term()
+`
+	server, ep := serve(t, "mtserver", "-work", "10ms")
+	pyzmq(t, script, ep).exitPrinting("replies 31")
+	checkHandled(t, server, syscall.SIGTERM, 31)
+}
+
+// TestLazyPirateInterop puts each Lazy Pirate program next to the
+// zguide's other one, in pyzmq: requests are sequence numbers, one frame
+// each, echoed frame for frame. The server overloads once, longer than
+// the client's timeout, so that each client gives up on its socket and
+// sends the request again on a new one.
+func TestLazyPirateInterop(t *testing.T) {
+	t.Run("pyzmq client", func(t *testing.T) {
+		// The zguide's lpclient.py: poll with the timeout, and when no
+		// reply came, close the REQ socket, open a new one, send again.
+		const script = `
+import sys, zmq
+endpoint, n, timeout_ms, retries = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+ctx = zmq.Context()
+def connect():
+    s = ctx.socket(zmq.REQ); s.setsockopt(zmq.LINGER, 0); s.connect(endpoint)
+    return s
+client = connect()
+retried = 0
+for sequence in range(1, n + 1):
+    request = str(sequence).encode()
+    client.send(request)
+    left = retries
+    while True:
+        if client.poll(timeout_ms, zmq.POLLIN):
+            reply = client.recv_multipart()
+            assert reply == [request], reply
+            print("I: server replied OK (%d)" % sequence, flush=True)
+            break
+        left -= 1
+        client.close()
+        assert left > 0, "E: server seems to be offline, abandoning"
+        retried += 1
+        client = connect()
+        client.send(request)
+print("retried", retried, flush=True)
+client.close(); ctx.term()
+`
+		server, ep := serve(t, "lpserver", "-chaos=false", "-work", "0", "-overload-at", "2", "-overload", "700ms")
+		out := pyzmq(t, script, ep, "3", "300", "10").exit()
+		checkNumbered(t, "python", out, "I: server replied OK (%d)\n", 1, 3)
+		if strings.Contains(out, "retried 0\n") || !strings.Contains(out, "retried ") {
+			t.Fatalf("the pyzmq client did not retry:\n%s", out)
+		}
+		server.waitFor("I: simulating CPU overload")
+		server.interrupt(syscall.SIGTERM)
+	})
+	t.Run("pyzmq server", func(t *testing.T) {
+		// The zguide's lpserver.py without the dice: the second request
+		// is a CPU overload. It serves until its stdin closes.
+		const script = `
+import sys, time, zmq
+ctx = zmq.Context()
+server = ctx.socket(zmq.REP); server.setsockopt(zmq.LINGER, 0)
+server.bind("tcp://127.0.0.1:*")
+print("bound", server.getsockopt(zmq.LAST_ENDPOINT).decode(), flush=True)
+stdin = sys.stdin.fileno()
+poller = zmq.Poller()
+poller.register(server, zmq.POLLIN); poller.register(stdin, zmq.POLLIN)
+cycles = 0
+while stdin not in dict(poller.poll()):
+    request = server.recv_multipart()
+    assert len(request) == 1 and request[0].isdigit(), request
+    cycles += 1
+    if cycles == 2:
+        print("I: simulating CPU overload", flush=True)
+        time.sleep(0.7)
+    print("I: normal request (%s)" % request[0].decode(), flush=True)
+    server.send_multipart(request)
+print("requests", cycles, flush=True)
+server.close(); ctx.term()
+`
+		server := pyzmq(t, script)
+		ep := server.endpoints("bound ", 1)[0]
+		out := program(t, "lpclient", "-connect", ep, "-n", "3", "-timeout", "300ms", "-retries", "10").exit()
+		checkOK(t, out, 3)
+		if !strings.Contains(out, "W: no response from server, retried on a new socket") {
+			t.Fatalf("lpclient did not retry:\n%s", out)
+		}
+		_ = server.stdin.Close()
+		sout := server.exit()
+		for i := 1; i <= 3; i++ {
+			if want := fmt.Sprintf("I: normal request (%d)\n", i); !strings.Contains(sout, want) {
+				t.Fatalf("the pyzmq server did not print %q:\n%s", want, sout)
+			}
+		}
+	})
+}
+
 // TestLazyPirate runs lpclient against a well-behaved lpserver: every
 // request is answered at the first attempt.
 func TestLazyPirate(t *testing.T) {

@@ -33,6 +33,17 @@ import (
 	"github.com/zmqactor/zmqactor/supervision"
 )
 
+// maxFrame is the largest frame each socket the demo binds on tcp takes
+// (sockets.MaxMessageSize): its messages are words, numbers and small
+// protobuf messages, and whoever else reaches one of its ports is
+// disconnected on a larger frame instead of being held.
+const maxFrame = 1 << 10
+
+// bounded returns opts with the limit of a socket the demo binds on tcp.
+func bounded(opts ...sockets.Option) []sockets.Option {
+	return append(opts, sockets.MaxMessageSize(maxFrame))
+}
+
 // report sends v on c, or a problem if c is full: an actor never waits for
 // main.
 func report[T any](c chan<- T, v T, problems chan<- error) {
@@ -147,7 +158,8 @@ func main() {
 	problems := make(chan error, 16)
 
 	fmt.Println("== 1. PUSH -> PULL over tcp, into a consumer actor")
-	pullProps, err := p.Z.Props(sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}})
+	pullProps, err := p.Z.Props(sockets.Spec{Name: "pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"},
+		Options: bounded()})
 	p.Check(err)
 	const n = 1000
 	bound, done := make(chan string, 1), make(chan int, 1)
@@ -254,7 +266,8 @@ func restartDemo(ctx context.Context, p *cli.Program, problems chan error) {
 	strategy, err := supervision.OneForOne(supervision.WithMaxRestarts(3),
 		supervision.WithBackoff(50*time.Millisecond, time.Second))
 	p.Check(err)
-	props, err := p.Z.Props(sockets.Spec{Name: "supervised-pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}},
+	props, err := p.Z.Props(sockets.Spec{Name: "supervised-pull", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"},
+		Options: bounded()},
 		actors.WithFaultInjection())
 	p.Check(err)
 	const n, failAt = 3000, 1000
@@ -347,7 +360,8 @@ func pubSubDemo(ctx context.Context, p *cli.Program, problems chan error) {
 	events := actors.NewInbox(p.System, 16)
 	defer events.Close()
 	// An XPUB, so that the publisher sees its subscribers come and go.
-	pub, err := p.Z.Spawn(ctx, sockets.Spec{Name: "weather", Type: sockets.XPub, Binds: []string{"tcp://127.0.0.1:*"}},
+	pub, err := p.Z.Spawn(ctx, sockets.Spec{Name: "weather", Type: sockets.XPub, Binds: []string{"tcp://127.0.0.1:*"},
+		Options: bounded()},
 		actors.WithOwner(events.PID()))
 	p.Check(err)
 	defer closeSocket(ctx, p, pub)

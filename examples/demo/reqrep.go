@@ -68,7 +68,8 @@ func reqRepDemo(ctx context.Context, p *cli.Program, problems chan error) {
 		next++
 		return &worker{name: "worker-" + strconv.Itoa(next)}
 	})))
-	server, err := p.Z.Spawn(ctx, sockets.Spec{Name: "squares", Type: sockets.Router, Binds: []string{"tcp://127.0.0.1:*"}},
+	server, err := p.Z.Spawn(ctx, sockets.Spec{Name: "squares", Type: sockets.Router, Binds: []string{"tcp://127.0.0.1:*"},
+		Options: bounded()},
 		actors.WithHandler(pool, actors.ServeOptions{Timeout: 50 * time.Millisecond}))
 	p.Check(err)
 	// The client: one DEALER for every asking actor, many requests in flight.

@@ -34,7 +34,7 @@ func securityDemo(ctx context.Context, p *cli.Program) {
 	inbox := actors.NewInbox(p.System, 16)
 	defer inbox.Close()
 	server, err := p.Z.Spawn(ctx, sockets.Spec{Name: "vault", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"},
-		Options: []sockets.Option{sockets.CurveServer(serverSec)}}, actors.WithOwner(inbox.PID()))
+		Options: bounded(sockets.CurveServer(serverSec))}, actors.WithOwner(inbox.PID()))
 	p.Check(err)
 	fmt.Printf("vault: CURVE server on %s, 1 client key allowed\n", server.Endpoint())
 

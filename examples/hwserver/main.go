@@ -14,6 +14,9 @@
 // answered the last one, so requests are handled one at a time, as in the
 // zguide's loop, whatever the number of clients.
 //
+// The socket takes frames of up to a kilobyte (hello.MaxRequest): a
+// request is one word, and a peer that sends more is disconnected.
+//
 // It prints "bound ENDPOINT" once it listens and runs until SIGINT or
 // SIGTERM (exit 0). A request that fails (the handler missed its deadline)
 // is reported on stderr and the server goes on.
@@ -32,7 +35,8 @@ func main() {
 	s := hello.NewServer("hwserver")
 	defer s.Close()
 
-	responder := s.Respond(sockets.Spec{Name: "responder", Type: sockets.Rep, Binds: []string{*bind}})
+	responder := s.Respond(sockets.Spec{Name: "responder", Type: sockets.Rep, Binds: []string{*bind},
+		Options: []sockets.Option{sockets.MaxMessageSize(hello.MaxRequest)}})
 	fmt.Println("bound", responder.Endpoint())
 	s.Serve() // until SIGINT or SIGTERM
 }

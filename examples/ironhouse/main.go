@@ -20,6 +20,13 @@
 // allowlist, and prints the authenticator's refusal. It ends with the
 // zguide's "Ironhouse test OK" and exits 0; any failure exits 1, SIGINT or
 // SIGTERM exit 0.
+//
+// The server prints "bound ENDPOINT" once it listens. With -wait the
+// program then waits for Enter before its client starts, and the server
+// serves whoever else connects meanwhile (a client in another language, a
+// test). The server takes frames of up to a kilobyte (hello.MaxRequest,
+// sockets.MaxMessageSize): a request is one word, and a CURVE handshake
+// needs a few hundred bytes.
 package main
 
 import (
@@ -42,6 +49,7 @@ func main() {
 	connect := flag.String("connect", "tcp://127.0.0.1:9000", "endpoint the clients connect to")
 	certs := flag.String("certs", "", "directory of the certificates (default: a temporary one)")
 	n := flag.Int("n", 3, "number of requests of the allowed client")
+	wait := flag.Bool("wait", false, "wait for Enter, serving, before the client starts")
 	flag.Parse()
 	cli.UsageIf(*n < 0 || flag.NArg() > 0, "ironhouse: -n must be >= 0, and no arguments")
 
@@ -75,9 +83,13 @@ func main() {
 	p.Check(err)
 	fmt.Printf("authenticator: %d client key(s) on the allowlist\n", policy.GetCurveKeys())
 
-	p.Spawn(sockets.Spec{Name: "server", Type: sockets.Rep, Binds: []string{*bind},
-		Options: []sockets.Option{sockets.CurveServer(server.Secret)}},
+	srv := p.Spawn(sockets.Spec{Name: "server", Type: sockets.Rep, Binds: []string{*bind},
+		Options: []sockets.Option{sockets.CurveServer(server.Secret), sockets.MaxMessageSize(hello.MaxRequest)}},
 		actors.WithHandler(p.System.Root.Spawn(hello.Props(0)), actors.ServeOptions{}), actors.WithOwner(p.Events.PID()))
+	fmt.Println("bound", srv.Endpoint())
+	if *wait && !p.AwaitEnter("Press Enter to start the client: ") {
+		return // Close (deferred) shuts down cleanly.
+	}
 
 	req := p.Spawn(sockets.Spec{Name: "client", Type: sockets.Req, Connects: []string{*connect},
 		Options: []sockets.Option{sockets.CurveClient(server.Public, client.Public, client.Secret)}})

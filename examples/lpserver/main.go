@@ -27,6 +27,10 @@
 // which may include the copies it sent on its closed sockets: ZeroMQ still
 // delivers those, and their answers go nowhere.
 //
+// lpclient's requests are sequence numbers, a few digits: the socket takes
+// frames of up to a kilobyte (sockets.MaxMessageSize), and disconnects a
+// peer that sends more instead of holding (and echoing) it.
+//
 // It prints "bound ENDPOINT" once it listens and runs until SIGINT or
 // SIGTERM (exit 0), or a simulated crash.
 package main
@@ -44,6 +48,9 @@ import (
 	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
 )
+
+// maxRequest is the largest frame the server takes.
+const maxRequest = 1 << 10
 
 // server echoes each request after the work, and plays the troubles.
 type server struct {
@@ -106,7 +113,8 @@ func main() {
 		return &server{work: *work, overload: *overload, chaos: *chaos, crashAt: *crashAt, overloadAt: *overloadAt,
 			crashed: crashed}
 	}))
-	responder := p.Spawn(sockets.Spec{Name: "responder", Type: sockets.Rep, Binds: []string{*bind}},
+	responder := p.Spawn(sockets.Spec{Name: "responder", Type: sockets.Rep, Binds: []string{*bind},
+		Options: []sockets.Option{sockets.MaxMessageSize(maxRequest)}},
 		actors.WithHandler(handler, actors.ServeOptions{Timeout: *work + *overload + actors.DefaultHandlerTimeout}),
 		actors.WithOwner(p.Events.PID()))
 	fmt.Println("bound", responder.Endpoint())

@@ -83,9 +83,14 @@ func main() {
 		Options: []sockets.Option{sockets.ReconnectInterval(*reconnect), sockets.Linger(0)}})
 	p.Check(client.Monitor(p.Ctx, events.PID(), kinds...))
 
-	server := p.Spawn(sockets.Spec{Name: "server", Type: sockets.Router, Binds: []string{*endpoint}},
-		actors.WithOwner(owner.PID()))
+	// The server receives nothing but handshakes: it takes frames of up to
+	// a kilobyte (sockets.MaxMessageSize), and disconnects whoever else
+	// reaches its port and sends more.
+	spec := sockets.Spec{Name: "server", Type: sockets.Router, Binds: []string{*endpoint},
+		Options: []sockets.Option{sockets.MaxMessageSize(1 << 10)}}
+	server := p.Spawn(spec, actors.WithOwner(owner.PID()))
 	ep := server.Endpoint() // resolved: the same port each time
+	spec.Binds = []string{ep}
 	fmt.Println("server: listening on", ep)
 	p.Check(client.Connect(p.Ctx, ep))
 
@@ -128,8 +133,7 @@ func main() {
 		case <-start:
 			start = nil
 			var err error
-			server, err = p.Z.Spawn(p.Ctx, sockets.Spec{Name: "server", Type: sockets.Router, Binds: []string{ep}},
-				actors.WithOwner(owner.PID()))
+			server, err = p.Z.Spawn(p.Ctx, spec, actors.WithOwner(owner.PID()))
 			if tries++; errors.Is(err, sockets.ErrAddressInUse) && tries < rebindTries {
 				server, start = nil, time.After(rebindDelay)
 				continue

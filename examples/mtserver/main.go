@@ -25,6 +25,9 @@
 // server stops receiving until answers go out, and further requests wait
 // in ZeroMQ's queues.
 //
+// The socket takes frames of up to a kilobyte (hello.MaxRequest): a
+// request is one word, and a peer that sends more is disconnected.
+//
 // It prints "bound ENDPOINT" once it listens and runs until SIGINT or
 // SIGTERM (exit 0). A request that fails (no worker answered within the
 // deadline) is reported on stderr and the server goes on.
@@ -40,6 +43,7 @@ import (
 
 	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/examples/internal/cli"
+	"github.com/zmqactor/zmqactor/examples/internal/hello"
 	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
 )
@@ -77,7 +81,8 @@ func main() {
 	// At most queued requests per worker are in progress; more wait in
 	// ZeroMQ's queues. A request waits in its worker's mailbox for the ones
 	// ahead of it: the deadline leaves room for them.
-	server := p.Spawn(sockets.Spec{Name: "clients", Type: sockets.Router, Binds: []string{*bind}},
+	server := p.Spawn(sockets.Spec{Name: "clients", Type: sockets.Router, Binds: []string{*bind},
+		Options: []sockets.Option{sockets.MaxMessageSize(hello.MaxRequest)}},
 		actors.WithHandler(pool, actors.ServeOptions{
 			MaxPending: queued * (*workers),
 			Timeout:    queued*(*work) + actors.DefaultHandlerTimeout,

@@ -13,6 +13,12 @@
 // -n stops after that many rounds (the zguide's version runs forever, as
 // this one does by default). It prints "bound ENDPOINT" once it listens,
 // and exits 0 after -n rounds or on SIGINT or SIGTERM.
+//
+// A PUB receives only subscriptions, here a topic of one letter, and each
+// costs it memory and work until the subscriber leaves: the socket takes
+// frames of up to 64 bytes (sockets.MaxMessageSize), more than the topics
+// and than the bodies it sends, and disconnects a peer that sends a larger
+// one.
 package main
 
 import (
@@ -24,6 +30,9 @@ import (
 	"github.com/zmqactor/zmqactor/examples/internal/cli"
 	"github.com/zmqactor/zmqactor/sockets"
 )
+
+// maxSubscription is the largest frame the PUB takes.
+const maxSubscription = 64
 
 func main() {
 	bind := flag.String("bind", "tcp://*:5563", "endpoint the subscribers connect to")
@@ -37,7 +46,8 @@ func main() {
 	defer p.Close()
 
 	// The owner hears of failures of the publishes, which do not wait.
-	publisher := p.Spawn(sockets.Spec{Name: "publisher", Type: sockets.Pub, Binds: []string{*bind}},
+	publisher := p.Spawn(sockets.Spec{Name: "publisher", Type: sockets.Pub, Binds: []string{*bind},
+		Options: []sockets.Option{sockets.MaxMessageSize(maxSubscription)}},
 		actors.WithOwner(p.Events.PID()))
 	fmt.Println("bound", publisher.Endpoint())
 

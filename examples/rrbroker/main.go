@@ -14,6 +14,12 @@
 // Requests that arrive while no worker is connected wait in the backend's
 // send queue (up to 1,000; more are reported on stderr and dropped).
 //
+// Both sockets take frames of up to 64 KiB (sockets.MaxMessageSize): a
+// broker passes on whatever its clients and workers say, so it allows far
+// more than the hello world's words, but a peer that sends a larger frame
+// is disconnected instead of making the broker hold it. The limit is the
+// same on both sides, so that whatever one side takes the other may send.
+//
 // It prints "bound FRONTEND BACKEND" once both sockets listen and runs
 // until SIGINT or SIGTERM, then stops the proxy and exits 0. Errors of
 // single messages are reported on stderr and the broker goes on.
@@ -28,6 +34,9 @@ import (
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
+// maxFrame is the largest frame either socket takes.
+const maxFrame = 64 << 10
+
 func main() {
 	frontend := flag.String("frontend", "tcp://*:5559", "endpoint the clients connect to")
 	backend := flag.String("backend", "tcp://*:5560", "endpoint the workers connect to")
@@ -37,10 +46,11 @@ func main() {
 	p := cli.Start("rrbroker")
 	defer p.Close()
 
+	limit := []sockets.Option{sockets.MaxMessageSize(maxFrame)}
 	proxy, err := p.Z.SpawnProxy(p.Ctx, actors.ProxySpec{
 		Name:     "rrbroker",
-		Frontend: sockets.Spec{Name: "frontend", Type: sockets.Router, Binds: []string{*frontend}},
-		Backend:  sockets.Spec{Name: "backend", Type: sockets.Dealer, Binds: []string{*backend}},
+		Frontend: sockets.Spec{Name: "frontend", Type: sockets.Router, Binds: []string{*frontend}, Options: limit},
+		Backend:  sockets.Spec{Name: "backend", Type: sockets.Dealer, Binds: []string{*backend}, Options: limit},
 		Owner:    p.Events.PID(),
 	})
 	p.Check(err)

@@ -4,6 +4,10 @@
 // of a batch (the ventilator's "0") starts the clock; results are counted
 // whatever their frames. It prints "bound ENDPOINT" once it listens, and
 // exits 0 after the batch or on SIGINT or SIGTERM.
+//
+// The zguide's results are empty frames: the socket takes frames of up to
+// a kilobyte (sockets.MaxMessageSize) and disconnects a peer that sends
+// larger ones, instead of holding them.
 package main
 
 import (
@@ -16,6 +20,9 @@ import (
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
+// maxFrame is the largest frame the sink takes.
+const maxFrame = 1 << 10
+
 func main() {
 	bind := flag.String("bind", "tcp://*:5558", "endpoint the ventilator and the workers connect to")
 	tasks := flag.Int("tasks", 100, "number of results to collect")
@@ -25,7 +32,8 @@ func main() {
 	p := cli.Start("tasksink")
 	defer p.Close()
 
-	receiver := p.Spawn(sockets.Spec{Name: "receiver", Type: sockets.Pull, Binds: []string{*bind}},
+	receiver := p.Spawn(sockets.Spec{Name: "receiver", Type: sockets.Pull, Binds: []string{*bind},
+		Options: []sockets.Option{sockets.MaxMessageSize(maxFrame)}},
 		actors.WithOwner(p.Events.PID()))
 	fmt.Println("bound", receiver.Endpoint())
 

@@ -7,24 +7,29 @@
 // given: workloads sent before any worker is connected wait in the socket
 // actor's send queue. It prints "bound ENDPOINT" once the sender listens.
 // Before it exits it waits until ZeroMQ took every message, and closes with
-// a linger so that none is lost on the way.
+// a linger so that none is lost on the way. A socket actor slow to answer
+// is reported on stderr and waited for (cli.CatchUp); the program goes on.
+//
+// A PUSH receives nothing but the handshake of its peers: the sender takes
+// frames of up to a kilobyte (sockets.MaxMessageSize), more than any
+// handshake needs, and disconnects a peer that sends more.
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"time"
 
+	"github.com/zmqactor/zmqactor/actors"
 	"github.com/zmqactor/zmqactor/examples/internal/cli"
 	"github.com/zmqactor/zmqactor/sockets"
 )
+
+// maxFrame is the largest frame the sender takes.
+const maxFrame = 1 << 10
 
 // linger is how long ZeroMQ keeps delivering the last messages at exit.
 const linger = 5 * time.Second
@@ -45,57 +50,38 @@ func main() {
 	// Every workload may have to wait for the first worker: let the send
 	// queue hold them all.
 	sender := p.Spawn(sockets.Spec{Name: "sender", Type: sockets.Push, Binds: []string{*bind},
-		SendQueueLimit: max(*tasks, sockets.DefaultSendQueueLimit)})
+		SendQueueLimit: max(*tasks, sockets.DefaultSendQueueLimit), Options: []sockets.Option{sockets.MaxMessageSize(maxFrame)}})
 	toSink := p.Spawn(sockets.Spec{Name: "sink", Type: sockets.Push, Connects: []string{*sink}})
 	fmt.Println("bound", sender.Endpoint())
 
-	if *wait {
-		fmt.Print("Press Enter when the workers are ready: ")
-		p.Check(waitForEnter(p.Ctx))
+	if *wait && !p.AwaitEnter("Press Enter when the workers are ready: ") {
+		return // Close (deferred) shuts down cleanly.
 	}
 	fmt.Println("Sending tasks to workers...")
 
 	// The first message is "0" and signals the start of the batch.
 	_, err := toSink.SendWait(p.Ctx, []byte("0"))
-	p.Check(err)
+	p.CatchUp(toSink, err)
 
 	total := 0
 	for range *tasks {
 		workload := rand.IntN(*maxMs) + 1
 		total += workload
 		_, err := sender.SendWait(p.Ctx, []byte(strconv.Itoa(workload)))
-		p.Check(err)
+		p.CatchUp(sender, err)
 	}
 	fmt.Printf("Total expected cost: %d msec\n", total)
 
 	// Messages wait in the send queue until a worker is connected: hand
 	// them all to ZeroMQ before closing, then let ZeroMQ deliver them.
-	p.Check(toSink.Flush(p.Ctx, 5*time.Millisecond))
-	p.Check(sender.Flush(p.Ctx, 5*time.Millisecond))
+	for _, s := range []*actors.Socket{toSink, sender} {
+		for !p.CheckWait(s.Flush(p.Ctx, 5*time.Millisecond)) {
+		}
+	}
 	closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err = toSink.CloseLinger(closeCtx, linger)
-	p.Check(err)
+	p.CheckWait(err)
 	_, err = sender.CloseLinger(closeCtx, linger)
-	p.Check(err)
-}
-
-// waitForEnter returns when a line (or EOF) is read from stdin, or with
-// ctx's error when ctx ends first. The reading goroutine ends with the
-// program.
-func waitForEnter(ctx context.Context) error {
-	read := make(chan error, 1)
-	go func() {
-		_, err := bufio.NewReader(os.Stdin).ReadString('\n')
-		if errors.Is(err, io.EOF) {
-			err = nil
-		}
-		read <- err
-	}()
-	select {
-	case err := <-read:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	p.CheckWait(err)
 }

@@ -14,6 +14,14 @@
 //	frontend: "10001 54 23"
 //	backend: subscribe "10001 "
 //
+// The backend, an XPUB, receives subscriptions from the clients (and
+// whatever else an XSUB peer sends), and each costs it memory and work,
+// and the server upstream too, until the client leaves: it takes frames
+// of up to 64 bytes (sockets.MaxMessageSize), far more than a zipcode
+// prefix and than an update it sends, and disconnects a peer that sends a
+// larger one. The frontend connects to a server of our choosing and takes
+// what it sends.
+//
 // It prints "bound ENDPOINT" once the backend listens and runs until SIGINT
 // or SIGTERM, then stops the proxy and exits 0.
 package main
@@ -60,6 +68,9 @@ func printCapture(ctx actor.Context) {
 	fmt.Printf("%s: %s\n", m.Socket, strings.Join(quoted, " "))
 }
 
+// maxSubscription is the largest frame the backend takes.
+const maxSubscription = 64
+
 func main() {
 	frontend := flag.String("frontend", "tcp://localhost:5556", "endpoint of the weather server")
 	backend := flag.String("backend", "tcp://*:8100", "endpoint the clients connect to")
@@ -73,8 +84,9 @@ func main() {
 	spec := actors.ProxySpec{
 		Name:     "wuproxy",
 		Frontend: sockets.Spec{Name: frontendName, Type: sockets.XSub, Connects: []string{*frontend}},
-		Backend:  sockets.Spec{Name: backendName, Type: sockets.XPub, Binds: []string{*backend}},
-		Owner:    p.Events.PID(),
+		Backend: sockets.Spec{Name: backendName, Type: sockets.XPub, Binds: []string{*backend},
+			Options: []sockets.Option{sockets.MaxMessageSize(maxSubscription)}},
+		Owner: p.Events.PID(),
 	}
 	if *capture {
 		spec.Capture = p.System.Root.Spawn(actor.PropsFromFunc(printCapture))

@@ -16,6 +16,17 @@
 // version does. As in the zguide, updates published while no subscriber is
 // connected are dropped by ZeroMQ.
 //
+// A PUB receives only subscriptions, and a weather subscription is a
+// zipcode prefix of a few bytes: the socket refuses frames over 64 bytes
+// (sockets.MaxMessageSize), and disconnects a peer that sends one. Every
+// subscription costs the PUB memory and work until its subscriber leaves:
+// 20,000 junk ones of up to a kilobyte kept it busy for seconds, and
+// without a limit they ended the server.
+//
+// If the socket actor is slow to say that it sent a batch (a storm of
+// subscribers may keep it busy), the server says so on stderr and waits
+// for it (cli.CatchUp): it does not exit for that.
+//
 // It prints "bound ENDPOINT" once it listens and runs until SIGINT or
 // SIGTERM (exit 0), or until it published -n updates.
 package main
@@ -35,6 +46,12 @@ import (
 // for it.
 const maxBatch = 1000
 
+// maxSubscription is the largest frame the PUB takes from a subscriber: a
+// subscription is one byte and a zipcode prefix ("10001 ", six bytes);
+// 64 bytes leaves room for any filter a weather client may mean. (Its
+// updates, which it sends, are under 20 bytes.)
+const maxSubscription = 64
+
 func main() {
 	bind := flag.String("bind", "tcp://*:5556", "endpoint the clients connect to")
 	n := flag.Int("n", 0, "stop after this many updates (0: run until interrupted)")
@@ -46,7 +63,8 @@ func main() {
 	defer p.Close()
 
 	// The owner hears of failures of the sends that do not wait.
-	publisher := p.Spawn(sockets.Spec{Name: "publisher", Type: sockets.Pub, Binds: []string{*bind}},
+	publisher := p.Spawn(sockets.Spec{Name: "publisher", Type: sockets.Pub, Binds: []string{*bind},
+		Options: []sockets.Option{sockets.MaxMessageSize(maxSubscription)}},
 		actors.WithOwner(p.Events.PID()))
 	fmt.Println("bound", publisher.Endpoint())
 
@@ -68,7 +86,7 @@ func main() {
 		}
 		// The last one waits until the socket actor has sent the batch.
 		_, err := publisher.PublishWait(p.Ctx, update())
-		p.Check(err)
+		p.CatchUp(publisher, err)
 		sent += size
 		checkEvents(p)
 

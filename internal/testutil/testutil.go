@@ -7,7 +7,9 @@
 // injection into an actor (fail.go); a plain zmq4 peer (raw.go).
 // Subpackage wakeup has what the no-lost-wake-up tests of sockets and
 // actors share; it imports neither, so package sockets' own tests can use
-// it, which they cannot do with testutil.
+// it, which they cannot do with testutil. Subpackage hostile throws what a
+// hostile peer sends at an endpoint, for the tests that check a server
+// survives it.
 package testutil
 
 import (

@@ -16,6 +16,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -127,6 +128,45 @@ func (p *Program) Check(err error) {
 	os.Exit(1)
 }
 
+// Slow reports whether err says that a socket actor did not answer in
+// time: actors.ErrCommandTimeout, or the deadline of the wait's context.
+// Such an actor is busy, not broken (a storm of peers may keep it so),
+// and what it was asked is still in its mailbox.
+func Slow(err error) bool {
+	return errors.Is(err, actors.ErrCommandTimeout) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// CheckWait handles the error of a wait for a socket actor (PublishWait,
+// SendWait, Flush, CloseLinger): nil does nothing and returns true; a
+// socket actor slow to answer (Slow) is reported on stderr and the
+// program goes on, with false; any other error ends the program through
+// Check. A program never exits because one of its socket actors was
+// slow.
+func (p *Program) CheckWait(err error) (answered bool) {
+	if err == nil {
+		return true
+	}
+	if Slow(err) {
+		fmt.Fprintf(os.Stderr, "%s: going on: %v\n", p.Name, err)
+		return false
+	}
+	p.Check(err)
+	return true
+}
+
+// CatchUp handles the error of a wait for socket actor s that bounds its
+// mailbox (PublishWait or SendWait at the end of a batch): nil returns at
+// once; if s was slow to answer, CheckWait reports it and CatchUp waits
+// for s again (Stats, which s answers after what it was asked before),
+// reporting each wait that is slow too, until s has caught up; so the
+// program neither exits nor piles more on a busy actor. Any other error
+// ends the program through Check.
+func (p *Program) CatchUp(s *actors.Socket, err error) {
+	for !p.CheckWait(err) {
+		_, err = s.Stats(p.Ctx)
+	}
+}
+
 // Spawn starts the socket actor of spec with opts and returns it, once its
 // socket is open; a failure ends the program through Check.
 func (p *Program) Spawn(spec sockets.Spec, opts ...actors.SpawnOption) *actors.Socket {
@@ -208,6 +248,34 @@ func (p *Program) Serve(done <-chan struct{}) {
 			return
 		case m := <-p.Events.C():
 			p.Event(m) // a failed request is reported and the program goes on
+		}
+	}
+}
+
+// AwaitEnter prints prompt and returns true once a line (or the end of
+// the input) is read from stdin, meanwhile handling the events in the
+// program's inbox as a server does (Event); it returns false if SIGINT or
+// SIGTERM came first. An error reading stdin ends the program through
+// Check. The goroutine that reads stdin ends with the program.
+func (p *Program) AwaitEnter(prompt string) bool {
+	fmt.Print(prompt)
+	read := make(chan error, 1)
+	go func() {
+		_, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+		read <- err
+	}()
+	for {
+		select {
+		case <-p.Ctx.Done():
+			return false
+		case err := <-read:
+			p.Check(err)
+			return true
+		case m := <-p.Events.C():
+			p.Event(m)
 		}
 	}
 }

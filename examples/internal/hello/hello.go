@@ -18,6 +18,12 @@ import (
 	"github.com/zmqactor/zmqactor/sockets"
 )
 
+// MaxRequest is the largest frame a hello world server takes on the
+// endpoint it binds (sockets.MaxMessageSize): a request is one word,
+// "Hello", and a kilobyte leaves room for any other. A peer that sends a
+// larger frame is disconnected, instead of making the server hold it.
+const MaxRequest = 1 << 10
+
 // Props returns the props of a handler that prints each request as
 // "Received request: [Hello]" and answers it with "World" after work. It
 // never blocks: the answer goes to the request's sender later, from a
