@@ -307,6 +307,12 @@ func (a *socketActor) command(msg any, sender *actor.PID) {
 			answer = &messages.Sent{Socket: name, Queued: queued}
 		}
 	case *messages.SendBatch:
+		if a.st.filter != nil {
+			var taken bool
+			if answer, taken, err = a.st.filter(m, sender); taken {
+				break
+			}
+		}
 		answer, err = a.sendBatch(m, sender)
 	case *messages.Publish:
 		answer, err = a.publish(m, sender)

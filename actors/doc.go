@@ -168,11 +168,16 @@
 // something that is not a Reply, that misses ServeOptions.Timeout, or that
 // stops, fails the request: ERROR_CODE_HANDLER_FAILED to the owner, counted,
 // and the peer gets ServeOptions.FailureReply if set; otherwise nothing (its
-// client times out and may retry). A REP server is a ROUTER underneath,
-// with the same envelopes on the wire, so its REQ and DEALER peers see a REP
-// but it has no lockstep: libzmq 4.3.4's REP loses the reply to the next
-// well-formed request after a ZMTP/1.0 peer sent a message without a
-// delimiter, and needs a reset after every request it does not answer. A
+// client times out and may retry). A REP socket actor is a ROUTER
+// underneath, with the same envelopes on the wire, so its REQ and DEALER
+// peers are served as by a REP (in the ZMTP greeting it is a ROUTER, which
+// they accept alike, and which a ROUTER peer may join): libzmq 4.3.4's REP
+// loses the reply to the next well-formed request after a peer sent a
+// message without a delimiter, and needs a reset after every request it
+// does not answer. A REP served by its owner rather than a handler keeps
+// REP's contract: the owner gets one request at a time, without its
+// envelope, and its next Send is the answer (a Send with no request to
+// answer is refused with ERROR_CODE_UNSUPPORTED_OPERATION). A
 // server's ROUTER gets router_mandatory and router_handover unless the spec
 // says otherwise: a plain ROUTER drops a reply to a peer at its high-water
 // mark without a word, and ignores a client with a fixed routing id that

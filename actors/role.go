@@ -65,7 +65,8 @@ type (
 	statsReporter interface{ stats(*messages.Stats) }
 	// baseFilter takes the base commands that a role carries out
 	// instead of the core: a SUB's subscribe options and an XSUB's
-	// subscription messages are its subscriptions. Asked for Send and
+	// subscription messages are its subscriptions, and a REP owner's
+	// answer goes to the peer that asked. Asked for Send, SendBatch and
 	// SetOption only, and only when the role has one.
 	baseFilter interface {
 		filter(msg any, sender *actor.PID) (answer any, taken bool, err error)

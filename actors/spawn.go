@@ -52,6 +52,8 @@ func roles(spec *sockets.Spec, cfg spawnConfig) []role {
 		delivery = xpubRole{}
 	case t == sockets.Stream:
 		delivery = &streamRole{}
+	case t == sockets.Rep:
+		delivery = &repRole{}
 	case t.CanReceive():
 		delivery = &ownerRole{batch: cfg.batch}
 	default:

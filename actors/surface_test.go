@@ -310,3 +310,58 @@ func TestStreamSocket(t *testing.T) {
 		t.Fatalf("event %v, want the disconnection of %x", bye, again.GetPeer())
 	}
 }
+
+// TestRepOwnerSurvivesJunk: a REP socket actor whose owner answers is a
+// ROUTER underneath too: the owner gets each request without its envelope,
+// one at a time, its Send goes back to the peer that asked, and junk from
+// a ZMTP/1.0 peer costs no reply. A Send with no request to answer is
+// refused.
+func TestRepOwnerSurvivesJunk(t *testing.T) {
+	f := newFixture(t)
+	rep, in := f.spawn(sockets.Spec{Type: sockets.Rep, Binds: []string{"tcp://127.0.0.1:*"}})
+	if _, err := rep.SendWait(f.ctx, []byte("unasked")); !errors.Is(err, sockets.ErrUnsupported) {
+		t.Fatalf("a Send before any request: %v, want ErrUnsupported", err)
+	}
+	reqs := make([]*zmq4.Socket, 2)
+	for i := range reqs {
+		reqs[i] = testutil.RawSocket(t, zmq4.REQ)
+		if err := reqs[i].SetRcvtimeo(testutil.Wait); err != nil {
+			t.Fatal(err)
+		}
+		if err := reqs[i].Connect(rep.Endpoint()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addr := strings.TrimPrefix(rep.Endpoint(), "tcp://")
+	for i := range 10 {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Write([]byte("\x04\x00abc\x04\x00xyz")); err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.Close()
+		// Both peers ask; the owner gets one request, answers it, then the other.
+		for j, req := range reqs {
+			if _, err := req.SendMessage(fmt.Sprintf("Hello %d.%d", i, j)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range reqs {
+			m := testutil.Expect[*messages.Received](t, in, testutil.Wait)
+			if len(m.GetFrames()) != 1 || !strings.HasPrefix(string(m.GetFrames()[0]), "Hello ") {
+				t.Fatalf("the owner got %q, want a request's body without its envelope", m.GetFrames())
+			}
+			if err := rep.Send(append([]byte("re: "), m.GetFrames()[0]...)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for j, req := range reqs {
+			reply, err := req.RecvMessage(0)
+			if want := fmt.Sprintf("re: Hello %d.%d", i, j); err != nil || len(reply) != 1 || reply[0] != want {
+				t.Fatalf("after junk %d, peer %d: reply %q, %v; want %q", i, j, reply, err, want)
+			}
+		}
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -221,11 +222,18 @@ func (p *Program) Event(m any) {
 
 // CheckEvent handles an event of a socket whose every message matters,
 // such as a client's or a publisher's: an Error or Closed ends the program
-// through Check. Other messages are ignored.
+// through Check. An Error that reports a peer's malformed message (it was
+// dropped) is printed to stderr, and the program goes on: what a peer on
+// the network sends does not end it. Other messages are ignored.
 func (p *Program) CheckEvent(m any) {
 	switch m := m.(type) {
 	case *messages.Error:
-		p.Check(sockets.ErrorFromProto(m))
+		err := sockets.ErrorFromProto(m)
+		if m.GetOperation() == string(sockets.OpReceive) && errors.Is(err, sockets.ErrBadMessage) {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", p.Name, err)
+			return
+		}
+		p.Check(err)
 	case *messages.Closed:
 		err := sockets.ErrorFromProto(m.Error)
 		if err == nil {
