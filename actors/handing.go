@@ -167,3 +167,13 @@ func (hg *handing) command(msg any, h host, answered func(*workAnswer), failed f
 	}
 	return false
 }
+
+// forget drops the requests with the handler: their answers will come too
+// late. For a worker that starts again on a new socket, whose broker
+// would not take a reply from it.
+func (hg *handing) forget() {
+	for seq, hd := range hg.pending {
+		delete(hg.pending, seq)
+		hg.times.remove(hd)
+	}
+}
