@@ -414,6 +414,80 @@ func (x *ReliableStats) GetServices() uint32 {
 	return 0
 }
 
+// TitanicEntry is what a Titanic service keeps on disk for one request: the
+// request, and once a worker answered it, the reply.
+type TitanicEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// service is the service the request is for.
+	Service string `protobuf:"bytes,1,opt,name=service,proto3" json:"service,omitempty"`
+	// request is the request's body.
+	Request [][]byte `protobuf:"bytes,2,rep,name=request,proto3" json:"request,omitempty"`
+	// reply is the reply's body, empty while the request waits.
+	Reply [][]byte `protobuf:"bytes,3,rep,name=reply,proto3" json:"reply,omitempty"`
+	// answered is true once the reply is there.
+	Answered      bool `protobuf:"varint,4,opt,name=answered,proto3" json:"answered,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TitanicEntry) Reset() {
+	*x = TitanicEntry{}
+	mi := &file_zmqactor_v1_reliable_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TitanicEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TitanicEntry) ProtoMessage() {}
+
+func (x *TitanicEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_reliable_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TitanicEntry.ProtoReflect.Descriptor instead.
+func (*TitanicEntry) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_reliable_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *TitanicEntry) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *TitanicEntry) GetRequest() [][]byte {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+func (x *TitanicEntry) GetReply() [][]byte {
+	if x != nil {
+		return x.Reply
+	}
+	return nil
+}
+
+func (x *TitanicEntry) GetAnswered() bool {
+	if x != nil {
+		return x.Answered
+	}
+	return false
+}
+
 var File_zmqactor_v1_reliable_proto protoreflect.FileDescriptor
 
 const file_zmqactor_v1_reliable_proto_rawDesc = "" +
@@ -450,7 +524,12 @@ const file_zmqactor_v1_reliable_proto_rawDesc = "" +
 	"\aworkers\x18\x0e \x01(\rR\aworkers\x12!\n" +
 	"\fidle_workers\x18\x0f \x01(\rR\vidleWorkers\x12\x18\n" +
 	"\awaiting\x18\x10 \x01(\rR\awaiting\x12\x1a\n" +
-	"\bservices\x18\x11 \x01(\rR\bservicesB\x94\x01\n" +
+	"\bservices\x18\x11 \x01(\rR\bservices\"t\n" +
+	"\fTitanicEntry\x12\x18\n" +
+	"\aservice\x18\x01 \x01(\tR\aservice\x12\x18\n" +
+	"\arequest\x18\x02 \x03(\fR\arequest\x12\x14\n" +
+	"\x05reply\x18\x03 \x03(\fR\x05reply\x12\x1a\n" +
+	"\banswered\x18\x04 \x01(\bR\bansweredB\x94\x01\n" +
 	"\x0fcom.zmqactor.v1B\rReliableProtoP\x01Z%github.com/zmqactor/zmqactor/messages\xa2\x02\x03ZXX\xaa\x02\vZmqactor.V1\xca\x02\vZmqactor\\V1\xe2\x02\x17Zmqactor\\V1\\GPBMetadata\xea\x02\fZmqactor::V1b\x06proto3"
 
 var (
@@ -465,16 +544,17 @@ func file_zmqactor_v1_reliable_proto_rawDescGZIP() []byte {
 	return file_zmqactor_v1_reliable_proto_rawDescData
 }
 
-var file_zmqactor_v1_reliable_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_zmqactor_v1_reliable_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_zmqactor_v1_reliable_proto_goTypes = []any{
 	(*ServiceRequest)(nil),      // 0: zmqactor.v1.ServiceRequest
 	(*ServiceReply)(nil),        // 1: zmqactor.v1.ServiceReply
 	(*GetReliableStats)(nil),    // 2: zmqactor.v1.GetReliableStats
 	(*ReliableStats)(nil),       // 3: zmqactor.v1.ReliableStats
-	(*durationpb.Duration)(nil), // 4: google.protobuf.Duration
+	(*TitanicEntry)(nil),        // 4: zmqactor.v1.TitanicEntry
+	(*durationpb.Duration)(nil), // 5: google.protobuf.Duration
 }
 var file_zmqactor_v1_reliable_proto_depIdxs = []int32{
-	4, // 0: zmqactor.v1.ServiceRequest.timeout:type_name -> google.protobuf.Duration
+	5, // 0: zmqactor.v1.ServiceRequest.timeout:type_name -> google.protobuf.Duration
 	1, // [1:1] is the sub-list for method output_type
 	1, // [1:1] is the sub-list for method input_type
 	1, // [1:1] is the sub-list for extension type_name
@@ -493,7 +573,7 @@ func file_zmqactor_v1_reliable_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zmqactor_v1_reliable_proto_rawDesc), len(file_zmqactor_v1_reliable_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
