@@ -46,7 +46,7 @@ func receiveCommand(t *testing.T, in *actors.Inbox, command string) fromPeer {
 
 // awaitError returns the next Error of in that matches sentinel, skipping
 // other messages, and when it came.
-func awaitError(t *testing.T, in *actors.Inbox, sentinel error) (error, time.Time) {
+func awaitError(t *testing.T, in *actors.Inbox, sentinel error) (time.Time, error) {
 	t.Helper()
 	deadline := time.After(testutil.Wait)
 	for {
@@ -54,7 +54,7 @@ func awaitError(t *testing.T, in *actors.Inbox, sentinel error) (error, time.Tim
 		case m := <-in.C():
 			if e, ok := m.(*messages.Error); ok {
 				if err := sockets.ErrorFromProto(e); errors.Is(err, sentinel) {
-					return err, time.Now()
+					return time.Now(), err
 				}
 			}
 		case <-deadline:
@@ -89,7 +89,7 @@ func TestPirateWorkerHeartbeat(t *testing.T) {
 	// still 200 ms (the cap).
 	last := begin
 	for i, pause := range []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 200 * time.Millisecond} {
-		err, lostAt := awaitError(t, owner, sockets.ErrHostUnreachable)
+		lostAt, err := awaitError(t, owner, sockets.ErrHostUnreachable)
 		// (less a margin: last is when READY arrived here, after it left)
 		if silent := lostAt.Sub(last); silent < fastBeat.Interval*time.Duration(fastBeat.Liveness)-10*time.Millisecond {
 			t.Fatalf("loss %d after %v of silence, before 3 intervals: %v", i+1, silent, err)
