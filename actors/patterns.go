@@ -32,15 +32,6 @@ func (p *patternRole) check(t sockets.Type, handler bool) error {
 	return nil
 }
 
-// pattern sets the delivery role of a spawn option, refusing a second one.
-func pattern(c *spawnConfig, p *patternRole) error {
-	if c.pattern != nil && c.pattern.option != p.option {
-		return fmt.Errorf("%w: %s and %s: a socket actor has one delivery role", ErrBadOption, c.pattern.option, p.option)
-	}
-	c.pattern = p
-	return nil
-}
-
 // protocolError reports a message that is not the protocol's, dropped:
 // ErrBadMessage, as an Error to the owner (or the event stream).
 func protocolError(h host, op sockets.Op, frames [][]byte, format string, args ...any) {
