@@ -204,6 +204,9 @@
 //     and answers messages.ServiceReply; the broker answers mmi.service
 //     (RFC 8) itself. Heartbeats every 2.5 s, liveness 3.
 //   - Titanic (RFC 9) is package titanic, built on the Majordomo roles.
+//   - Freelance (the zguide's model 3): WithFreelanceServer and
+//     WithFreelanceClient on ROUTERs; the client pings each server, sends
+//     each request to the first one alive and fails over to the next.
 //
 // Heartbeat configures every role's heartbeating: Interval, Liveness, and
 // for workers the reconnect backoff (ReconnectMin doubling up to
