@@ -207,6 +207,9 @@
 //   - Freelance (the zguide's model 3): WithFreelanceServer and
 //     WithFreelanceClient on ROUTERs; the client pings each server, sends
 //     each request to the first one alive and fails over to the next.
+//   - Binary Star: WithBinaryStar on a ROUTER frontend that owns a PUB and
+//     a SUB for the peer's state (Runtime.SpawnBinaryStar spawns the three);
+//     the zguide's state machine decides who answers.
 //
 // Heartbeat configures every role's heartbeating: Interval, Liveness, and
 // for workers the reconnect backoff (ReconnectMin doubling up to

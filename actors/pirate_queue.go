@@ -205,7 +205,7 @@ func (q *pirateQueueRole) deliver(frames [][]byte) {
 			return
 		}
 		q.counts.replies++
-		q.h.tell(q.frontend, &messages.Send{Frames: frames[1:]})
+		q.h.root().Send(q.frontend, &messages.Send{Frames: frames[1:]})
 		q.ready(q.heard(frames[0]))
 	default:
 		q.malformed(frames)

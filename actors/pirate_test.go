@@ -210,7 +210,7 @@ func (f *fixture) waitReliable(s *actors.Socket, what string, ok func(*messages.
 // answered, each by one of the workers, and the queue counts them.
 func TestPirateQueue(t *testing.T) {
 	f := newFixture(t)
-	q, _ := f.pirateQueue(actors.PirateQueueOptions{Heartbeat: fastBeat})
+	q, owner := f.pirateQueue(actors.PirateQueueOptions{Heartbeat: fastBeat})
 	handler := f.system.Root.Spawn(actor.PropsFromFunc(echo))
 	var workers []*actors.Socket
 	for range 3 {
@@ -248,6 +248,19 @@ func TestPirateQueue(t *testing.T) {
 	}
 	if served != 2*n {
 		t.Fatalf("the workers answered %d requests, want %d", served, 2*n)
+	}
+	// The queue's owner heard of both sockets' start, and of no error.
+	started := 0
+	for len(owner.C()) > 0 {
+		switch m := (<-owner.C()).(type) {
+		case *messages.Error:
+			t.Fatalf("the queue reported %v", sockets.ErrorFromProto(m))
+		case *messages.Started:
+			started++
+		}
+	}
+	if started != 2 {
+		t.Fatalf("the owner got %d Started, want 2 (frontend and backend)", started)
 	}
 }
 

@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 	}
 	args = append(args, "./taskvent", "./taskwork", "./tasksink", "./demo", "./wuserver", "./wuclient", "./wuproxy", "./psenvpub", "./psenvsub", "./syncpub", "./syncsub",
 		"./hwserver", "./hwclient", "./rrclient", "./rrworker", "./rrbroker", "./mtserver", "./lpclient", "./lpserver", "./ironhouse", "./monitor", "./metrics",
-		"./ppqueue", "./ppworker", "./spqueue", "./spworker", "./mdbroker", "./mdworker", "./mdclient", "./titanic", "./flserver", "./flclient")
+		"./ppqueue", "./ppworker", "./spqueue", "./spworker", "./mdbroker", "./mdworker", "./mdclient", "./titanic", "./flserver", "./flclient", "./bstarsrv", "./bstarcli")
 	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "go %s: %v\n%s", strings.Join(args, " "), err, out)
 		_ = os.RemoveAll(dir)

@@ -488,6 +488,82 @@ func (x *TitanicEntry) GetAnswered() bool {
 	return false
 }
 
+// BinaryStarState tells a Binary Star server's owner that its state
+// changed, and why, or that it stops on a fatal error.
+type BinaryStarState struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// socket is the frontend socket's name.
+	Socket string `protobuf:"bytes,1,opt,name=socket,proto3" json:"socket,omitempty"`
+	// state is the state now: "PRIMARY", "BACKUP", "ACTIVE" or "PASSIVE".
+	State string `protobuf:"bytes,2,opt,name=state,proto3" json:"state,omitempty"`
+	// reason says what happened, as the zguide's bstarsrv prints it, such as
+	// "connected to backup (passive), ready as active".
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// fatal is true when the pair is broken (two actives, two passives):
+	// the server stops.
+	Fatal         bool `protobuf:"varint,4,opt,name=fatal,proto3" json:"fatal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BinaryStarState) Reset() {
+	*x = BinaryStarState{}
+	mi := &file_zmqactor_v1_reliable_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BinaryStarState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BinaryStarState) ProtoMessage() {}
+
+func (x *BinaryStarState) ProtoReflect() protoreflect.Message {
+	mi := &file_zmqactor_v1_reliable_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BinaryStarState.ProtoReflect.Descriptor instead.
+func (*BinaryStarState) Descriptor() ([]byte, []int) {
+	return file_zmqactor_v1_reliable_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *BinaryStarState) GetSocket() string {
+	if x != nil {
+		return x.Socket
+	}
+	return ""
+}
+
+func (x *BinaryStarState) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *BinaryStarState) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *BinaryStarState) GetFatal() bool {
+	if x != nil {
+		return x.Fatal
+	}
+	return false
+}
+
 var File_zmqactor_v1_reliable_proto protoreflect.FileDescriptor
 
 const file_zmqactor_v1_reliable_proto_rawDesc = "" +
@@ -529,7 +605,12 @@ const file_zmqactor_v1_reliable_proto_rawDesc = "" +
 	"\aservice\x18\x01 \x01(\tR\aservice\x12\x18\n" +
 	"\arequest\x18\x02 \x03(\fR\arequest\x12\x14\n" +
 	"\x05reply\x18\x03 \x03(\fR\x05reply\x12\x1a\n" +
-	"\banswered\x18\x04 \x01(\bR\bansweredB\x94\x01\n" +
+	"\banswered\x18\x04 \x01(\bR\banswered\"m\n" +
+	"\x0fBinaryStarState\x12\x16\n" +
+	"\x06socket\x18\x01 \x01(\tR\x06socket\x12\x14\n" +
+	"\x05state\x18\x02 \x01(\tR\x05state\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x14\n" +
+	"\x05fatal\x18\x04 \x01(\bR\x05fatalB\x94\x01\n" +
 	"\x0fcom.zmqactor.v1B\rReliableProtoP\x01Z%github.com/zmqactor/zmqactor/messages\xa2\x02\x03ZXX\xaa\x02\vZmqactor.V1\xca\x02\vZmqactor\\V1\xe2\x02\x17Zmqactor\\V1\\GPBMetadata\xea\x02\fZmqactor::V1b\x06proto3"
 
 var (
@@ -544,17 +625,18 @@ func file_zmqactor_v1_reliable_proto_rawDescGZIP() []byte {
 	return file_zmqactor_v1_reliable_proto_rawDescData
 }
 
-var file_zmqactor_v1_reliable_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_zmqactor_v1_reliable_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_zmqactor_v1_reliable_proto_goTypes = []any{
 	(*ServiceRequest)(nil),      // 0: zmqactor.v1.ServiceRequest
 	(*ServiceReply)(nil),        // 1: zmqactor.v1.ServiceReply
 	(*GetReliableStats)(nil),    // 2: zmqactor.v1.GetReliableStats
 	(*ReliableStats)(nil),       // 3: zmqactor.v1.ReliableStats
 	(*TitanicEntry)(nil),        // 4: zmqactor.v1.TitanicEntry
-	(*durationpb.Duration)(nil), // 5: google.protobuf.Duration
+	(*BinaryStarState)(nil),     // 5: zmqactor.v1.BinaryStarState
+	(*durationpb.Duration)(nil), // 6: google.protobuf.Duration
 }
 var file_zmqactor_v1_reliable_proto_depIdxs = []int32{
-	5, // 0: zmqactor.v1.ServiceRequest.timeout:type_name -> google.protobuf.Duration
+	6, // 0: zmqactor.v1.ServiceRequest.timeout:type_name -> google.protobuf.Duration
 	1, // [1:1] is the sub-list for method output_type
 	1, // [1:1] is the sub-list for method input_type
 	1, // [1:1] is the sub-list for extension type_name
@@ -573,7 +655,7 @@ func file_zmqactor_v1_reliable_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zmqactor_v1_reliable_proto_rawDesc), len(file_zmqactor_v1_reliable_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
