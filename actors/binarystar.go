@@ -92,43 +92,35 @@ func WithBinaryStar(opts BinaryStarOptions) SpawnOption {
 				if opts.Primary {
 					state = BinaryStarPrimary
 				}
-				return &bstarRole{opts: opts, state: state, tick: newTicker(Heartbeat{Interval: opts.Heartbeat, Liveness: 2}),
-					work: newHanding(opts.Handler, opts.Timeout)}
+				return &bstarRole{handlerBase: handlerBase{work: newHanding(opts.Handler, opts.Timeout)},
+					opts: opts, state: state, tick: newTicker(Heartbeat{Interval: opts.Heartbeat, Liveness: 2})}
 			}})
 	}
 }
 
 // bstarRole is the delivery role of a Binary Star server's frontend.
 type bstarRole struct {
+	handlerBase
 	opts       BinaryStarOptions
 	state      int
 	peerExpiry time.Time
 	tick       *heartbeat
-	work       *handing
-	counts     reliableCounts
-
-	h    host
-	sock *sockets.Socket
 }
 
 func (b *bstarRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
-	b.h, b.sock = h, nil
-	b.work.opening(h)
-	hooks.Deliver = b.deliver
+	b.open(h, hooks, b.deliver)
 	return nil, nil
 }
 
 func (b *bstarRole) opened(bool) error {
-	b.sock = b.h.socket()
-	b.work.opened(b.h)
+	b.handlerBase.opened()
 	b.tick.start(b.h)
 	return nil
 }
 
 func (b *bstarRole) closing(final bool) {
 	b.tick.stop()
-	b.work.closing(b.h, final)
-	b.sock = nil
+	b.close(final)
 }
 
 func (b *bstarRole) terminated(who *actor.PID) {
@@ -141,13 +133,11 @@ func (b *bstarRole) command(msg any, sender *actor.PID) (any, bool, error) {
 	if answer, ok := reliableCommand(msg, b.stats); ok {
 		return answer, true, nil
 	}
-	if m, ok := msg.(*heartbeatTick); ok {
-		mine, current, _ := b.tick.ticked(m)
-		if current {
-			b.counts.heartbeatsSent++
-			b.h.root().Send(b.opts.Publisher, &messages.Send{Frames: [][]byte{[]byte(strconv.Itoa(b.state))}})
-		}
-		return nil, mine, nil
+	if b.tick.take(msg, func(beat) {
+		b.counts.heartbeatsSent++
+		b.h.root().Send(b.opts.Publisher, &messages.Send{Frames: [][]byte{[]byte(strconv.Itoa(b.state))}})
+	}) {
+		return nil, true, nil
 	}
 	if sender != nil && (sender.Equal(b.opts.Subscriber) || sender.Equal(b.opts.Publisher)) {
 		if m, ok := msg.(*messages.Received); ok && sender.Equal(b.opts.Subscriber) {
@@ -157,7 +147,7 @@ func (b *bstarRole) command(msg any, sender *actor.PID) (any, bool, error) {
 		b.h.event(msg) // the state sockets' events, for the owner
 		return nil, true, nil
 	}
-	return nil, b.work.command(msg, b.h, b.answered, b.failed), nil
+	return nil, b.handCommand(msg, b.failed), nil
 }
 
 func (b *bstarRole) stats() *messages.ReliableStats {
@@ -238,25 +228,7 @@ func (b *bstarRole) deliver(frames [][]byte) {
 	}
 }
 
-func (b *bstarRole) answered(m *workAnswer) {
-	hd, body, failure := b.work.answered(m)
-	switch {
-	case hd == nil:
-	case failure != "":
-		b.failed(hd, failure)
-	case b.sock != nil:
-		b.counts.replies++
-		if _, err := b.sock.Send(join(hd.reply, body)); err != nil {
-			b.h.errorTo(nil, err)
-		}
-	}
-}
-
-func (b *bstarRole) failed(_ *handed, reason string) {
-	b.counts.failures++
-	b.h.errorTo(nil, &sockets.Error{Op: sockets.OpHandle, Socket: b.h.name(),
-		Err: fmt.Errorf("%w: %s", sockets.ErrHandlerFailed, reason)})
-}
+func (b *bstarRole) failed(_ *handed, reason string) { b.reportFailure(reason) }
 
 // BinaryStarSpec describes a Binary Star server: its frontend ROUTER for
 // clients, and the PUB and SUB sockets over which it and its peer tell

@@ -46,43 +46,28 @@ type FreelanceServerOptions struct {
 // Malformed messages are dropped, counted and reported (ErrBadMessage).
 func WithFreelanceServer(handler *actor.PID, opts FreelanceServerOptions) SpawnOption {
 	return func(c *spawnConfig) error {
-		if handler == nil {
-			return fmt.Errorf("%w: WithFreelanceServer: nil handler", ErrBadOption)
-		}
-		if opts.Timeout < 0 {
-			return fmt.Errorf("%w: WithFreelanceServer: negative timeout %v", ErrBadOption, opts.Timeout)
+		if err := checkHandler("WithFreelanceServer", handler, opts.Timeout); err != nil {
+			return err
 		}
 		return pattern(c, &patternRole{option: "WithFreelanceServer", types: []sockets.Type{sockets.Router},
-			make: func(*sockets.Spec) role { return &flServerRole{work: newHanding(handler, opts.Timeout)} }})
+			make: func(*sockets.Spec) role { return &flServerRole{handlerBase{work: newHanding(handler, opts.Timeout)}} }})
 	}
 }
 
 // flServerRole is the delivery role of a Freelance server.
-type flServerRole struct {
-	work   *handing
-	counts reliableCounts
-
-	h    host
-	sock *sockets.Socket
-}
+type flServerRole struct{ handlerBase }
 
 func (s *flServerRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
-	s.h, s.sock = h, nil
-	s.work.opening(h)
-	hooks.Deliver = s.deliver
+	s.open(h, hooks, s.deliver)
 	return nil, nil
 }
 
 func (s *flServerRole) opened(bool) error {
-	s.sock = s.h.socket()
-	s.work.opened(s.h)
+	s.handlerBase.opened()
 	return nil
 }
 
-func (s *flServerRole) closing(final bool) {
-	s.work.closing(s.h, final)
-	s.sock = nil
-}
+func (s *flServerRole) closing(final bool) { s.close(final) }
 
 func (s *flServerRole) terminated(who *actor.PID) {
 	if s.work.terminated(who, s.failed) {
@@ -94,8 +79,10 @@ func (s *flServerRole) command(msg any, _ *actor.PID) (any, bool, error) {
 	if answer, ok := reliableCommand(msg, func() *messages.ReliableStats { return s.counts.stats(s.h.name(), "freelance server") }); ok {
 		return answer, true, nil
 	}
-	return nil, s.work.command(msg, s.h, s.answered, s.failed), nil
+	return nil, s.handCommand(msg, s.failed), nil
 }
+
+func (s *flServerRole) failed(_ *handed, reason string) { s.reportFailure(reason) }
 
 func (s *flServerRole) deliver(frames [][]byte) {
 	switch {
@@ -111,33 +98,6 @@ func (s *flServerRole) deliver(frames [][]byte) {
 	default:
 		s.counts.malformed++
 		protocolError(s.h, sockets.OpReceive, frames, "a client sends [\"PING\"] or [sequence, body...]")
-	}
-}
-
-func (s *flServerRole) answered(m *workAnswer) {
-	hd, body, failure := s.work.answered(m)
-	switch {
-	case hd == nil:
-	case failure != "":
-		s.failed(hd, failure)
-	default:
-		s.counts.replies++
-		s.send(join(hd.reply, body)...)
-	}
-}
-
-func (s *flServerRole) failed(_ *handed, reason string) {
-	s.counts.failures++
-	s.h.errorTo(nil, &sockets.Error{Op: sockets.OpHandle, Socket: s.h.name(),
-		Err: fmt.Errorf("%w: %s", sockets.ErrHandlerFailed, reason)})
-}
-
-func (s *flServerRole) send(frames ...[]byte) {
-	if s.sock == nil {
-		return
-	}
-	if _, err := s.sock.Send(frames); err != nil && !errors.Is(err, sockets.ErrHostUnreachable) {
-		s.h.errorTo(nil, err)
 	}
 }
 
@@ -254,15 +214,12 @@ func (c *flClientRole) command(msg any, sender *actor.PID) (any, bool, error) {
 	if answer, ok := reliableCommand(msg, c.stats); ok {
 		return answer, true, nil
 	}
+	if c.tick.take(msg, func(beat) { c.ping() }) {
+		return nil, true, nil
+	}
 	switch m := msg.(type) {
 	case *messages.Request:
 		return nil, true, c.request(m, sender)
-	case *heartbeatTick:
-		mine, current, _ := c.tick.ticked(m)
-		if current {
-			c.ping()
-		}
-		return nil, mine, nil
 	case *deadlineTick:
 		return nil, c.times.ticked(m, c.h, c.expire), nil
 	}
@@ -282,16 +239,8 @@ func (c *flClientRole) stats() *messages.ReliableStats {
 }
 
 func (c *flClientRole) request(m *messages.Request, sender *actor.PID) error {
-	bad := func(why string) error {
-		return &sockets.Error{Op: sockets.OpRequest, Socket: c.h.name(), Err: fmt.Errorf("%w: %s", sockets.ErrBadMessage, why)}
-	}
-	switch {
-	case sender == nil:
-		return bad("a Request needs a sender to answer: send it with Request or RequestFuture")
-	case len(m.GetFrames()) == 0:
-		return bad("a request has at least one frame")
-	case m.GetTimeout() != nil && (!m.GetTimeout().IsValid() || m.GetTimeout().AsDuration() < 0):
-		return bad(fmt.Sprintf("invalid timeout %v", m.GetTimeout()))
+	if err := checkAsk(c.h, "a Request", sender, m.GetFrames(), m.GetTimeout()); err != nil {
+		return err
 	}
 	timeout := m.GetTimeout().AsDuration()
 	if timeout == 0 {

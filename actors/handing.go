@@ -1,12 +1,14 @@
 package actors
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/zmqactor/zmqactor/messages"
+	"github.com/zmqactor/zmqactor/sockets"
 )
 
 // handing hands the requests of a worker role (Paranoid Pirate,
@@ -47,6 +49,18 @@ type workAnswer struct {
 }
 
 func (*workAnswer) roleMessage() {}
+
+// checkHandler checks the handler of a pattern's option and the time it
+// has for a request.
+func checkHandler(option string, handler *actor.PID, timeout time.Duration) error {
+	if handler == nil {
+		return fmt.Errorf("%w: %s: nil handler", ErrBadOption, option)
+	}
+	if timeout < 0 {
+		return fmt.Errorf("%w: %s: negative timeout %v", ErrBadOption, option, timeout)
+	}
+	return nil
+}
 
 func newHanding(handler *actor.PID, timeout time.Duration) *handing {
 	if timeout == 0 {
@@ -175,5 +189,69 @@ func (hg *handing) forget() {
 	for seq, hd := range hg.pending {
 		delete(hg.pending, seq)
 		hg.times.remove(hd)
+	}
+}
+
+// handlerBase is what the roles that hand requests to a handler share
+// (Paranoid Pirate and Majordomo workers, Freelance and Binary Star
+// servers): the handing, the counters, and the socket of the instance.
+type handlerBase struct {
+	work   *handing
+	counts reliableCounts
+
+	h    host
+	sock *sockets.Socket
+}
+
+// open is the role's opening: deliver takes what the socket receives.
+func (b *handlerBase) open(h host, hooks *sockets.Hooks, deliver func([][]byte)) {
+	b.h, b.sock = h, nil
+	b.work.opening(h)
+	hooks.Deliver = deliver
+}
+
+// opened takes the open socket.
+func (b *handlerBase) opened() {
+	b.sock = b.h.socket()
+	b.work.opened(b.h)
+}
+
+// close is the role's closing.
+func (b *handlerBase) close(final bool) {
+	b.work.closing(b.h, final)
+	b.sock = nil
+}
+
+// handCommand takes handing's messages: a reply goes out on the socket, a
+// failure to failed.
+func (b *handlerBase) handCommand(msg any, failed func(*handed, string)) bool {
+	return b.work.command(msg, b.h, func(m *workAnswer) {
+		hd, body, failure := b.work.answered(m)
+		switch {
+		case hd == nil: // too late
+		case failure != "":
+			failed(hd, failure)
+		default:
+			b.counts.replies++
+			b.send(join(hd.reply, body)...)
+		}
+	}, failed)
+}
+
+// reportFailure counts and reports a request the handler failed.
+func (b *handlerBase) reportFailure(reason string) {
+	b.counts.failures++
+	b.h.errorTo(nil, &sockets.Error{Op: sockets.OpHandle, Socket: b.h.name(),
+		Err: fmt.Errorf("%w: %s", sockets.ErrHandlerFailed, reason)})
+}
+
+// send sends frames, if the socket is open; a failure is reported, but
+// for a ROUTER's peer that is gone.
+func (b *handlerBase) send(frames ...[]byte) {
+	if b.sock == nil {
+		return
+	}
+	if _, err := b.sock.Send(frames); err != nil && !errors.Is(err, sockets.ErrHostUnreachable) {
+		b.h.errorTo(nil, err)
 	}
 }

@@ -182,3 +182,17 @@ func (hb *heartbeat) lost() time.Duration {
 	hb.wait = min(2*hb.wait, hb.ReconnectMax)
 	return hb.pause
 }
+
+// take reports whether msg is this heartbeat's tick; when it is the tick
+// of the running instance, on gets what to do.
+func (hb *heartbeat) take(msg any, on func(beat)) bool {
+	m, ok := msg.(*heartbeatTick)
+	if !ok {
+		return false
+	}
+	mine, current, what := hb.ticked(m)
+	if current {
+		on(what)
+	}
+	return mine
+}

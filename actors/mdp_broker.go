@@ -160,12 +160,8 @@ func (b *mdpBrokerRole) command(msg any, _ *actor.PID) (any, bool, error) {
 	if answer, ok := reliableCommand(msg, b.stats); ok {
 		return answer, true, nil
 	}
-	if m, ok := msg.(*heartbeatTick); ok {
-		mine, current, _ := b.tick.ticked(m)
-		if current {
-			b.beat()
-		}
-		return nil, mine, nil
+	if b.tick.take(msg, func(beat) { b.beat() }) {
+		return nil, true, nil
 	}
 	return nil, false, nil
 }

@@ -139,18 +139,11 @@ func (c *mdpClientRole) stats() *messages.ReliableStats {
 
 // request takes a ServiceRequest; the answer comes later.
 func (c *mdpClientRole) request(m *messages.ServiceRequest, sender *actor.PID) error {
-	bad := func(why string) error {
-		return &sockets.Error{Op: sockets.OpRequest, Socket: c.h.name(), Err: fmt.Errorf("%w: %s", sockets.ErrBadMessage, why)}
+	if err := checkAsk(c.h, "a ServiceRequest", sender, m.GetFrames(), m.GetTimeout()); err != nil {
+		return err
 	}
-	switch {
-	case sender == nil:
-		return bad("a ServiceRequest needs a sender to answer: send it with Request or RequestFuture")
-	case m.GetService() == "":
-		return bad("a ServiceRequest names a service")
-	case len(m.GetFrames()) == 0:
-		return bad("a request has at least one frame")
-	case m.GetTimeout() != nil && (!m.GetTimeout().IsValid() || m.GetTimeout().AsDuration() < 0):
-		return bad(fmt.Sprintf("invalid timeout %v", m.GetTimeout()))
+	if m.GetService() == "" {
+		return &sockets.Error{Op: sockets.OpRequest, Socket: c.h.name(), Err: fmt.Errorf("%w: a ServiceRequest names a service", sockets.ErrBadMessage)}
 	}
 	r := &mdCall{deadline: deadline{index: -1}, asker: sender, service: m.GetService(),
 		wire:    join([][]byte{{}, []byte(MajordomoClient), []byte(m.GetService())}, m.GetFrames()),

@@ -45,13 +45,11 @@ type MajordomoWorkerOptions struct {
 // be empty nor start with "mmi.", which the broker keeps for itself.
 func WithMajordomoWorker(service string, handler *actor.PID, opts MajordomoWorkerOptions) SpawnOption {
 	return func(c *spawnConfig) error {
-		switch {
-		case handler == nil:
-			return fmt.Errorf("%w: WithMajordomoWorker: nil handler", ErrBadOption)
-		case service == "" || strings.HasPrefix(service, "mmi."):
+		if err := checkHandler("WithMajordomoWorker", handler, opts.Timeout); err != nil {
+			return err
+		}
+		if service == "" || strings.HasPrefix(service, "mmi.") {
 			return fmt.Errorf("%w: WithMajordomoWorker: service %q: empty, or an mmi. service, which only the broker offers", ErrBadOption, service)
-		case opts.Timeout < 0:
-			return fmt.Errorf("%w: WithMajordomoWorker: negative timeout %v", ErrBadOption, opts.Timeout)
 		}
 		hb, err := opts.Heartbeat.orDefaults("WithMajordomoWorker", majordomoHeartbeat)
 		if err != nil {
@@ -59,34 +57,27 @@ func WithMajordomoWorker(service string, handler *actor.PID, opts MajordomoWorke
 		}
 		return pattern(c, &patternRole{option: "WithMajordomoWorker", types: []sockets.Type{sockets.Dealer},
 			make: func(*sockets.Spec) role {
-				return &mdpWorkerRole{service: service, hb: newHeartbeat(hb), work: newHanding(handler, opts.Timeout)}
+				return &mdpWorkerRole{handlerBase: handlerBase{work: newHanding(handler, opts.Timeout)}, service: service, hb: newHeartbeat(hb)}
 			}})
 	}
 }
 
 // mdpWorkerRole is the delivery role of a Majordomo worker.
 type mdpWorkerRole struct {
+	handlerBase
 	service string
 	hb      *heartbeat
-	work    *handing
-	counts  reliableCounts
-
-	h    host
-	sock *sockets.Socket
 }
 
 func (w *mdpWorkerRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
-	w.h, w.sock = h, nil
-	w.work.opening(h)
-	hooks.Deliver = w.deliver
+	w.open(h, hooks, w.deliver)
 	return nil, nil
 }
 
 // opened registers with the broker on the new socket, unless it waits out
 // a reconnection's backoff first.
 func (w *mdpWorkerRole) opened(bool) error {
-	w.sock = w.h.socket()
-	w.work.opened(w.h)
+	w.handlerBase.opened()
 	w.hb.start(w.h)
 	if !w.hb.waiting {
 		w.ready()
@@ -96,8 +87,7 @@ func (w *mdpWorkerRole) opened(bool) error {
 
 func (w *mdpWorkerRole) closing(final bool) {
 	w.hb.stop()
-	w.work.closing(w.h, final)
-	w.sock = nil
+	w.close(final)
 }
 
 func (w *mdpWorkerRole) terminated(who *actor.PID) {
@@ -111,14 +101,10 @@ func (w *mdpWorkerRole) command(msg any, _ *actor.PID) (any, bool, error) {
 	if answer, ok := reliableCommand(msg, w.stats); ok {
 		return answer, true, nil
 	}
-	if m, ok := msg.(*heartbeatTick); ok {
-		mine, current, what := w.hb.ticked(m)
-		if current {
-			w.beat(what)
-		}
-		return nil, mine, nil
+	if w.hb.take(msg, w.beat) {
+		return nil, true, nil
 	}
-	return nil, w.work.command(msg, w.h, w.answered, w.failed), nil
+	return nil, w.handCommand(msg, w.failed), nil
 }
 
 func (w *mdpWorkerRole) stats() *messages.ReliableStats {
@@ -191,36 +177,12 @@ func (w *mdpWorkerRole) malformed(frames [][]byte, why string) {
 	protocolError(w.h, sockets.OpReceive, frames, "%s", why)
 }
 
-// answered sends the handler's reply to the broker.
-func (w *mdpWorkerRole) answered(m *workAnswer) {
-	hd, body, failure := w.work.answered(m)
-	switch {
-	case hd == nil:
-	case failure != "":
-		w.failed(hd, failure)
-	default:
-		w.counts.replies++
-		w.send(join(hd.reply, body)...)
-	}
-}
-
 // failed reports a request the handler failed, and starts again on a new
 // socket: the broker forgets the worker that held it.
 func (w *mdpWorkerRole) failed(_ *handed, reason string) {
-	w.counts.failures++
-	w.h.errorTo(nil, &sockets.Error{Op: sockets.OpHandle, Socket: w.h.name(),
-		Err: fmt.Errorf("%w: %s", sockets.ErrHandlerFailed, reason)})
+	w.reportFailure(reason)
 	if w.sock != nil {
 		w.command0(mdpDisconnect)
 		w.reconnect("after a failed request", false)
-	}
-}
-
-func (w *mdpWorkerRole) send(frames ...[]byte) {
-	if w.sock == nil {
-		return
-	}
-	if _, err := w.sock.Send(frames); err != nil {
-		w.h.errorTo(nil, err)
 	}
 }

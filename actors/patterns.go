@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/types/known/durationpb"
+
 	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
 )
@@ -53,6 +56,23 @@ func splitEnvelope(frames [][]byte, from int) (envelope, body [][]byte, ok bool)
 		}
 	}
 	return nil, nil, false
+}
+
+// checkAsk checks what an asker sent a pattern's client (what names it):
+// a sender to answer, a frame at least, and a valid timeout, if any.
+func checkAsk(h host, what string, sender *actor.PID, frames [][]byte, timeout *durationpb.Duration) error {
+	why := ""
+	switch {
+	case sender == nil:
+		why = what + " needs a sender to answer: send it with Request or RequestFuture"
+	case len(frames) == 0:
+		why = "a request has at least one frame"
+	case timeout != nil && (!timeout.IsValid() || timeout.AsDuration() < 0):
+		why = fmt.Sprintf("invalid timeout %v", timeout)
+	default:
+		return nil
+	}
+	return &sockets.Error{Op: sockets.OpRequest, Socket: h.name(), Err: fmt.Errorf("%w: %s", sockets.ErrBadMessage, why)}
 }
 
 // join returns the frames of parts, one after the other, in a new slice.

@@ -142,12 +142,8 @@ func (q *pirateQueueRole) command(msg any, sender *actor.PID) (any, bool, error)
 	if answer, ok := reliableCommand(msg, q.stats); ok {
 		return answer, true, nil
 	}
-	if m, ok := msg.(*heartbeatTick); ok {
-		mine, current, _ := q.tick.ticked(m)
-		if current {
-			q.beat()
-		}
-		return nil, mine, nil
+	if q.tick.take(msg, func(beat) { q.beat() }) {
+		return nil, true, nil
 	}
 	if sender == nil || !sender.Equal(q.frontend) {
 		return nil, false, nil

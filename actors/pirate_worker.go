@@ -52,11 +52,8 @@ type PirateWorkerOptions struct {
 // it, the backoff and the counters; a restarted worker sends READY at once.
 func WithPirateWorker(handler *actor.PID, opts PirateWorkerOptions) SpawnOption {
 	return func(c *spawnConfig) error {
-		if handler == nil {
-			return fmt.Errorf("%w: WithPirateWorker: nil handler", ErrBadOption)
-		}
-		if opts.Timeout < 0 {
-			return fmt.Errorf("%w: WithPirateWorker: negative timeout %v", ErrBadOption, opts.Timeout)
+		if err := checkHandler("WithPirateWorker", handler, opts.Timeout); err != nil {
+			return err
 		}
 		hb, err := opts.Heartbeat.orDefaults("WithPirateWorker", pirateHeartbeat)
 		if err != nil {
@@ -69,30 +66,23 @@ func WithPirateWorker(handler *actor.PID, opts PirateWorkerOptions) SpawnOption 
 
 // pirateWorkerRole is the delivery role of a Paranoid Pirate worker.
 type pirateWorkerRole struct {
-	hb     *heartbeat
-	work   *handing
-	counts reliableCounts
-
-	h    host
-	sock *sockets.Socket
+	handlerBase
+	hb *heartbeat
 }
 
 func newPirateWorkerRole(handler *actor.PID, hb Heartbeat, timeout time.Duration) *pirateWorkerRole {
-	return &pirateWorkerRole{hb: newHeartbeat(hb), work: newHanding(handler, timeout)}
+	return &pirateWorkerRole{handlerBase: handlerBase{work: newHanding(handler, timeout)}, hb: newHeartbeat(hb)}
 }
 
 func (w *pirateWorkerRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
-	w.h, w.sock = h, nil
-	w.work.opening(h)
-	hooks.Deliver = w.deliver
+	w.open(h, hooks, w.deliver)
 	return nil, nil
 }
 
 // opened greets the queue on the new socket, unless it waits out a
 // reconnection's backoff first.
 func (w *pirateWorkerRole) opened(bool) error {
-	w.sock = w.h.socket()
-	w.work.opened(w.h)
+	w.handlerBase.opened()
 	w.hb.start(w.h)
 	if !w.hb.waiting {
 		w.send([]byte(PirateReady))
@@ -102,8 +92,7 @@ func (w *pirateWorkerRole) opened(bool) error {
 
 func (w *pirateWorkerRole) closing(final bool) {
 	w.hb.stop()
-	w.work.closing(w.h, final)
-	w.sock = nil
+	w.close(final)
 }
 
 // terminated stops the worker when its handler stopped: it cannot work.
@@ -117,14 +106,10 @@ func (w *pirateWorkerRole) command(msg any, _ *actor.PID) (any, bool, error) {
 	if answer, ok := reliableCommand(msg, w.stats); ok {
 		return answer, true, nil
 	}
-	if m, ok := msg.(*heartbeatTick); ok {
-		mine, current, what := w.hb.ticked(m)
-		if current {
-			w.beat(what)
-		}
-		return nil, mine, nil
+	if w.hb.take(msg, w.beat) {
+		return nil, true, nil
 	}
-	return nil, w.work.command(msg, w.h, w.answered, w.failed), nil
+	return nil, w.handCommand(msg, w.failed), nil
 }
 
 func (w *pirateWorkerRole) stats() *messages.ReliableStats {
@@ -175,35 +160,9 @@ func (w *pirateWorkerRole) deliver(frames [][]byte) {
 	}
 }
 
-// answered sends the handler's reply back to the queue.
-func (w *pirateWorkerRole) answered(m *workAnswer) {
-	hd, body, failure := w.work.answered(m)
-	switch {
-	case hd == nil:
-	case failure != "":
-		w.failed(hd, failure)
-	default:
-		w.counts.replies++
-		w.send(join(hd.reply, body)...)
-	}
-}
-
 // failed reports a request the handler failed, and tells the queue the
 // worker is ready for the next one: the client will ask again.
 func (w *pirateWorkerRole) failed(_ *handed, reason string) {
-	w.counts.failures++
-	w.h.errorTo(nil, &sockets.Error{Op: sockets.OpHandle, Socket: w.h.name(),
-		Err: fmt.Errorf("%w: %s", sockets.ErrHandlerFailed, reason)})
+	w.reportFailure(reason)
 	w.send([]byte(PirateReady))
-}
-
-// send sends frames to the queue, if the socket is open; a failure is
-// reported to the owner.
-func (w *pirateWorkerRole) send(frames ...[]byte) {
-	if w.sock == nil {
-		return
-	}
-	if _, err := w.sock.Send(frames); err != nil {
-		w.h.errorTo(nil, err)
-	}
 }
