@@ -134,7 +134,7 @@ func WithFreelanceClient(opts FreelanceClientOptions) SpawnOption {
 		if opts.Timeout == 0 {
 			opts.Timeout = DefaultFreelanceTimeout
 		}
-		hb, err := opts.Heartbeat.orDefaults("WithFreelanceClient", pirateHeartbeat)
+		hb, err := opts.Heartbeat.orDefaults("WithFreelanceClient", pirateHeartbeat())
 		if err != nil {
 			return err
 		}

@@ -31,11 +31,15 @@ type Heartbeat struct {
 	ReconnectMin, ReconnectMax time.Duration
 }
 
-// The defaults of Heartbeat, per pattern.
-var (
-	pirateHeartbeat    = Heartbeat{Interval: time.Second, Liveness: 3, ReconnectMin: time.Second, ReconnectMax: 32 * time.Second}
-	majordomoHeartbeat = Heartbeat{Interval: 2500 * time.Millisecond, Liveness: 3, ReconnectMin: 2500 * time.Millisecond, ReconnectMax: 32 * time.Second}
-)
+// pirateHeartbeat and majordomoHeartbeat are the defaults of Heartbeat,
+// per pattern.
+func pirateHeartbeat() Heartbeat {
+	return Heartbeat{Interval: time.Second, Liveness: 3, ReconnectMin: time.Second, ReconnectMax: 32 * time.Second}
+}
+
+func majordomoHeartbeat() Heartbeat {
+	return Heartbeat{Interval: 2500 * time.Millisecond, Liveness: 3, ReconnectMin: 2500 * time.Millisecond, ReconnectMax: 32 * time.Second}
+}
 
 // orDefaults returns hb with its zero fields taken from def, or
 // ErrBadOption for a negative field or a ReconnectMax below ReconnectMin.

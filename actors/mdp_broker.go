@@ -86,7 +86,7 @@ func WithMajordomoBroker(opts MajordomoBrokerOptions) SpawnOption {
 		if opts.MaxWaiting == 0 {
 			opts.MaxWaiting = DefaultMaxWaiting
 		}
-		hb, err := opts.Heartbeat.orDefaults("WithMajordomoBroker", majordomoHeartbeat)
+		hb, err := opts.Heartbeat.orDefaults("WithMajordomoBroker", majordomoHeartbeat())
 		if err != nil {
 			return err
 		}

@@ -51,7 +51,7 @@ func WithMajordomoWorker(service string, handler *actor.PID, opts MajordomoWorke
 		if service == "" || strings.HasPrefix(service, "mmi.") {
 			return fmt.Errorf("%w: WithMajordomoWorker: service %q: empty, or an mmi. service, which only the broker offers", ErrBadOption, service)
 		}
-		hb, err := opts.Heartbeat.orDefaults("WithMajordomoWorker", majordomoHeartbeat)
+		hb, err := opts.Heartbeat.orDefaults("WithMajordomoWorker", majordomoHeartbeat())
 		if err != nil {
 			return err
 		}

@@ -60,7 +60,7 @@ func WithPirateQueue(frontend *actor.PID, opts PirateQueueOptions) SpawnOption {
 		if opts.MaxWaiting == 0 {
 			opts.MaxWaiting = DefaultMaxWaiting
 		}
-		hb, err := opts.Heartbeat.orDefaults("WithPirateQueue", pirateHeartbeat)
+		hb, err := opts.Heartbeat.orDefaults("WithPirateQueue", pirateHeartbeat())
 		if err != nil {
 			return err
 		}

@@ -55,7 +55,7 @@ func WithPirateWorker(handler *actor.PID, opts PirateWorkerOptions) SpawnOption 
 		if err := checkHandler("WithPirateWorker", handler, opts.Timeout); err != nil {
 			return err
 		}
-		hb, err := opts.Heartbeat.orDefaults("WithPirateWorker", pirateHeartbeat)
+		hb, err := opts.Heartbeat.orDefaults("WithPirateWorker", pirateHeartbeat())
 		if err != nil {
 			return err
 		}
