@@ -13,13 +13,7 @@ import (
 // mdworkers runs n mdworkers on broker, with args.
 func mdworkers(t *testing.T, n int, broker string, args ...string) []*proc {
 	t.Helper()
-	var ws []*proc
-	for range n {
-		w := program(t, "mdworker", append([]string{"-connect", broker}, args...)...)
-		w.waitFor("I: worker ready")
-		ws = append(ws, w)
-	}
-	return ws
+	return workers(t, "mdworker", n, broker, args...)
 }
 
 // checkMDReplies checks mdclient's output for the replies to requests 1

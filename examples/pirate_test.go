@@ -19,16 +19,24 @@ func ppqueue(t *testing.T, eps []string, args ...string) *proc {
 	return q
 }
 
-// ppworkers runs n ppworkers on the queue's backend, with args.
-func ppworkers(t *testing.T, n int, backend string, args ...string) []*proc {
+// workers runs n of the worker program name (ppworker, mdworker)
+// connected to endpoint, with args, each once it printed "I: worker
+// ready".
+func workers(t *testing.T, name string, n int, endpoint string, args ...string) []*proc {
 	t.Helper()
 	var ws []*proc
 	for range n {
-		w := program(t, "ppworker", append([]string{"-connect", backend}, args...)...)
+		w := program(t, name, append([]string{"-connect", endpoint}, args...)...)
 		w.waitFor("I: worker ready")
 		ws = append(ws, w)
 	}
 	return ws
+}
+
+// ppworkers runs n ppworkers on the queue's backend, with args.
+func ppworkers(t *testing.T, n int, backend string, args ...string) []*proc {
+	t.Helper()
+	return workers(t, "ppworker", n, backend, args...)
 }
 
 // replies counts the requests the workers printed they answered.
