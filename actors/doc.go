@@ -233,6 +233,49 @@
 // broker (lbbroker): REQ workers announce READY and each client request goes
 // to the worker ready the longest.
 //
+// # Reliable request/reply across processes
+//
+// The zguide's chapter 4 patterns are delivery roles chosen by a spawn
+// option, so they go into service trees and restart like any socket actor;
+// what they know (workers, services, waiting requests, backoff, counters)
+// outlives a restart.
+//
+//   - Paranoid Pirate (ZeroMQ RFC 6): WithPirateQueue on a ROUTER backend
+//     whose frontend ROUTER it owns (Runtime.SpawnPirateQueue spawns both),
+//     and WithPirateWorker on a DEALER. Workers say READY ("\x01") and both
+//     sides heartbeat ("\x02") every second, liveness 3; the queue takes a
+//     worker whose first message is a heartbeat. Clients are Lazy Pirates:
+//     a DEALER or REQ client with WithRetries.
+//   - Majordomo (MDP/0.1, ZeroMQ RFC 7): WithMajordomoBroker on a ROUTER,
+//     WithMajordomoWorker(service, handler, ...) and WithMajordomoClient on
+//     DEALERs. The client takes messages.ServiceRequest (Socket.AskService)
+//     and answers messages.ServiceReply; the broker answers mmi.service
+//     (RFC 8) itself. Heartbeats every 2.5 s, liveness 3.
+//   - Titanic (RFC 9) is package titanic, built on the Majordomo roles.
+//   - Freelance (the zguide's model 3): WithFreelanceServer and
+//     WithFreelanceClient on ROUTERs; the client pings each server, sends
+//     each request to the first one alive and fails over to the next.
+//   - Binary Star: WithBinaryStar on a ROUTER frontend that owns a PUB and
+//     a SUB for the peer's state (Runtime.SpawnBinaryStar spawns the three);
+//     the zguide's state machine decides who answers.
+//
+// Heartbeat configures every role's heartbeating: Interval, Liveness, and
+// for workers the reconnect backoff (ReconnectMin doubling up to
+// ReconnectMax). Any message from a peer is a sign of life. A worker whose
+// peer is silent for Liveness intervals closes its socket, opens a new one
+// (the socket actor's reset: no Started event), waits out the backoff and
+// greets the peer again; the owner gets an Error wrapping
+// sockets.ErrHostUnreachable each time. A queue or broker forgets a
+// worker silent for Liveness intervals, idle or busy; the request it held
+// is lost and its client retries. Workers hand requests to a handler actor
+// or pool as messages.Request and send back its messages.Reply, as a
+// server does (WithHandler), one request at a time as the protocols have
+// it. Input that is not the protocol's is dropped, counted
+// (ReliableStats.malformed) and reported as an Error wrapping
+// sockets.ErrBadMessage; a Majordomo worker that breaks the protocol gets
+// DISCONNECT. GetReliableStats (Socket.ReliableStats) answers each role's
+// counters and state.
+//
 // # Security: the ZAP authenticator
 //
 // A socket is a CURVE or PLAIN server or client through the security

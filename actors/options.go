@@ -20,6 +20,8 @@ type spawnConfig struct {
 	handler        *actor.PID   // WithHandler
 	serve          ServeOptions // WithHandler
 	requestTimeout time.Duration
+
+	pattern *patternRole // a reliable pattern's delivery role (patterns.go)
 }
 
 // WithOwner sets the actor that receives the socket's messages (Received)

@@ -29,6 +29,11 @@ func (c *Runtime) config(spec sockets.Spec, opts []SpawnOption) (spawnConfig, so
 	if cfg.handler != nil && !isServer(t) {
 		return cfg, spec, fmt.Errorf("%w: WithHandler: a %v socket does not serve requests (ROUTER or REP does)", ErrUnsupported, t)
 	}
+	if cfg.pattern != nil {
+		if err := cfg.pattern.check(t, cfg.handler != nil); err != nil {
+			return cfg, spec, err
+		}
+	}
 	if cfg.requestTimeout != 0 && !isClient(t) {
 		return cfg, spec, fmt.Errorf("%w: WithRequestTimeout: a %v socket does not send requests (DEALER or REQ does)", ErrUnsupported, t)
 	}
@@ -42,6 +47,8 @@ func (c *Runtime) config(spec sockets.Spec, opts []SpawnOption) (spawnConfig, so
 func roles(spec *sockets.Spec, cfg spawnConfig) []role {
 	var delivery role
 	switch t := spec.Type; {
+	case cfg.pattern != nil:
+		delivery = cfg.pattern.make(spec)
 	case cfg.handler != nil:
 		delivery = newServerRole(t, cfg.handler, cfg.serve)
 	case isClient(t):
@@ -129,6 +136,8 @@ func (c *Runtime) spawnFunc(system *actor.ActorSystem, id string, props *actor.P
 // subscribers, a DEALER or REQ client, or a ROUTER or REP server.
 func needsOwner(spec sockets.Spec, cfg spawnConfig) bool {
 	switch t := spec.Type; {
+	case cfg.pattern != nil:
+		return false
 	case !t.CanReceive(), isClient(t), cfg.handler != nil:
 		return false
 	case isSubscriber(t):

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -36,7 +37,8 @@ func TestMain(m *testing.M) {
 		args = append(args, "-race")
 	}
 	args = append(args, "./taskvent", "./taskwork", "./tasksink", "./demo", "./wuserver", "./wuclient", "./wuproxy", "./psenvpub", "./psenvsub", "./syncpub", "./syncsub",
-		"./hwserver", "./hwclient", "./rrclient", "./rrworker", "./rrbroker", "./mtserver", "./lpclient", "./lpserver", "./ironhouse", "./monitor", "./metrics", "./service", "./httpserver")
+		"./hwserver", "./hwclient", "./rrclient", "./rrworker", "./rrbroker", "./mtserver", "./lpclient", "./lpserver", "./ironhouse", "./monitor", "./metrics", "./service", "./httpserver",
+		"./ppqueue", "./ppworker", "./spqueue", "./spworker", "./mdbroker", "./mdworker", "./mdclient", "./titanic", "./flserver", "./flclient", "./bstarsrv", "./bstarcli")
 	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "go %s: %v\n%s", strings.Join(args, " "), err, out)
 		_ = os.RemoveAll(dir)
@@ -178,6 +180,45 @@ func (p *proc) endpoints(s string, n int) []string {
 		p.t.Fatalf("%s printed %q, want %q and %d endpoints", p.name, f, s, n)
 	}
 	return f[1:]
+}
+
+// waitAny reads the lines of several programs as they come until one of
+// them prints a line containing s, and returns that program and line.
+func waitAny(t *testing.T, s string, procs ...*proc) (*proc, string) {
+	t.Helper()
+	deadline := time.NewTimer(testutil.Wait)
+	defer deadline.Stop()
+	cases := []reflect.SelectCase{{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(deadline.C)}}
+	for _, p := range procs {
+		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(p.lines)})
+	}
+	for {
+		i, v, ok := reflect.Select(cases)
+		if i == 0 {
+			t.Fatalf("no program printed %q within %v", s, testutil.Wait)
+		}
+		p := procs[i-1]
+		if !ok {
+			t.Fatalf("%s ended before any printed %q:\n%s", p.name, s, p.out.String())
+		}
+		line := v.String()
+		p.out.WriteString(line)
+		if strings.Contains(line, s) {
+			return p, line
+		}
+	}
+}
+
+// kill ends the program with SIGKILL, as a crash would, and waits until
+// it is gone.
+func (p *proc) kill() {
+	p.t.Helper()
+	p.signal(syscall.SIGKILL)
+	for line := range p.lines {
+		p.out.WriteString(line)
+	}
+	err := <-p.done
+	p.done <- err // for the cleanup
 }
 
 // signal sends sig to the program.
