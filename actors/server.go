@@ -78,6 +78,13 @@ type serverRole struct {
 	root    *actor.RootContext
 	self    *actor.PID
 	name    string
+
+	// forward, when set, sends each request instead, and handler is nil:
+	// to a cluster grain (WithGrains). It returns the request's key, for
+	// undelivered: an answer saying the request's target was not there (a
+	// DeadLetterResponse) calls undelivered with that key.
+	forward     func(msg any, body [][]byte, sender *actor.PID) (key string)
+	undelivered func(key string)
 }
 
 // serverCounts are a server's RequestStats counters.
@@ -91,6 +98,7 @@ type served struct {
 	deadline
 	seq      uint32
 	envelope [][]byte // the routing frames and the empty delimiter
+	key      string   // forward's key for the request
 	// sender is the handler's Respond address; out holds the reply's
 	// frames when they are few: allocated with the request, not apart.
 	sender actor.PID
@@ -149,7 +157,9 @@ func (s *serverRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption
 // a REP was handling: a new REP cannot answer what the old one received.
 func (s *serverRole) opened(again bool) error {
 	s.sock = s.h.socket()
-	s.h.watch(s.handler)
+	if s.handler != nil {
+		s.h.watch(s.handler)
+	}
 	if again && s.rep {
 		for seq, sv := range s.pending {
 			delete(s.pending, seq)
@@ -175,7 +185,7 @@ func (s *serverRole) closing(final bool) {
 // terminated fails the requests of a handler that stopped, and those to
 // come.
 func (s *serverRole) terminated(who *actor.PID) {
-	if !who.Equal(s.handler) {
+	if s.handler == nil || !who.Equal(s.handler) {
 		return
 	}
 	s.gone = true
@@ -247,7 +257,11 @@ func (s *serverRole) deliver(frames [][]byte) {
 	s.pending[sv.seq] = sv
 	s.times.add(sv, s.opts.Timeout)
 	sv.sender.Address, sv.sender.Id, sv.sender.RequestId = s.self.Address, s.replyID, sv.seq
-	s.root.RequestWithCustomSender(s.handler, msg, &sv.sender)
+	if s.forward != nil {
+		sv.key = s.forward(msg, body, &sv.sender)
+	} else {
+		s.root.RequestWithCustomSender(s.handler, msg, &sv.sender)
+	}
 	s.flow()
 }
 
@@ -281,6 +295,9 @@ func (s *serverRole) answered(m *handlerAnswer) {
 	}
 	delete(s.pending, m.seq)
 	s.times.remove(sv)
+	if _, gone := m.msg.(*actor.DeadLetterResponse); gone && s.undelivered != nil {
+		s.undelivered(sv.key)
+	}
 	switch v := m.msg.(type) {
 	case *messages.Reply:
 		if len(v.GetFrames()) == 0 {

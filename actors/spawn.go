@@ -26,8 +26,11 @@ func (c *Runtime) config(spec sockets.Spec, opts []SpawnOption) (spawnConfig, so
 		return cfg, spec, err
 	}
 	t := spec.Type
-	if cfg.handler != nil && !isServer(t) {
-		return cfg, spec, fmt.Errorf("%w: WithHandler: a %v socket does not serve requests (ROUTER or REP does)", ErrUnsupported, t)
+	if cfg.serves() && !isServer(t) {
+		return cfg, spec, fmt.Errorf("%w: WithHandler, WithGrains: a %v socket does not serve requests (ROUTER or REP does)", ErrUnsupported, t)
+	}
+	if err := cfg.checkServe(true); err != nil {
+		return cfg, spec, err
 	}
 	if cfg.requestTimeout != 0 && !isClient(t) {
 		return cfg, spec, fmt.Errorf("%w: WithRequestTimeout: a %v socket does not send requests (DEALER or REQ does)", ErrUnsupported, t)
@@ -42,8 +45,8 @@ func (c *Runtime) config(spec sockets.Spec, opts []SpawnOption) (spawnConfig, so
 func roles(spec *sockets.Spec, cfg spawnConfig) []role {
 	var delivery role
 	switch t := spec.Type; {
-	case cfg.handler != nil:
-		delivery = newServerRole(t, cfg.handler, cfg.serve)
+	case cfg.serves():
+		delivery = newServer(t, cfg)
 	case isClient(t):
 		delivery = newClientRole(t, cfg.requestTimeout)
 	case isSubscriber(t):
@@ -127,7 +130,7 @@ func (c *Runtime) spawnFunc(system *actor.ActorSystem, id string, props *actor.P
 // subscribers, a DEALER or REQ client, or a ROUTER or REP server.
 func needsOwner(spec sockets.Spec, cfg spawnConfig) bool {
 	switch t := spec.Type; {
-	case !t.CanReceive(), isClient(t), cfg.handler != nil:
+	case !t.CanReceive(), isClient(t), cfg.serves():
 		return false
 	case isSubscriber(t):
 		return hasSubscribeOptions(spec)
