@@ -161,9 +161,9 @@ func TestSpawnAtRefusesWhatCannotTravel(t *testing.T) {
 	f := newFixture(t)
 	factory := startFactory(t, f)
 	for name, opts := range map[string][]actors.SpawnOption{
-		"props": {actors.WithProps(actor.WithMailbox(actor.Unbounded()))},
+		"props":         {actors.WithProps(actor.WithMailbox(actor.Unbounded()))},
 		"failure reply": {actors.WithHandler(f.inbox().PID(), actors.ServeOptions{FailureReply: func(string) [][]byte { return nil }})},
-		"two targets": {actors.WithHandler(f.inbox().PID(), actors.ServeOptions{}), actors.WithGrains(actors.Grains{Kind: "echo"}, actors.ServeOptions{})},
+		"two targets":   {actors.WithHandler(f.inbox().PID(), actors.ServeOptions{}), actors.WithGrains(actors.Grains{Kind: "echo"}, actors.ServeOptions{})},
 	} {
 		_, err := f.z.SpawnAt(f.ctx, factory.PID(), sockets.Spec{Type: sockets.Router}, opts...)
 		if !errors.Is(err, actors.ErrUnsupported) && !errors.Is(err, actors.ErrBadOption) {

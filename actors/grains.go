@@ -3,9 +3,11 @@ package actors
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/cluster"
+	"github.com/asynkron/protoactor-go/eventstream"
 
 	"github.com/zmqactor/zmqactor/messages"
 	"github.com/zmqactor/zmqactor/sockets"
@@ -21,15 +23,18 @@ import (
 //
 // The grain's address is looked up once and kept in the cluster's PID
 // cache, so a request to a known grain costs a map lookup and a send. A
-// lookup (a request to the member that owns the identity) runs on a
-// goroutine of its own, never in the socket actor, and the requests for
-// that identity wait for it; it ends within the cluster's activation
-// timeout (5 s with disthash). The cache forgets the grains of a member
-// that leaves the cluster, and a grain that the answer says is not there
-// (a DeadLetterResponse: it moved, or stopped): the request fails, and the
-// client's retry finds the grain where the cluster placed it anew. While
-// the cluster has not yet seen a member die, requests to its grains get no
-// answer and fail at opts.Timeout.
+// lookup (cluster.Get: a request to the member that owns the identity,
+// which activates the grain) runs on a goroutine of its own, never in the
+// socket actor, and the requests for that identity wait for it. A lookup
+// begun before the cluster saw a member die may wait for that member (up
+// to 5 s with disthash): a request that comes once the membership changed
+// begins a new lookup, which takes the waiting requests over. The cache
+// forgets the grains of a member that leaves the cluster, and a grain
+// that the answer says is not there (a DeadLetterResponse: it moved, or
+// stopped): that request fails, and the client's retry finds the grain
+// where the cluster placed it anew. Until the cluster has seen a member
+// die, requests to its grains get no answer and fail at opts.Timeout; a
+// client that retries (Lazy Pirate) loses none of them.
 //
 // A server with grains has no handler to watch: it never reports the
 // handler gone. WithGrains and WithHandler exclude each other.
@@ -71,22 +76,34 @@ func (c spawnConfig) serves() bool { return c.handler != nil || c.grains != nil 
 func newServer(t sockets.Type, cfg spawnConfig) *serverRole {
 	s := newServerRole(t, cfg.handler, cfg.serve)
 	if g := cfg.grains; g != nil {
-		r := &grainRouter{cluster: g.Cluster, kind: g.Kind, frame: g.IdentityFrame, waiting: map[string][]grainRequest{}}
-		s.forward, s.undelivered = r.forward, r.undelivered
+		r := &grainRouter{cluster: g.Cluster, kind: g.Kind, frame: g.IdentityFrame, lookups: map[string]*grainLookup{}}
+		s.target, s.forward = r, r.forward
 	}
 	return s
 }
 
 // grainRouter sends a server's requests to the grains of one kind. It is
-// made once per socket actor and outlives its restarts; its methods are
-// called by the socket actor, its lookups run on their own goroutines.
+// made once per socket actor and outlives its restarts; forward,
+// undelivered and close are called by the socket actor, lookups run on
+// their own goroutines.
 type grainRouter struct {
 	cluster *cluster.Cluster
 	kind    string
 	frame   int
+	// topology counts the cluster's membership changes since the first
+	// lookup, as the subscription sees them.
+	topology     atomic.Uint64
+	subscription *eventstream.Subscription
 
 	mu      sync.Mutex
-	waiting map[string][]grainRequest // identity -> requests waiting for its lookup
+	lookups map[string]*grainLookup // by identity: the newest lookup of each
+}
+
+// grainLookup is a lookup of a grain's address, and the requests waiting
+// for it.
+type grainLookup struct {
+	topology uint64 // the membership changes seen when it began
+	waiting  []grainRequest
 }
 
 // grainRequest is a request waiting for its grain's address.
@@ -95,7 +112,11 @@ type grainRequest struct {
 	sender *actor.PID
 }
 
-// forward sends one request to its grain, or to the lookup of its grain.
+// forward sends one request to its grain or, when the cluster's PID cache
+// does not know it, to a lookup of its grain: the one in progress, unless
+// the membership changed since it began. Such a lookup may wait for a
+// member that has since died (cluster.Get waits up to 5 s for it), so
+// a new lookup takes its requests over.
 func (r *grainRouter) forward(msg any, body [][]byte, sender *actor.PID) string {
 	root := r.cluster.ActorSystem.Root
 	if r.frame >= len(body) {
@@ -108,28 +129,53 @@ func (r *grainRouter) forward(msg any, body [][]byte, sender *actor.PID) string 
 		root.RequestWithCustomSender(pid, msg, sender)
 		return identity
 	}
+	if r.subscription == nil {
+		r.subscription = r.cluster.ActorSystem.EventStream.Subscribe(func(ev any) {
+			if _, ok := ev.(*cluster.ClusterTopology); ok {
+				r.topology.Add(1)
+			}
+		})
+	}
+	now := r.topology.Load()
 	r.mu.Lock()
-	waiting, busy := r.waiting[identity]
-	r.waiting[identity] = append(waiting, grainRequest{msg: msg, sender: sender})
+	lookup := r.lookups[identity]
+	begin := lookup == nil || lookup.topology != now
+	if begin {
+		fresh := &grainLookup{topology: now}
+		if lookup != nil { // outdated: its requests are the new one's
+			fresh.waiting, lookup.waiting = lookup.waiting, nil
+		}
+		lookup = fresh
+		r.lookups[identity] = lookup
+	}
+	lookup.waiting = append(lookup.waiting, grainRequest{msg: msg, sender: sender})
 	r.mu.Unlock()
-	if !busy {
-		go r.lookup(identity)
+	if begin {
+		go r.lookup(identity, lookup)
 	}
 	return identity
 }
 
 // lookup asks the cluster where the grain of identity is, activating it if
 // need be, and sends it the requests that waited; when the cluster has no
-// place for it, each of them is answered with an error.
-func (r *grainRouter) lookup(identity string) {
+// place for it, each of them is answered with an error. An outdated
+// lookup (another one took its requests over) only ends.
+func (r *grainRouter) lookup(identity string, lookup *grainLookup) {
 	pid := r.cluster.Get(identity, r.kind)
+	r.mu.Lock()
+	current := r.lookups[identity] == lookup
+	if current {
+		delete(r.lookups, identity)
+	}
+	waiting := lookup.waiting
+	lookup.waiting = nil
+	r.mu.Unlock()
+	if !current {
+		return
+	}
 	if pid != nil {
 		r.cluster.PidCache.Set(identity, r.kind, pid)
 	}
-	r.mu.Lock()
-	waiting := r.waiting[identity]
-	delete(r.waiting, identity)
-	r.mu.Unlock()
 	root := r.cluster.ActorSystem.Root
 	for _, w := range waiting {
 		if pid == nil {
@@ -146,5 +192,15 @@ func (r *grainRouter) lookup(identity string) {
 func (r *grainRouter) undelivered(identity string) {
 	if identity != "" {
 		r.cluster.PidCache.Remove(identity, r.kind)
+	}
+}
+
+// close ends the subscription to the cluster's membership. Lookups in
+// progress end by themselves, within the cluster's activation timeout;
+// what they send then goes to a server that is gone (dead letters).
+func (r *grainRouter) close() {
+	if r.subscription != nil {
+		r.cluster.ActorSystem.EventStream.Unsubscribe(r.subscription)
+		r.subscription = nil
 	}
 }

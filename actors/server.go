@@ -79,12 +79,25 @@ type serverRole struct {
 	self    *actor.PID
 	name    string
 
-	// forward, when set, sends each request instead, and handler is nil:
-	// to a cluster grain (WithGrains). It returns the request's key, for
-	// undelivered: an answer saying the request's target was not there (a
-	// DeadLetterResponse) calls undelivered with that key.
-	forward     func(msg any, body [][]byte, sender *actor.PID) (key string)
-	undelivered func(key string)
+	// target, when set, takes the requests instead of handler, which is
+	// then nil: cluster grains (WithGrains). forward is its forward
+	// method, a plain function value for the hot path.
+	target  requestTarget
+	forward func(msg any, body [][]byte, sender *actor.PID) (key string)
+}
+
+// requestTarget is where a server sends its requests when it has no
+// handler actor: the grains of a cluster (grains.go).
+type requestTarget interface {
+	// forward sends one request, msg (with body, its frames after the
+	// envelope), with sender standing for it, and returns a key that
+	// names where it went.
+	forward(msg any, body [][]byte, sender *actor.PID) (key string)
+	// undelivered says that the request sent for key was answered with a
+	// DeadLetterResponse: what key named was not there.
+	undelivered(key string)
+	// close ends the target with the server.
+	close()
 }
 
 // serverCounts are a server's RequestStats counters.
@@ -175,6 +188,9 @@ func (s *serverRole) opened(again bool) error {
 func (s *serverRole) closing(final bool) {
 	s.times.stop()
 	s.sock = nil
+	if final && s.target != nil {
+		s.target.close()
+	}
 	if final && s.replyID != "" {
 		system := s.root.ActorSystem()
 		system.ProcessRegistry.Remove(actor.NewPID(system.Address(), s.replyID))
@@ -295,8 +311,8 @@ func (s *serverRole) answered(m *handlerAnswer) {
 	}
 	delete(s.pending, m.seq)
 	s.times.remove(sv)
-	if _, gone := m.msg.(*actor.DeadLetterResponse); gone && s.undelivered != nil {
-		s.undelivered(sv.key)
+	if _, gone := m.msg.(*actor.DeadLetterResponse); gone && s.target != nil {
+		s.target.undelivered(sv.key)
 	}
 	switch v := m.msg.(type) {
 	case *messages.Reply:
