@@ -159,10 +159,11 @@ func member(t *testing.T, name, address string, m membership, i int, extra ...st
 	return p
 }
 
-// members waits until the last membership p printed has n members.
-func members(p *proc, n int) {
+// members waits until the last membership p printed has n members, and
+// returns about when it printed it (when its last line came).
+func members(p *proc, n int) time.Time {
 	p.t.Helper()
-	p.until(func(lines []string) bool {
+	return p.until(func(lines []string) bool {
 		for i := len(lines) - 1; i >= 0; i-- {
 			if strings.HasPrefix(lines[i], "members ") {
 				return strings.HasPrefix(lines[i], fmt.Sprintf("members %d ", n))
@@ -215,7 +216,7 @@ func failover(t *testing.T, m membership) {
 
 	killed := time.Now()
 	b.kill()
-	members(a, 2)
+	noticed := members(a, 2)
 	// Each of b's keys answered from where the cluster placed it anew;
 	// the first such answer is the figure.
 	var moved answer
@@ -241,6 +242,7 @@ func failover(t *testing.T, m membership) {
 	}
 	_ = client.cmd.Process.Signal(syscall.SIGTERM)
 	client.expect("done")
+	stop(t, a, b, c) // they leave the cluster, and exit 0
 
 	// Every request answered, by a survivor while b was down.
 	var total, retried, inFlight, inFlightRetried int
@@ -271,7 +273,7 @@ func failover(t *testing.T, m membership) {
 		t.Fatal("no answers")
 	}
 	t.Logf("%d requests, all answered, %d of them retried; b served %d of the 30 keys before it was killed", total, retried, len(bKeys))
-	t.Logf("SIGKILL to the first answer for one of b's keys from its new placement (%s on %s): %v",
-		moved.key, moved.node, moved.received.Sub(killed).Round(time.Millisecond))
+	t.Logf("SIGKILL to the front's membership without b: %v; to the first answer for one of b's keys from its new placement (%s on %s): %v",
+		noticed.Sub(killed).Round(time.Millisecond), moved.key, moved.node, moved.received.Sub(killed).Round(time.Millisecond))
 	t.Logf("requests in flight at the kill: %d, retried %d, lost 0", inFlight, inFlightRetried)
 }

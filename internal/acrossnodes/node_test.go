@@ -190,6 +190,7 @@ type proc struct {
 
 	mu     sync.Mutex
 	out    []string
+	at     []time.Time   // when each line of out came
 	next   int           // the first line expect has not looked at
 	update chan struct{} // a new line, or the end
 }
@@ -236,6 +237,7 @@ func (p *proc) read(r io.Reader) {
 	for lines.Scan() {
 		p.mu.Lock()
 		p.out = append(p.out, lines.Text())
+		p.at = append(p.at, time.Now())
 		p.mu.Unlock()
 		p.notify()
 	}
@@ -297,17 +299,22 @@ func (p *proc) find(match func(string) bool, what string) string {
 }
 
 // until waits, within testutil.Wait, until ok is true of all the lines
-// printed so far; what says what that shows, for the failure.
-func (p *proc) until(ok func(lines []string) bool, what string) {
+// printed so far, and returns when the last of them came; what says what
+// that shows, for the failure.
+func (p *proc) until(ok func(lines []string) bool, what string) time.Time {
 	p.t.Helper()
 	deadline := time.NewTimer(testutil.Wait)
 	defer deadline.Stop()
 	for {
 		p.mu.Lock()
 		done := ok(p.out)
+		var at time.Time
+		if len(p.at) > 0 {
+			at = p.at[len(p.at)-1]
+		}
 		p.mu.Unlock()
 		if done {
-			return
+			return at
 		}
 		select {
 		case <-p.update:
@@ -330,18 +337,26 @@ func (p *proc) kill() {
 	<-p.exited
 }
 
-// stop asks the process to end (closes its stdin and sends SIGTERM) and
-// waits for its exit, within testutil.Wait; it returns its exit code.
-func (p *proc) stop() int {
-	p.t.Helper()
-	_ = p.stdin.Close()
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(testutil.Wait):
-		p.t.Fatalf("%s did not exit within %v of SIGTERM:\n%s", p.name, testutil.Wait, p.output())
+// stop asks the processes to end, all at once (it closes their stdin and
+// sends SIGTERM), and fails the test unless each exits 0 within
+// testutil.Wait.
+func stop(t testing.TB, procs ...*proc) {
+	t.Helper()
+	for _, p := range procs {
+		_ = p.stdin.Close()
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	}
-	return p.cmd.ProcessState.ExitCode()
+	deadline := time.After(testutil.Wait)
+	for _, p := range procs {
+		select {
+		case <-p.exited:
+			if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+				t.Errorf("%s exited %d after SIGTERM", p.name, code)
+			}
+		case <-deadline:
+			t.Fatalf("%s did not exit within %v of SIGTERM:\n%s", p.name, testutil.Wait, p.output())
+		}
+	}
 }
 
 // node is a node the test started (nodeMain), watched from this process's
