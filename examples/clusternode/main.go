@@ -122,13 +122,14 @@ func main() {
 	}
 	p.Serve(nil) // until SIGINT or SIGTERM, reporting the requests that failed
 
-	// Leave: the sockets first, then the cluster, which shuts the actor
-	// system down itself.
+	// Leave: the factory and the sockets first (the inbox after the
+	// socket it owns), then the cluster, which shuts the actor system
+	// down itself.
 	ctx, cancel := context.WithTimeout(context.Background(), cli.ShutdownTimeout)
 	defer cancel()
-	p.Events.Close()
 	err = errors.Join(factory.Stop(ctx), p.Z.Shutdown(ctx))
-	node.Shutdown(true)
+	p.Events.Close()
+	err = errors.Join(err, leave(node))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "clusternode:", err)
 		os.Exit(1)
@@ -185,6 +186,24 @@ func join(p *cli.Program, c config) (*cluster.Cluster, error) {
 	fmt.Println("node", c.name, p.System.Address())
 	return node, nil
 }
+
+// leave leaves the cluster gracefully: the member deregisters, tells the
+// others, and stops its remote. protoactor-go's graceful remote shutdown
+// sometimes panics at its very end ("send on closed channel", a race of
+// its endpoint manager with a connection that ends at the same time):
+// the member has left by then, and leave returns the panic as an error.
+func leave(node *cluster.Cluster) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", errRemoteShutdown, r)
+		}
+	}()
+	node.Shutdown(true)
+	return nil
+}
+
+// errRemoteShutdown: protoactor-go's remote panicked as it shut down.
+var errRemoteShutdown = errors.New("protoactor remote's shutdown panicked")
 
 // startMember starts node's member, which panics where it fails (a remote
 // port in use, membership it cannot reach).

@@ -103,7 +103,7 @@ var here localNode
 func thisNode(t *testing.T) (*actor.ActorSystem, *actors.Runtime) {
 	t.Helper()
 	here.once.Do(func() {
-		here.system = actor.NewActorSystem(actor.WithLoggerFactory(testutil.QuietLogger))
+		here.system = actor.NewActorSystem(actor.WithLoggerFactory(actors.QuietLogger))
 		here.z, here.err = actors.NewRuntime(here.system)
 		if here.err != nil {
 			return
