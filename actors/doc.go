@@ -421,7 +421,8 @@
 // Secrets travel only over an encrypted remote: a factory refuses a spec
 // with CURVE secret keys or a PLAIN password with sockets.ErrInsecureLink
 // unless its node's remote answers a TLS handshake (RemoteTLS configures
-// it), or it was started WithFactorySecretsInClear; SpawnAt does not send
+// it, with MutualTLS's configurations from PEM files), or it was started
+// WithFactorySecretsInClear; SpawnAt does not send
 // such a spec to a remote without TLS unless WithSecretsInClear.
 //
 // examples/clusternode runs one cluster member per process, with

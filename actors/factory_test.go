@@ -3,6 +3,7 @@ package actors_test
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -280,5 +281,21 @@ func TestGrainsFromTheCache(t *testing.T) {
 	}
 	if st.GetHandled() != 4 || st.GetAnswered() != 3 || st.GetHandlerFailures() != 1 {
 		t.Fatalf("request stats %v", st)
+	}
+}
+
+func TestMutualTLSBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	notPEM := dir + "/not.pem"
+	if err := os.WriteFile(notPEM, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, files := range map[string][3]string{
+		"no such files":     {dir + "/cert.pem", dir + "/key.pem", dir + "/ca.pem"},
+		"not a certificate": {notPEM, notPEM, notPEM},
+	} {
+		if _, _, err := actors.MutualTLS(files[0], files[1], files[2]); !errors.Is(err, actors.ErrBadOption) {
+			t.Errorf("%s: %v, want ErrBadOption", name, err)
+		}
 	}
 }

@@ -35,8 +35,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -145,7 +143,7 @@ func join(p *cli.Program, c config) (*cluster.Cluster, error) {
 	}
 	var remoteOpts []remote.ConfigOption
 	if c.tlsCert != "" {
-		server, client, err := mutualTLS(c.tlsCert, c.tlsKey, c.tlsCA)
+		server, client, err := actors.MutualTLS(c.tlsCert, c.tlsKey, c.tlsCA)
 		if err != nil {
 			return nil, err
 		}
@@ -215,27 +213,6 @@ func startMember(node *cluster.Cluster) (err error) {
 	}()
 	node.StartMember()
 	return nil
-}
-
-// mutualTLS returns the TLS configurations of a node's remote: its server
-// presents cert and takes the clients that ca signed, its client presents
-// cert and trusts the servers that ca signed.
-func mutualTLS(certFile, keyFile, caFile string) (server, client *tls.Config, err error) {
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		return nil, nil, fmt.Errorf("-tls-cert, -tls-key: %w", err)
-	}
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, nil, fmt.Errorf("-tls-ca: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, nil, fmt.Errorf("-tls-ca: no certificate in %s", caFile)
-	}
-	server = &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool, MinVersion: tls.VersionTLS13}
-	client = &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, MinVersion: tls.VersionTLS13}
-	return server, client, nil
 }
 
 func splitHostPort(hostPort string) (string, int, error) {

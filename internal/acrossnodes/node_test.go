@@ -3,8 +3,6 @@ package acrossnodes_test
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"flag"
 	"fmt"
 	"io"
@@ -70,7 +68,7 @@ func nodeMain(args []string) int {
 	}
 	var opts []remote.ConfigOption
 	if *tlsDir != "" {
-		server, client, err := loadTLS(*tlsDir)
+		server, client, err := actors.MutualTLS(filepath.Join(*tlsDir, "cert.pem"), filepath.Join(*tlsDir, "key.pem"), filepath.Join(*tlsDir, "ca.pem"))
 		if err != nil {
 			return fail(err)
 		}
@@ -157,25 +155,6 @@ func spawnCurve(ctx context.Context, system *actor.ActorSystem, z *actors.Runtim
 	if st, ok := res.(*messages.FactoryStats); ok && err == nil {
 		fmt.Println("encrypted", st.GetEncrypted())
 	}
-}
-
-// loadTLS reads DIR's certificate, key and CA for mutual TLS.
-func loadTLS(dir string) (server, client *tls.Config, err error) {
-	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"))
-	if err != nil {
-		return nil, nil, err
-	}
-	ca, err := os.ReadFile(filepath.Join(dir, "ca.pem"))
-	if err != nil {
-		return nil, nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(ca) {
-		return nil, nil, fmt.Errorf("no certificate in %s/ca.pem", dir)
-	}
-	server = &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool, MinVersion: tls.VersionTLS13}
-	client = &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, MinVersion: tls.VersionTLS13}
-	return server, client, nil
 }
 
 // proc is a process a test started: a node, a clusternode, etcd. Its
