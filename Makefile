@@ -7,8 +7,10 @@ STATICCHECK := go run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 # libzmq3-dev: libzmq 4.3 and its headers for pebbe/zmq4 (cgo), found with
 # pkg-config; gcc and libc6-dev: cgo and -race need a C compiler;
-# python3-zmq: pyzmq, the peer of the interop tests.
-APT_PACKAGES := libzmq3-dev pkg-config gcc libc6-dev python3-zmq
+# python3-zmq: pyzmq, the peer of the interop tests; etcd-server: the
+# membership service of the cluster tests (internal/acrossnodes), which
+# start and stop etcd themselves.
+APT_PACKAGES := libzmq3-dev pkg-config gcc libc6-dev python3-zmq etcd-server
 
 # The tests run pyzmq with Debian's python3: the python3 on PATH may be
 # another one (pyenv) without zmq. Override with `make test PYTHON=...`.

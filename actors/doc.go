@@ -431,6 +431,52 @@
 // batched or not, against raw pebbe/zmq4 and a C loop, and the profiles
 // behind these choices; `make bench` measures them again.
 //
+// # Across nodes
+//
+// Distribution is protoactor-go's remote and cluster. Every command, event
+// and spawn request is a protobuf message, so a socket actor can be
+// spawned on another node and driven from any: start the node's remote
+// before its socket actors, so that their PIDs (and a server's answer
+// addresses) carry the node's address.
+//
+// A node runs a socket-actor factory with Runtime.StartFactory: an actor
+// named DefaultFactoryName that spawns socket actors on its node for the
+// messages.SpawnSocket it receives (spec, owner, name, a server's handler
+// or grains and ServeOptions, batch delivery, fault injection, request
+// timeout) and answers messages.Spawned or an Error. Runtime.SpawnAt sends
+// one to the factory at FactoryAt(address) and returns a Socket that works
+// from the asking node like a local one; SocketOf also takes a socket
+// actor of another node. Done of such a handle is closed when protoactor
+// remote reports the actor stopped or its node lost. A failed spawn leaves
+// nothing running; a factory that is not running is ErrNoFactory.
+//
+// The owner, a subscriber, a monitor watcher, a server's handler and a
+// client's asker may be actors of other nodes. A socket actor watches the
+// subscribers, watchers and handler it has, and protoactor remote reports
+// each of them on a node whose connection breaks (a node killed, or cut
+// off) as Terminated, as it does a local actor that stops. So a dead
+// node's subscribers are dropped (unsubscribed on the wire when they were
+// the last of a prefix), its watchers forgotten, a handler there reported
+// gone with the requests it held failed; an owner there, which no socket
+// actor watches, gets its deliveries no more, and an asker there is
+// answered into the void, as a local one that stopped.
+//
+// WithGrains makes a ROUTER or REP server hand each request to a cluster
+// grain (the identity one frame of the request names) instead of a handler
+// actor: the cluster places the grain on a member, and places it anew when
+// that member dies; a client that retries loses nothing.
+//
+// Secrets travel only over an encrypted remote: a factory refuses a spec
+// with CURVE secret keys or a PLAIN password with sockets.ErrInsecureLink
+// unless its node's remote answers a TLS handshake (RemoteTLS configures
+// it, with MutualTLS's configurations from PEM files), or it was started
+// WithFactorySecretsInClear; SpawnAt does not send
+// such a spec to a remote without TLS unless WithSecretsInClear.
+//
+// examples/clusternode runs one cluster member per process, with
+// protoactor's automanaged membership or etcd; internal/acrossnodes tests
+// all of this with nodes in other processes, some killed with SIGKILL.
+//
 // # Logging
 //
 // zmqactor logs nothing: what goes wrong is an error or an event. protoactor

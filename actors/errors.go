@@ -23,6 +23,7 @@ var (
 
 	ErrRequestTimeout = sockets.ErrRequestTimeout // no reply to any attempt of a request
 	ErrHandlerFailed  = sockets.ErrHandlerFailed  // a server's handler did not answer a request
+	ErrInsecureLink   = sockets.ErrInsecureLink   // secrets would cross an unencrypted remote
 )
 
 // ErrCommandTimeout: a Socket or Authenticator method got no answer from
@@ -35,6 +36,10 @@ var ErrUnexpectedReply = errors.New("zmqactor: unexpected reply from socket acto
 // ErrExists: the actor system already has a Runtime, or the Runtime an
 // authenticator.
 var ErrExists = errors.New("zmqactor: already exists")
+
+// ErrNoFactory: no socket-actor factory answered SpawnAt: none runs under
+// that name on that node, or the node cannot be reached.
+var ErrNoFactory = errors.New("zmqactor: no socket-actor factory answered")
 
 // positive checks the duration of an option: ErrBadOption unless d > 0.
 func positive(option string, d time.Duration) error {

@@ -314,6 +314,28 @@ func sentinels() []sentinel {
 			// finds the sentinel in the reason.
 			return escalated(t, f)
 		}},
+		{"actors.ErrNoFactory", actors.ErrNoFactory, false, func(t *testing.T, f *fixture) error {
+			// No factory runs on this node under the default name.
+			_, err := f.z.SpawnAt(f.ctx, actors.FactoryAt(f.system.Address()), sockets.Spec{Type: sockets.Push})
+			return err
+		}},
+		{"sockets.ErrInsecureLink", sockets.ErrInsecureLink, true, func(t *testing.T, f *fixture) error {
+			// A node without a remote is no encrypted one: its factory
+			// refuses a secret key, and the Error carries the sentinel.
+			factory, err := f.z.StartFactory(f.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = factory.Stop(context.Background()) })
+			_, secret, err := sockets.NewKeyPair()
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = f.z.SpawnAt(f.ctx, factory.PID(), sockets.Spec{Type: sockets.Rep, Options: []sockets.Option{sockets.CurveServer(secret)}},
+				actors.WithHandler(f.inbox().PID(), actors.ServeOptions{}))
+			return err
+		}},
+		{name: "actors.ErrInsecureLink", err: actors.ErrInsecureLink},
 		{name: "actors.ErrNoOwner", err: actors.ErrNoOwner},
 		{name: "actors.ErrClosed", err: actors.ErrClosed},
 		{name: "actors.ErrTerminated", err: actors.ErrTerminated},

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/cluster"
 )
 
 // SpawnOption configures a socket actor.
@@ -21,7 +22,9 @@ type spawnConfig struct {
 	serve          ServeOptions // WithHandler
 	requestTimeout time.Duration
 
-	pattern *patternRole // a reliable pattern's delivery role (patterns.go)
+	pattern        *patternRole // a reliable pattern's delivery role (patterns.go)
+	grains         *Grains      // WithGrains, with serve
+	secretsInClear bool         // WithSecretsInClear
 }
 
 // WithOwner sets the actor that receives the socket's messages (Received)
@@ -94,21 +97,30 @@ func WithHandler(handler *actor.PID, opts ServeOptions) SpawnOption {
 		if handler == nil {
 			return fmt.Errorf("%w: WithHandler: nil PID", ErrBadOption)
 		}
-		if opts.Timeout < 0 {
-			return fmt.Errorf("%w: WithHandler: negative timeout %v", ErrBadOption, opts.Timeout)
-		}
-		if opts.Timeout == 0 {
-			opts.Timeout = DefaultHandlerTimeout
-		}
-		if opts.MaxPending < 0 {
-			return fmt.Errorf("%w: WithHandler: negative MaxPending %d", ErrBadOption, opts.MaxPending)
-		}
-		if opts.MaxPending == 0 {
-			opts.MaxPending = DefaultMaxPending
+		opts, err := opts.withDefaults("WithHandler")
+		if err != nil {
+			return err
 		}
 		c.handler, c.serve = handler, opts
 		return nil
 	}
+}
+
+// withDefaults checks o for option and fills in its defaults.
+func (o ServeOptions) withDefaults(option string) (ServeOptions, error) {
+	if o.Timeout < 0 {
+		return o, fmt.Errorf("%w: %s: negative timeout %v", ErrBadOption, option, o.Timeout)
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultHandlerTimeout
+	}
+	if o.MaxPending < 0 {
+		return o, fmt.Errorf("%w: %s: negative MaxPending %d", ErrBadOption, option, o.MaxPending)
+	}
+	if o.MaxPending == 0 {
+		o.MaxPending = DefaultMaxPending
+	}
+	return o, nil
 }
 
 // WithRequestTimeout sets a DEALER or REQ client's default timeout for each
@@ -118,4 +130,20 @@ func WithRequestTimeout(d time.Duration) SpawnOption {
 		c.requestTimeout = d
 		return positive("WithRequestTimeout", d)
 	}
+}
+
+// Grains names the protoactor cluster grains that serve a server socket
+// actor's requests (WithGrains): each request goes to the grain of Kind
+// whose identity is one frame of the request's body.
+type Grains struct {
+	// Cluster is the cluster the server's node is a member (or a client)
+	// of, started. Required by Spawn and Props; SpawnAt leaves it unset,
+	// and the factory's node uses its own (WithFactoryCluster).
+	Cluster *cluster.Cluster
+	// Kind is the grain kind, as registered with the cluster. Required.
+	Kind string
+	// IdentityFrame is the index of the body frame (after the envelope)
+	// whose bytes are the grain's identity: 0, the first, by default. A
+	// request with fewer frames is a failed request.
+	IdentityFrame int
 }

@@ -78,6 +78,26 @@ type serverRole struct {
 	root    *actor.RootContext
 	self    *actor.PID
 	name    string
+
+	// target, when set, takes the requests instead of handler, which is
+	// then nil: cluster grains (WithGrains). forward is its forward
+	// method, a plain function value for the hot path.
+	target  requestTarget
+	forward func(msg any, body [][]byte, sender *actor.PID) (key string)
+}
+
+// requestTarget is where a server sends its requests when it has no
+// handler actor: the grains of a cluster (grains.go).
+type requestTarget interface {
+	// forward sends one request, msg (with body, its frames after the
+	// envelope), with sender standing for it, and returns a key that
+	// names where it went.
+	forward(msg any, body [][]byte, sender *actor.PID) (key string)
+	// undelivered says that the request sent for key was answered with a
+	// DeadLetterResponse: what key named was not there.
+	undelivered(key string)
+	// close ends the target with the server.
+	close()
 }
 
 // serverCounts are a server's RequestStats counters.
@@ -91,6 +111,7 @@ type served struct {
 	deadline
 	seq      uint32
 	envelope [][]byte // the routing frames and the empty delimiter
+	key      string   // forward's key for the request
 	// sender is the handler's Respond address; out holds the reply's
 	// frames when they are few: allocated with the request, not apart.
 	sender actor.PID
@@ -149,7 +170,9 @@ func (s *serverRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption
 // a REP was handling: a new REP cannot answer what the old one received.
 func (s *serverRole) opened(again bool) error {
 	s.sock = s.h.socket()
-	s.h.watch(s.handler)
+	if s.handler != nil {
+		s.h.watch(s.handler)
+	}
 	if again && s.rep {
 		for seq, sv := range s.pending {
 			delete(s.pending, seq)
@@ -165,6 +188,9 @@ func (s *serverRole) opened(again bool) error {
 func (s *serverRole) closing(final bool) {
 	s.times.stop()
 	s.sock = nil
+	if final && s.target != nil {
+		s.target.close()
+	}
 	if final && s.replyID != "" {
 		system := s.root.ActorSystem()
 		system.ProcessRegistry.Remove(actor.NewPID(system.Address(), s.replyID))
@@ -175,7 +201,7 @@ func (s *serverRole) closing(final bool) {
 // terminated fails the requests of a handler that stopped, and those to
 // come.
 func (s *serverRole) terminated(who *actor.PID) {
-	if !who.Equal(s.handler) {
+	if s.handler == nil || !who.Equal(s.handler) {
 		return
 	}
 	s.gone = true
@@ -247,7 +273,11 @@ func (s *serverRole) deliver(frames [][]byte) {
 	s.pending[sv.seq] = sv
 	s.times.add(sv, s.opts.Timeout)
 	sv.sender.Address, sv.sender.Id, sv.sender.RequestId = s.self.Address, s.replyID, sv.seq
-	s.root.RequestWithCustomSender(s.handler, msg, &sv.sender)
+	if s.forward != nil {
+		sv.key = s.forward(msg, body, &sv.sender)
+	} else {
+		s.root.RequestWithCustomSender(s.handler, msg, &sv.sender)
+	}
 	s.flow()
 }
 
@@ -281,6 +311,9 @@ func (s *serverRole) answered(m *handlerAnswer) {
 	}
 	delete(s.pending, m.seq)
 	s.times.remove(sv)
+	if _, gone := m.msg.(*actor.DeadLetterResponse); gone && s.target != nil {
+		s.target.undelivered(sv.key)
+	}
 	switch v := m.msg.(type) {
 	case *messages.Reply:
 		if len(v.GetFrames()) == 0 {

@@ -23,6 +23,8 @@ type Socket struct {
 	pid            *actor.PID
 	started        *messages.Started
 	requestTimeout time.Duration // a client's default
+
+	done <-chan struct{} // of a socket actor on another node, else nil
 }
 
 // PID returns the socket actor's process id.
@@ -47,7 +49,14 @@ func (s *Socket) Endpoint() string {
 }
 
 // Done is closed once the socket actor has stopped and its socket is closed.
-func (s *Socket) Done() <-chan struct{} { return s.rt.done(s.pid.Id) }
+// For a socket actor on another node it is closed once protoactor remote
+// reports it stopped, or its node lost.
+func (s *Socket) Done() <-chan struct{} {
+	if s.done != nil {
+		return s.done
+	}
+	return s.rt.done(s.pid.Id)
+}
 
 func (s *Socket) stopped() bool {
 	select {
@@ -219,7 +228,9 @@ func ask[T any](ctx context.Context, s *Socket, op sockets.Op, cmd any) (T, erro
 
 // SocketOf returns a handle on a socket actor spawned as a child (with
 // Props), from the Started event it sent: for supervisors and service
-// trees that spawn socket actors themselves and want the Go methods.
+// trees that spawn socket actors themselves and want the Go methods. pid
+// may be on another node (the Started event came through protoactor
+// remote): the handle then watches it for Done.
 func (c *Runtime) SocketOf(pid *actor.PID, started *messages.Started) *Socket {
-	return &Socket{rt: c, pid: pid, started: started, requestTimeout: DefaultRequestTimeout}
+	return &Socket{rt: c, pid: pid, started: started, requestTimeout: DefaultRequestTimeout, done: c.remoteDone(pid)}
 }

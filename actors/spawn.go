@@ -26,11 +26,14 @@ func (c *Runtime) config(spec sockets.Spec, opts []SpawnOption) (spawnConfig, so
 		return cfg, spec, err
 	}
 	t := spec.Type
-	if cfg.handler != nil && !isServer(t) {
-		return cfg, spec, fmt.Errorf("%w: WithHandler: a %v socket does not serve requests (ROUTER or REP does)", ErrUnsupported, t)
+	if cfg.serves() && !isServer(t) {
+		return cfg, spec, fmt.Errorf("%w: WithHandler, WithGrains: a %v socket does not serve requests (ROUTER or REP does)", ErrUnsupported, t)
+	}
+	if err := cfg.checkServe(true); err != nil {
+		return cfg, spec, err
 	}
 	if cfg.pattern != nil {
-		if err := cfg.pattern.check(t, cfg.handler != nil); err != nil {
+		if err := cfg.pattern.check(t, cfg.serves()); err != nil {
 			return cfg, spec, err
 		}
 	}
@@ -49,8 +52,8 @@ func roles(spec *sockets.Spec, cfg spawnConfig) []role {
 	switch t := spec.Type; {
 	case cfg.pattern != nil:
 		delivery = cfg.pattern.make(spec)
-	case cfg.handler != nil:
-		delivery = newServerRole(t, cfg.handler, cfg.serve)
+	case cfg.serves():
+		delivery = newServer(t, cfg)
 	case isClient(t):
 		delivery = newClientRole(t, cfg.requestTimeout)
 	case isSubscriber(t):
@@ -138,7 +141,7 @@ func needsOwner(spec sockets.Spec, cfg spawnConfig) bool {
 	switch t := spec.Type; {
 	case cfg.pattern != nil:
 		return false
-	case !t.CanReceive(), isClient(t), cfg.handler != nil:
+	case !t.CanReceive(), isClient(t), cfg.serves():
 		return false
 	case isSubscriber(t):
 		return hasSubscribeOptions(spec)

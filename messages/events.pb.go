@@ -76,6 +76,10 @@ const (
 	ErrorCode_ERROR_CODE_BAD_KEY ErrorCode = 17
 	// ERROR_CODE_BAD_CERTIFICATE: a certificate file cannot be used.
 	ErrorCode_ERROR_CODE_BAD_CERTIFICATE ErrorCode = 18
+	// ERROR_CODE_INSECURE_LINK: a spec with secrets (CURVE secret keys, a
+	// PLAIN password) was sent to a socket-actor factory whose remote is not
+	// encrypted, and the factory does not allow that.
+	ErrorCode_ERROR_CODE_INSECURE_LINK ErrorCode = 19
 )
 
 // Enum value maps for ErrorCode.
@@ -100,6 +104,7 @@ var (
 		16: "ERROR_CODE_NO_OWNER",
 		17: "ERROR_CODE_BAD_KEY",
 		18: "ERROR_CODE_BAD_CERTIFICATE",
+		19: "ERROR_CODE_INSECURE_LINK",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":           0,
@@ -121,6 +126,7 @@ var (
 		"ERROR_CODE_NO_OWNER":              16,
 		"ERROR_CODE_BAD_KEY":               17,
 		"ERROR_CODE_BAD_CERTIFICATE":       18,
+		"ERROR_CODE_INSECURE_LINK":         19,
 	}
 )
 
@@ -1378,7 +1384,7 @@ const file_zmqactor_v1_events_proto_rawDesc = "" +
 	" \x01(\x04R\bunrouted\x12#\n" +
 	"\rdecode_errors\x18\v \x01(\x04R\fdecodeErrors\x12$\n" +
 	"\rsubscriptions\x18\f \x01(\rR\rsubscriptions\x12 \n" +
-	"\vsubscribers\x18\r \x01(\rR\vsubscribers*\xdd\x04\n" +
+	"\vsubscribers\x18\r \x01(\rR\vsubscribers*\xfb\x04\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eERROR_CODE_UNKNOWN_SOCKET_TYPE\x10\x01\x12\x1f\n" +
@@ -1399,7 +1405,8 @@ const file_zmqactor_v1_events_proto_rawDesc = "" +
 	"\x19ERROR_CODE_HANDLER_FAILED\x10\x0f\x12\x17\n" +
 	"\x13ERROR_CODE_NO_OWNER\x10\x10\x12\x16\n" +
 	"\x12ERROR_CODE_BAD_KEY\x10\x11\x12\x1e\n" +
-	"\x1aERROR_CODE_BAD_CERTIFICATE\x10\x12B\x92\x01\n" +
+	"\x1aERROR_CODE_BAD_CERTIFICATE\x10\x12\x12\x1c\n" +
+	"\x18ERROR_CODE_INSECURE_LINK\x10\x13B\x92\x01\n" +
 	"\x0fcom.zmqactor.v1B\vEventsProtoP\x01Z%github.com/zmqactor/zmqactor/messages\xa2\x02\x03ZXX\xaa\x02\vZmqactor.V1\xca\x02\vZmqactor\\V1\xe2\x02\x17Zmqactor\\V1\\GPBMetadata\xea\x02\fZmqactor::V1b\x06proto3"
 
 var (

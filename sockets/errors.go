@@ -54,6 +54,10 @@ var (
 	// ErrHandlerFailed: a server's handler answered a request with an error,
 	// with something that is not an answer, or not before the deadline.
 	ErrHandlerFailed = errors.New("zmqactor: request handler failed")
+	// ErrInsecureLink: a spec with secrets (CURVE secret keys, a PLAIN
+	// password) would cross a link that is not encrypted: a socket-actor
+	// factory whose protoactor remote does not use TLS refuses it.
+	ErrInsecureLink = errors.New("zmqactor: secrets over an unencrypted link")
 	// ErrSocket: any other failure of a ZeroMQ call; the wrapped zmq4.Errno
 	// says which.
 	ErrSocket = errors.New("zmqactor: socket error")
@@ -232,6 +236,7 @@ func sentinels() []struct {
 		{ErrTerminated, messages.ErrorCode_ERROR_CODE_TERMINATED},
 		{ErrRequestTimeout, messages.ErrorCode_ERROR_CODE_REQUEST_TIMEOUT},
 		{ErrHandlerFailed, messages.ErrorCode_ERROR_CODE_HANDLER_FAILED},
+		{ErrInsecureLink, messages.ErrorCode_ERROR_CODE_INSECURE_LINK},
 		{ErrSocket, messages.ErrorCode_ERROR_CODE_SOCKET_FAILED},
 		// After the others: an error of these is usually also one of the
 		// above, whose code comes first (see Error.also).
