@@ -18,7 +18,7 @@ import (
 func pirate(ctx context.Context, z *actors.Runtime) error {
 	// Paranoid Pirate (RFC 6): a queue of two ROUTERs, and workers that say READY and heartbeat.
 	q, err := z.SpawnPirateQueue(ctx, actors.PirateQueueSpec{
-		Frontend: sockets.Spec{Binds: []string{"tcp://127.0.0.1:*"}}, // clients: any REQ or DEALER, with retries
+		Frontend: sockets.Spec{Binds: []string{"tcp://127.0.0.1:*"}},  // clients: any REQ or DEALER, with retries
 		Backend:  sockets.Spec{Binds: []string{"tcp://127.0.0.1:*"}}}) // workers
 	if err != nil {
 		return err

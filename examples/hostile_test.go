@@ -265,7 +265,7 @@ var (
 	// A REP socket actor is a ROUTER on the wire (libzmq's REP loses
 	// replies after junk): it greets as a ROUTER, so it takes what a ROUTER
 	// takes, a ROUTER peer included.
-	notForRep = notForRouter
+	notForRep    = notForRouter
 	notForDealer = []zmq4.Type{zmq4.PUSH, zmq4.PULL, zmq4.SUB, zmq4.PUB, zmq4.PAIR, zmq4.REQ}
 	subscribers  = []zmq4.Type{zmq4.SUB, zmq4.XSUB}
 	notForPub    = []zmq4.Type{zmq4.PUB, zmq4.XPUB, zmq4.PUSH, zmq4.PULL, zmq4.REQ, zmq4.REP, zmq4.DEALER, zmq4.ROUTER, zmq4.PAIR}
