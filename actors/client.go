@@ -42,12 +42,7 @@ type clientRole struct {
 	counts   clientCounts
 	types    typeCache
 
-	h     host
-	sock  *sockets.Socket
-	root  *actor.RootContext
-	self  *actor.PID
-	owner *actor.PID
-	name  string
+	attachment
 }
 
 // clientCounts are a client's RequestStats counters.
@@ -87,7 +82,7 @@ func newClientRole(t sockets.Type, timeout time.Duration) *clientRole {
 }
 
 func (c *clientRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
-	c.h, c.sock, c.root, c.self, c.owner, c.name = h, nil, h.root(), h.self(), h.owner(), h.name()
+	c.attach(h)
 	hooks.Deliver = c.deliver
 	return nil, nil
 }

@@ -158,8 +158,7 @@ type flClientRole struct {
 	times    deadlines
 	counts   reliableCounts
 
-	h    host
-	sock *sockets.Socket
+	attachment
 }
 
 type flServer struct {
@@ -178,7 +177,7 @@ type flRequest struct {
 func (r *flRequest) entry() *deadline { return &r.deadline }
 
 func (c *flClientRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
-	c.h, c.sock = h, nil
+	c.attach(h)
 	hooks.Deliver = c.deliver
 	return nil, nil
 }

@@ -199,13 +199,12 @@ type handlerBase struct {
 	work   *handing
 	counts reliableCounts
 
-	h    host
-	sock *sockets.Socket
+	attachment
 }
 
 // open is the role's opening: deliver takes what the socket receives.
 func (b *handlerBase) open(h host, hooks *sockets.Hooks, deliver func([][]byte)) {
-	b.h, b.sock = h, nil
+	b.attach(h)
 	b.work.opening(h)
 	hooks.Deliver = deliver
 }

@@ -108,8 +108,7 @@ type mdpBrokerRole struct {
 	waiting  int                  // requests, all services
 	counts   reliableCounts
 
-	h    host
-	sock *sockets.Socket
+	attachment
 }
 
 // mdService is a service the broker knows: its waiting requests, oldest
@@ -135,7 +134,7 @@ type mdRequest struct {
 }
 
 func (b *mdpBrokerRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
-	b.h, b.sock = h, nil
+	b.attach(h)
 	hooks.Deliver = b.deliver
 	return nil, nil
 }

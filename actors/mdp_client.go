@@ -64,8 +64,7 @@ type mdpClientRole struct {
 	times   deadlines
 	counts  reliableCounts
 
-	h    host
-	sock *sockets.Socket
+	attachment
 }
 
 // mdCall is one request of an asker.
@@ -83,7 +82,7 @@ type mdCall struct {
 func (c *mdCall) entry() *deadline { return &c.deadline }
 
 func (c *mdpClientRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
-	c.h, c.sock = h, nil
+	c.attach(h)
 	hooks.Deliver = c.deliver
 	return nil, nil
 }

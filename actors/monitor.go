@@ -17,10 +17,7 @@ import (
 type monitorRole struct {
 	watchers map[string]*watcher // by pidKey
 
-	h    host
-	root *actor.RootContext
-	self *actor.PID
-	name string
+	attachment
 }
 
 // watcher is an actor that asked for a socket's events, and which kinds:
@@ -33,7 +30,7 @@ type watcher struct {
 // opening starts the monitor of a socket being opened, when there are
 // watchers, before its binds and connects.
 func (r *monitorRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
-	r.h, r.root, r.self, r.name = h, h.root(), h.self(), h.name()
+	r.attach(h)
 	hooks.Event = r.deliver
 	if union := r.union(); union != 0 {
 		return []sockets.OpenOption{sockets.WithMonitor(maskKinds(union)...)}, nil

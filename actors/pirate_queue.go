@@ -97,8 +97,7 @@ type pirateQueueRole struct {
 	waiting    [][][]byte     // [client envelope..., "", body...], oldest first
 	counts     reliableCounts
 
-	h    host
-	sock *sockets.Socket
+	attachment
 }
 
 // queueWorker is a worker the queue knows.
@@ -109,7 +108,7 @@ type queueWorker struct {
 }
 
 func (q *pirateQueueRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
-	q.h, q.sock = h, nil
+	q.attach(h)
 	hooks.Deliver = q.deliver
 	return nil, nil
 }

@@ -22,17 +22,12 @@ import (
 type repRole struct {
 	envelope [][]byte // of the request the owner has not answered; nil if none
 
-	h     host
-	sock  *sockets.Socket
-	root  *actor.RootContext
-	self  *actor.PID
-	owner *actor.PID
-	name  string
+	attachment
 }
 
 func (r *repRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
-	r.h, r.sock, r.envelope = h, nil, nil
-	r.root, r.self, r.owner, r.name = h.root(), h.self(), h.owner(), h.name()
+	r.attach(h)
+	r.envelope = nil
 	hooks.Deliver = r.deliver
 	return []sockets.OpenOption{sockets.OpenAs(sockets.Router)}, nil
 }

@@ -78,6 +78,24 @@ type (
 // leave the process.
 type roleMessage interface{ roleMessage() }
 
+// attachment is what a role keeps of the socket actor instance it works
+// for, from its opening to the next: the host, the open socket (a role sets
+// sock in opened and clears it in closing), and what the role's hot paths
+// use without asking the host per message. Roles embed it.
+type attachment struct {
+	h     host
+	sock  *sockets.Socket
+	root  *actor.RootContext
+	self  *actor.PID
+	owner *actor.PID
+	name  string
+}
+
+// attach takes the instance of h, with no socket yet.
+func (a *attachment) attach(h host) {
+	*a = attachment{h: h, root: h.root(), self: h.self(), owner: h.owner(), name: h.name()}
+}
+
 // host is the socket actor instance as its roles see it.
 type host interface {
 	// name and socketType are the socket's; owner is the actor that gets

@@ -73,11 +73,7 @@ type serverRole struct {
 	times   deadlines
 	counts  serverCounts
 	types   typeCache
-	h       host
-	sock    *sockets.Socket
-	root    *actor.RootContext
-	self    *actor.PID
-	name    string
+	attachment
 
 	// target, when set, takes the requests instead of handler, which is
 	// then nil: cluster grains (WithGrains). forward is its forward
@@ -149,7 +145,7 @@ func serverDefaults() sockets.OpenOption {
 // process whose PIDs stand for the requests: whatever the handler sends
 // there reaches the socket actor as a handlerAnswer.
 func (s *serverRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
-	s.h, s.sock, s.root, s.self, s.name = h, nil, h.root(), h.self(), h.name()
+	s.attach(h)
 	if s.replyID == "" {
 		id := s.self.Id + "$reply"
 		root, self := s.root, s.self

@@ -20,15 +20,11 @@ import (
 type streamRole struct {
 	peers map[string]bool
 
-	h     host
-	root  *actor.RootContext
-	self  *actor.PID
-	owner *actor.PID
-	name  string
+	attachment
 }
 
 func (r *streamRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
-	r.h, r.root, r.self, r.owner, r.name = h, h.root(), h.self(), h.owner(), h.name()
+	r.attach(h)
 	r.peers = map[string]bool{}
 	hooks.Deliver = r.deliver
 	return nil, nil

@@ -25,11 +25,7 @@ type subscriberRole struct {
 	// the messages that match none of its prefixes.
 	invert bool
 
-	h    host
-	sock *sockets.Socket
-	root *actor.RootContext
-	self *actor.PID
-	name string
+	attachment
 
 	delivered, unrouted, decodeErrors uint64
 	types                             typeCache
@@ -87,7 +83,7 @@ func subscriptionOption(frame []byte) sockets.Option {
 }
 
 func (r *subscriberRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
-	r.h, r.sock, r.root, r.self, r.name = h, nil, h.root(), h.self(), h.name()
+	r.attach(h)
 	r.delivered, r.unrouted, r.decodeErrors = 0, 0, 0
 	if len(r.ownerSubs) > 0 {
 		owner := h.owner()

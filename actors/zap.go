@@ -41,9 +41,7 @@ type zapRole struct {
 	opens       int
 	refused     func(mechanism string) // counts a refusal for the metrics
 
-	h       host
-	sock    *sockets.Socket
-	root    *actor.RootContext
+	attachment
 	replies [][][]byte // answers to the requests of the current turn
 }
 
@@ -69,7 +67,8 @@ func zapSpec() sockets.Spec {
 }
 
 func (z *zapRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption, error) {
-	z.h, z.sock, z.root, z.replies = h, nil, h.root(), nil
+	z.attach(h)
+	z.replies = nil
 	hooks.Deliver = z.serve
 	return nil, nil
 }
