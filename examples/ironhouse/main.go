@@ -76,8 +76,7 @@ func main() {
 	// runs. Then the allowlist, from the certificates.
 	auth, err := p.Z.StartAuthenticator(p.Ctx)
 	p.Check(err)
-	decisions := actors.NewInbox(p.System, 16)
-	defer decisions.Close()
+	decisions := p.Inbox(16)
 	p.Check(auth.Watch(p.Ctx, decisions.PID()))
 	policy, err := auth.LoadCurveCertificates(p.Ctx, allowed)
 	p.Check(err)

@@ -83,8 +83,7 @@ func main() {
 // pipeline sends n tasks from a PUSH to a PULL socket actor and waits for
 // all of them.
 func pipeline(p *cli.Program, n int) {
-	tasks := actors.NewInbox(p.System, 1024)
-	defer tasks.Close()
+	tasks := p.Inbox(1024)
 	sink := p.Spawn(sockets.Spec{Name: "sink", Type: sockets.Pull, Binds: []string{"inproc://metrics-pipeline"}},
 		actors.WithOwner(tasks.PID()))
 	ventilator := p.Spawn(sockets.Spec{Name: "ventilator", Type: sockets.Push, Connects: []string{sink.Endpoint()},
@@ -111,8 +110,7 @@ func pipeline(p *cli.Program, n int) {
 
 // reqrep asks "Hello" of a REP socket actor with a handler, n times.
 func reqrep(p *cli.Program, n int, timeout time.Duration) {
-	events := actors.NewInbox(p.System, 16)
-	defer events.Close()
+	events := p.Inbox(16)
 	handler := p.System.Root.Spawn(hello.Props(0))
 	server := p.Spawn(sockets.Spec{Name: "server", Type: sockets.Rep, Binds: []string{"inproc://metrics-hello"}},
 		actors.WithHandler(handler, actors.ServeOptions{}), actors.WithOwner(events.PID()))
@@ -127,8 +125,7 @@ func reqrep(p *cli.Program, n int, timeout time.Duration) {
 // stalled fills the send queue of a PUSH socket actor that has no peer,
 // and then makes it fail and restart.
 func stalled(p *cli.Program) {
-	events := actors.NewInbox(p.System, 16)
-	defer events.Close()
+	events := p.Inbox(16)
 	push := p.Spawn(sockets.Spec{Name: "stalled", Type: sockets.Push, Binds: []string{"inproc://metrics-nobody"},
 		SendQueueLimit: stalledLimit}, actors.WithOwner(events.PID()), actors.WithFaultInjection())
 	queued, refused := 0, 0

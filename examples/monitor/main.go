@@ -74,10 +74,8 @@ func main() {
 	defer p.Close()
 
 	// The watcher of the client's events, and the owner of the servers.
-	events := actors.NewInbox(p.System, 1024)
-	defer events.Close()
-	owner := actors.NewInbox(p.System, 64)
-	defer owner.Close()
+	events := p.Inbox(1024)
+	owner := p.Inbox(64)
 
 	client := p.Spawn(sockets.Spec{Name: "client", Type: sockets.Dealer,
 		Options: []sockets.Option{sockets.ReconnectInterval(*reconnect), sockets.Linger(0)}})

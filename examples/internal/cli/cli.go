@@ -68,8 +68,9 @@ type Program struct {
 	// Events is the owner of the program's sockets that have one
 	// (actors.WithOwner(p.Events.PID())): it gets their events, and what
 	// they receive that no subscriber or handler takes.
-	Events *actors.Inbox
-	stop   context.CancelFunc
+	Events  *actors.Inbox
+	inboxes []*actors.Inbox // Inbox's, closed by Close after the sockets
+	stop    context.CancelFunc
 }
 
 // LogEnv names the environment variable that shows protoactor's own log
@@ -188,11 +189,25 @@ func (p *Program) Close() {
 	defer cancel()
 	err := p.Z.Shutdown(ctx)
 	p.Events.Close()
+	for _, in := range p.inboxes {
+		in.Close()
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: shutdown: %v\n", p.Name, err)
 		os.Exit(1)
 	}
 	p.System.Shutdown()
+}
+
+// Inbox returns a new inbox of size messages that lives as long as the
+// program: Close closes it once the socket actors have stopped. An inbox
+// that owns or watches sockets must outlive them, or their last events
+// (Closed, among others) go to a stopped actor as dead letters; a deferred
+// Close of an inbox made after the program's runs first, too early.
+func (p *Program) Inbox(size int) *actors.Inbox {
+	in := actors.NewInbox(p.System, size)
+	p.inboxes = append(p.inboxes, in)
+	return in
 }
 
 // CloseProxy stops proxy, its actor and its two sockets, within
