@@ -365,31 +365,36 @@ func TestHostileServers(t *testing.T) {
 	}
 }
 
-// TestHostileRrbroker storms both sides of rrbroker at once, the clients'
-// ROUTER and the workers' DEALER (where REP peers take requests and leave
-// without answering); then a worker connects and a client's "Hello" goes
-// through to it and back. Requests the storm left in the backend's queue
-// reach the worker first.
+// TestHostileRrbroker storms both sides of rrbroker (and msgqueue, the
+// same broker under its zmq_proxy name) at once, the clients' ROUTER and
+// the workers' DEALER (where REP peers take requests and leave without
+// answering); then a worker connects and a client's "Hello" goes through
+// to it and back. Requests the storm left in the backend's queue reach
+// the worker first.
 func TestHostileRrbroker(t *testing.T) {
-	eps := testutil.FreeEndpoints(t, 2)
-	frontend, backend := eps[0], eps[1]
-	p := program(t, "rrbroker", "-frontend", frontend, "-backend", backend)
-	p.waitFor("bound " + frontend + " " + backend)
-	besiege(t, p, siege{
-		name: "rrbroker",
-		storms: []hostile.Storm{
-			{Endpoint: frontend, Peers: reqClients, Wrong: notForRouter},
-			{Endpoint: backend, Peers: []zmq4.Type{zmq4.DEALER, zmq4.REP}, Wrong: notForDealer},
-		},
-		answer: func(ctx context.Context) (time.Time, error) {
-			worker := program(t, "rrworker", "-connect", backend, "-work", "0")
-			worker.waitFor("worker ready")
-			wf := worker.follow()
-			defer wf.end()
-			return askHello(frontend)(ctx)
-		},
-	})
-	p.interrupt(syscall.SIGTERM)
+	for _, name := range []string{"rrbroker", "msgqueue"} {
+		t.Run(name, func(t *testing.T) {
+			eps := testutil.FreeEndpoints(t, 2)
+			frontend, backend := eps[0], eps[1]
+			p := program(t, name, "-frontend", frontend, "-backend", backend)
+			p.waitFor("bound " + frontend + " " + backend)
+			besiege(t, p, siege{
+				name: name,
+				storms: []hostile.Storm{
+					{Endpoint: frontend, Peers: reqClients, Wrong: notForRouter},
+					{Endpoint: backend, Peers: []zmq4.Type{zmq4.DEALER, zmq4.REP}, Wrong: notForDealer},
+				},
+				answer: func(ctx context.Context) (time.Time, error) {
+					worker := program(t, "rrworker", "-connect", backend, "-work", "0")
+					worker.waitFor("worker ready")
+					wf := worker.follow()
+					defer wf.end()
+					return askHello(frontend)(ctx)
+				},
+			})
+			p.interrupt(syscall.SIGTERM)
+		})
+	}
 }
 
 // TestHostileWuserver storms the weather server's PUB, junk subscriptions
