@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 
@@ -32,6 +33,7 @@ const (
 // is ready, when it reached its limits, and when a socket failed.
 type reader struct {
 	name        string
+	out         io.Writer      // where it prints what it handled: stdout
 	props       []*actor.Props // receiver's and subscriber's, spawned as its children
 	prioritised bool
 
@@ -127,7 +129,7 @@ func (r *reader) task(frames [][]byte) {
 		return
 	}
 	r.nTasks++
-	fmt.Printf("task: %s\n", frames[0])
+	fmt.Fprintf(r.out, "task: %s\n", frames[0])
 	r.checkDone()
 }
 
@@ -143,7 +145,7 @@ func (r *reader) update(frames [][]byte) {
 		return
 	}
 	r.nUpdates++
-	fmt.Printf("update: %s\n", frames[0])
+	fmt.Fprintf(r.out, "update: %s\n", frames[0])
 	r.checkDone()
 }
 
@@ -185,7 +187,7 @@ func Run(name string, prioritised bool) {
 	ready := make(chan string, 1)
 	finished := make(chan struct{}, 1)
 	failed := make(chan error, 1)
-	r := &reader{name: name, prioritised: prioritised, maxTasks: *tasks, maxUpdates: *updates,
+	r := &reader{name: name, out: os.Stdout, prioritised: prioritised, maxTasks: *tasks, maxUpdates: *updates,
 		ready: ready, finished: finished, failed: failed}
 	for _, spec := range []sockets.Spec{
 		{Name: receiverName, Type: sockets.Pull, Connects: []string{*vent}},
