@@ -616,6 +616,68 @@ func TestHostileTasksink(t *testing.T) {
 	}
 }
 
+// TestHostileTasksink2 storms both of tasksink2's sockets at once: the
+// PULL, which counts every message as a result (so its batch is as long
+// as that storm could make it, plus ten), and the controller's PUB, junk
+// subscriptions included. A well-formed worker's SUB then subscribes to
+// everything, a ventilator and worker send the start and a batch of
+// results, and the SUB must get the one frame "KILL" (first_reply: the
+// kill signal).
+func TestHostileTasksink2(t *testing.T) {
+	pull := hostile.Storm{Peers: []zmq4.Type{zmq4.PUSH}, Wrong: notForPull}
+	tasks := pull.MaxMessages() + 10
+	eps := testutil.FreeEndpoints(t, 2)
+	sink, controller := eps[0], eps[1]
+	p := program(t, "tasksink2", "-bind", sink, "-controller", controller, "-tasks", strconv.Itoa(tasks))
+	p.waitFor("bound " + sink + " " + controller)
+	pull.Endpoint = sink
+	f := p.follow()
+	siege{
+		name:   "tasksink2",
+		target: f,
+		storms: []hostile.Storm{pull, {Endpoint: controller, Peers: subscribers, Wrong: notForPub,
+			Subscriptions: junkSubscriptions}},
+		answer: func(ctx context.Context) (time.Time, error) {
+			// Subscribed before the batch ends: the PUB sends KILL only
+			// to the subscriptions it has.
+			sub, err := hostile.DialReady(ctx, controller, zmq4.SUB, hostile.Subscribe(""))
+			if err != nil {
+				return time.Time{}, err
+			}
+			defer sub.Close()
+			push, err := hostile.Dial(sink, zmq4.PUSH, func(s *zmq4.Socket) error { return s.SetSndhwm(0) })
+			if err != nil {
+				return time.Time{}, err
+			}
+			defer push.Close()
+			for i := range tasks + 1 {
+				frame := []byte{}
+				if i == 0 {
+					frame = []byte("0")
+				}
+				if !push.TrySend(frame) {
+					break
+				}
+			}
+			ctx, cancel := context.WithTimeout(ctx, answerWait)
+			defer cancel()
+			m, err := sub.Recv(ctx)
+			if err != nil {
+				return time.Time{}, fmt.Errorf("no kill signal: %w", err)
+			}
+			if len(m) != 1 || string(m[0]) != "KILL" {
+				return time.Time{}, fmt.Errorf("kill signal %q, want [\"KILL\"]", m)
+			}
+			return time.Now(), nil
+		},
+		ends: true,
+	}.run(t)
+	f.end()
+	if out := p.exit(); !strings.Contains(out, "\nTotal elapsed time: ") || !strings.HasSuffix(out, "sent KILL\n") {
+		t.Fatalf("tasksink2 did not report its batch and the kill signal:\n%.2000s", out)
+	}
+}
+
 // TestHostileIronhouse storms ironhouse's CURVE server while the program
 // waits for Enter: peers with the allowed client key (past the handshake,
 // their junk reaches the server), peers with a key not on the allowlist
