@@ -365,31 +365,36 @@ func TestHostileServers(t *testing.T) {
 	}
 }
 
-// TestHostileRrbroker storms both sides of rrbroker at once, the clients'
-// ROUTER and the workers' DEALER (where REP peers take requests and leave
-// without answering); then a worker connects and a client's "Hello" goes
-// through to it and back. Requests the storm left in the backend's queue
-// reach the worker first.
+// TestHostileRrbroker storms both sides of rrbroker (and msgqueue, the
+// same broker under its zmq_proxy name) at once, the clients' ROUTER and
+// the workers' DEALER (where REP peers take requests and leave without
+// answering); then a worker connects and a client's "Hello" goes through
+// to it and back. Requests the storm left in the backend's queue reach
+// the worker first.
 func TestHostileRrbroker(t *testing.T) {
-	eps := testutil.FreeEndpoints(t, 2)
-	frontend, backend := eps[0], eps[1]
-	p := program(t, "rrbroker", "-frontend", frontend, "-backend", backend)
-	p.waitFor("bound " + frontend + " " + backend)
-	besiege(t, p, siege{
-		name: "rrbroker",
-		storms: []hostile.Storm{
-			{Endpoint: frontend, Peers: reqClients, Wrong: notForRouter},
-			{Endpoint: backend, Peers: []zmq4.Type{zmq4.DEALER, zmq4.REP}, Wrong: notForDealer},
-		},
-		answer: func(ctx context.Context) (time.Time, error) {
-			worker := program(t, "rrworker", "-connect", backend, "-work", "0")
-			worker.waitFor("worker ready")
-			wf := worker.follow()
-			defer wf.end()
-			return askHello(frontend)(ctx)
-		},
-	})
-	p.interrupt(syscall.SIGTERM)
+	for _, name := range []string{"rrbroker", "msgqueue"} {
+		t.Run(name, func(t *testing.T) {
+			eps := testutil.FreeEndpoints(t, 2)
+			frontend, backend := eps[0], eps[1]
+			p := program(t, name, "-frontend", frontend, "-backend", backend)
+			p.waitFor("bound " + frontend + " " + backend)
+			besiege(t, p, siege{
+				name: name,
+				storms: []hostile.Storm{
+					{Endpoint: frontend, Peers: reqClients, Wrong: notForRouter},
+					{Endpoint: backend, Peers: []zmq4.Type{zmq4.DEALER, zmq4.REP}, Wrong: notForDealer},
+				},
+				answer: func(ctx context.Context) (time.Time, error) {
+					worker := program(t, "rrworker", "-connect", backend, "-work", "0")
+					worker.waitFor("worker ready")
+					wf := worker.follow()
+					defer wf.end()
+					return askHello(frontend)(ctx)
+				},
+			})
+			p.interrupt(syscall.SIGTERM)
+		})
+	}
 }
 
 // TestHostileWuserver storms the weather server's PUB, junk subscriptions
@@ -608,6 +613,68 @@ func TestHostileTasksink(t *testing.T) {
 	out := p.exit()
 	if marks := strings.Count(out, ":") + strings.Count(out, "."); !strings.Contains(out, "\nTotal elapsed time: ") || marks < tasks {
 		t.Fatalf("tasksink printed %d marks of progress, want %d, and the elapsed time:\n%.2000s", marks, tasks, out)
+	}
+}
+
+// TestHostileTasksink2 storms both of tasksink2's sockets at once: the
+// PULL, which counts every message as a result (so its batch is as long
+// as that storm could make it, plus ten), and the controller's PUB, junk
+// subscriptions included. A well-formed worker's SUB then subscribes to
+// everything, a ventilator and worker send the start and a batch of
+// results, and the SUB must get the one frame "KILL" (first_reply: the
+// kill signal).
+func TestHostileTasksink2(t *testing.T) {
+	pull := hostile.Storm{Peers: []zmq4.Type{zmq4.PUSH}, Wrong: notForPull}
+	tasks := pull.MaxMessages() + 10
+	eps := testutil.FreeEndpoints(t, 2)
+	sink, controller := eps[0], eps[1]
+	p := program(t, "tasksink2", "-bind", sink, "-controller", controller, "-tasks", strconv.Itoa(tasks))
+	p.waitFor("bound " + sink + " " + controller)
+	pull.Endpoint = sink
+	f := p.follow()
+	siege{
+		name:   "tasksink2",
+		target: f,
+		storms: []hostile.Storm{pull, {Endpoint: controller, Peers: subscribers, Wrong: notForPub,
+			Subscriptions: junkSubscriptions}},
+		answer: func(ctx context.Context) (time.Time, error) {
+			// Subscribed before the batch ends: the PUB sends KILL only
+			// to the subscriptions it has.
+			sub, err := hostile.DialReady(ctx, controller, zmq4.SUB, hostile.Subscribe(""))
+			if err != nil {
+				return time.Time{}, err
+			}
+			defer sub.Close()
+			push, err := hostile.Dial(sink, zmq4.PUSH, func(s *zmq4.Socket) error { return s.SetSndhwm(0) })
+			if err != nil {
+				return time.Time{}, err
+			}
+			defer push.Close()
+			for i := range tasks + 1 {
+				frame := []byte{}
+				if i == 0 {
+					frame = []byte("0")
+				}
+				if !push.TrySend(frame) {
+					break
+				}
+			}
+			ctx, cancel := context.WithTimeout(ctx, answerWait)
+			defer cancel()
+			m, err := sub.Recv(ctx)
+			if err != nil {
+				return time.Time{}, fmt.Errorf("no kill signal: %w", err)
+			}
+			if len(m) != 1 || string(m[0]) != "KILL" {
+				return time.Time{}, fmt.Errorf("kill signal %q, want [\"KILL\"]", m)
+			}
+			return time.Now(), nil
+		},
+		ends: true,
+	}.run(t)
+	f.end()
+	if out := p.exit(); !strings.Contains(out, "\nTotal elapsed time: ") || !strings.HasSuffix(out, "sent KILL\n") {
+		t.Fatalf("tasksink2 did not report its batch and the kill signal:\n%.2000s", out)
 	}
 }
 

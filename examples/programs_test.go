@@ -38,7 +38,8 @@ func TestMain(m *testing.M) {
 	}
 	args = append(args, "./taskvent", "./taskwork", "./tasksink", "./demo", "./wuserver", "./wuclient", "./wuproxy", "./psenvpub", "./psenvsub", "./syncpub", "./syncsub",
 		"./hwserver", "./hwclient", "./rrclient", "./rrworker", "./rrbroker", "./mtserver", "./lpclient", "./lpserver", "./ironhouse", "./monitor", "./metrics", "./service", "./httpserver",
-		"./ppqueue", "./ppworker", "./spqueue", "./spworker", "./mdbroker", "./mdworker", "./mdclient", "./titanic", "./flserver", "./flclient", "./bstarsrv", "./bstarcli")
+		"./ppqueue", "./ppworker", "./spqueue", "./spworker", "./mdbroker", "./mdworker", "./mdclient", "./titanic", "./flserver", "./flclient", "./bstarsrv", "./bstarcli",
+		"./msreader", "./mspoller", "./msgqueue", "./mtrelay", "./taskwork2", "./tasksink2", "./interrupt", "./version")
 	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "go %s: %v\n%s", strings.Join(args, " "), err, out)
 		_ = os.RemoveAll(dir)

@@ -10,47 +10,6 @@
 // larger ones, instead of holding them.
 package main
 
-import (
-	"flag"
-	"fmt"
-	"time"
+import "github.com/zmqactor/zmqactor/examples/internal/pipeline"
 
-	"github.com/zmqactor/zmqactor/actors"
-	"github.com/zmqactor/zmqactor/examples/internal/cli"
-	"github.com/zmqactor/zmqactor/sockets"
-)
-
-// maxFrame is the largest frame the sink takes.
-const maxFrame = 1 << 10
-
-func main() {
-	bind := flag.String("bind", "tcp://*:5558", "endpoint the ventilator and the workers connect to")
-	tasks := flag.Int("tasks", 100, "number of results to collect")
-	flag.Parse()
-	cli.UsageIf(*tasks < 0 || flag.NArg() > 0, "tasksink: -tasks must be >= 0, and no arguments")
-
-	p := cli.Start("tasksink")
-	defer p.Close()
-
-	receiver := p.Spawn(sockets.Spec{Name: "receiver", Type: sockets.Pull, Binds: []string{*bind},
-		Options: []sockets.Option{sockets.MaxMessageSize(maxFrame)}},
-		actors.WithOwner(p.Events.PID()))
-	fmt.Println("bound", receiver.Endpoint())
-
-	// Wait for the start of the batch.
-	if _, ok := p.Receive(); !ok {
-		return
-	}
-	start := time.Now()
-	for i := range *tasks {
-		if _, ok := p.Receive(); !ok {
-			return
-		}
-		if i%10 == 0 {
-			fmt.Print(":")
-		} else {
-			fmt.Print(".")
-		}
-	}
-	fmt.Printf("\nTotal elapsed time: %d msec\n", time.Since(start).Milliseconds())
-}
+func main() { pipeline.Collect("tasksink", false) }
