@@ -16,7 +16,7 @@ package boss
 
 import (
 	"bytes"
-		"flag"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
