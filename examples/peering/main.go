@@ -98,10 +98,10 @@ type broker struct {
 	sockets  map[string]*actor.PID
 	started  int
 
-	workers         [][]byte   // free workers, longest free first
-	local, cloud    [][][]byte // tasks waiting: from the clients, from the peers
-	cloudCapacity   int        // free workers of the peer heard last
-	published       int        // the capacity last published, -1 before any
+	workers         [][]byte       // free workers, longest free first
+	local, cloud    [][][]byte     // tasks waiting: from the clients, from the peers
+	capacity        map[string]int // free workers of each peer, as it last said
+	published       int            // the capacity last published, -1 before any
 	timer           *time.Timer
 	routed          counts
 	readyC          chan<- struct{}
