@@ -35,8 +35,10 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -124,6 +126,25 @@ func isReply(m *messages.Received) bool {
 	return m.Socket == "backend" && len(f) >= 5 && len(f[1]) == 0 && len(f[3]) == 0
 }
 
+// delivered waits until socket s has handed n messages to ZeroMQ, asking
+// its counters every few milliseconds, for cli.ShutdownTimeout at most.
+func delivered(p *cli.Program, s *actors.Socket, n int) {
+	ctx, cancel := context.WithTimeout(p.Ctx, cli.ShutdownTimeout)
+	defer cancel()
+	for {
+		st, err := s.Stats(ctx)
+		p.Check(err)
+		if st.GetSent() >= uint64(n) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			p.Check(fmt.Errorf("%s sent %d replies of %d: %w", s.Name(), st.GetSent(), n, ctx.Err()))
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
 func main() {
 	frontend := flag.String("frontend", "ipc://frontend.ipc", "endpoint the clients connect to")
 	backend := flag.String("backend", "ipc://backend.ipc", "endpoint the workers connect to")
@@ -189,6 +210,10 @@ loop:
 		}
 	}
 	if !p.Interrupted() {
+		// The capture's copy comes before the reply is sent on: wait
+		// until the frontend has handed the replies to ZeroMQ, so that
+		// stopping it does not drop the last.
+		delivered(p, proxy.Frontend(), relayed)
 		fmt.Printf("Relayed %d replies\n", relayed)
 	}
 	// The capture inbox closes after the proxy, which sends to it; Close

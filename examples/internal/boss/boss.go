@@ -78,11 +78,16 @@ func (b *broker) Receive(ctx actor.Context) {
 		if !working {
 			b.dismiss++
 			if b.dismiss == b.expect {
-				cli.Notify(b.done, [2]int{b.dismiss, b.orders})
+				// The socket actor answers after the Send before: once
+				// it has, the last "Fired!" is ZeroMQ's to deliver, and
+				// stopping the socket actor cannot drop it.
+				ctx.Request(b.socket, &messages.GetStats{})
 			}
 			return
 		}
 		b.orders++
+	case *messages.Stats:
+		cli.Notify(b.done, [2]int{b.dismiss, b.orders})
 	case *messages.Error:
 		cli.Notify(b.failed, sockets.ErrorFromProto(m))
 	case *messages.Closed:
