@@ -269,3 +269,57 @@ func TestPeering(t *testing.T) {
 		}
 	})
 }
+
+// TestPeeringPyzmq runs broker A of a cluster, with clients and no
+// workers, beside a peer B written with pyzmq from the protocol: B
+// publishes [B, free workers] on ipc://B-state.ipc and echoes each task
+// that comes to its cloud ROUTER (routing id B) as [A, client, "", task];
+// it checks A's state, [A, "0"], from ipc://A-state.ipc. A's tasks all go
+// through the cloud to B and come back.
+func TestPeeringPyzmq(t *testing.T) {
+	const script = `
+import sys, zmq
+want = int(sys.argv[1])
+ctx = zmq.Context()
+cloud = ctx.socket(zmq.ROUTER); cloud.setsockopt(zmq.IDENTITY, b"B"); cloud.setsockopt(zmq.LINGER, 5000)
+cloud.bind("ipc://B-cloud.ipc")
+statebe = ctx.socket(zmq.PUB); statebe.setsockopt(zmq.LINGER, 0); statebe.bind("ipc://B-state.ipc")
+statefe = ctx.socket(zmq.SUB); statefe.setsockopt(zmq.LINGER, 0); statefe.setsockopt(zmq.SUBSCRIBE, b"")
+statefe.connect("ipc://A-state.ipc")
+print("B bound", flush=True)
+poller = zmq.Poller(); poller.register(cloud, zmq.POLLIN); poller.register(statefe, zmq.POLLIN)
+served, states, quiet = 0, 0, 0
+while served < want or states == 0:
+    ready = dict(poller.poll(100))
+    statebe.send_multipart([b"B", b"3"])
+    if not ready:
+        quiet += 1
+        assert quiet < 200, "nothing from A within 20 s"
+        continue
+    quiet = 0
+    if statefe in ready:
+        assert statefe.recv_multipart() == [b"A", b"0"]
+        states += 1
+    if cloud in ready:
+        peer, client, empty, task = cloud.recv_multipart()
+        assert peer == b"A" and empty == b"" and len(task) == 4, (peer, empty, task)
+        cloud.send_multipart([b"A", client, b"", task])
+        served += 1
+print("B served", served, flush=True)
+for s in (cloud, statebe, statefe):
+    s.close()
+ctx.term()
+`
+	dir := t.TempDir()
+	b := startIn(t, dir, testutil.Python(t), "-c", script, "6")
+	b.waitFor("B bound")
+	a := startIn(t, dir, filepath.Join(bin, "peering"), "-clients", "2", "-workers", "0", "-tasks", "3", "-pause", "50ms",
+		"-state", "100ms", "A", "B")
+	out := a.exit()
+	for _, want := range []string{"B - 3 workers free\n", "Clients: 6 tasks answered, 0 lost\n", "A: routed 0 tasks to local workers (0 from peers), 6 to the cloud\n"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("broker A did not print %q:\n%s", want, out)
+		}
+	}
+	b.exitPrinting("B served 6")
+}
