@@ -98,16 +98,15 @@ type broker struct {
 	sockets  map[string]*actor.PID
 	started  int
 
-	workers         [][]byte       // free workers, longest free first
-	local, cloud    [][][]byte     // tasks waiting: from the clients, from the peers
-	capacity        map[string]int // free workers of each peer, as it last said
-	published       int            // the capacity last published, -1 before any
-	timer           *time.Timer
-	routed          counts
-	readyC          chan<- struct{}
-	summary         chan<- counts
-	failed          chan<- error
-	askedForSummary bool
+	workers      [][]byte       // free workers, longest free first
+	local, cloud [][][]byte     // tasks waiting: from the clients, from the peers
+	capacity     map[string]int // free workers of each peer, as it last said
+	published    int            // the capacity last published, -1 before any
+	timer        *time.Timer
+	routed       counts
+	readyC       chan<- struct{}
+	summary      chan<- counts
+	failed       chan<- error
 }
 
 // stateTick is the broker's timer message: time to publish its state.
@@ -427,8 +426,8 @@ func main() {
 		cli.UsageIf(n == "" || strings.ContainsAny(n, "/\x00") || slices.Index(names, n) != i,
 			fmt.Sprintf("peering: %q: broker names are distinct, not empty, without '/'", n))
 	}
-	cli.UsageIf(*clients < 0 || *workers < 0 || *tasks < 0 || *pause < 0 || *work < 0 || *state <= 0,
-		"peering: -clients, -workers, -tasks, -pause and -work must be >= 0, -state > 0")
+	cli.UsageIf(*clients < 0 || *workers < 0 || *tasks < 0 || *pause < 0 || *work < 0 || *state <= 0 || *tasks > 0 && *clients == 0,
+		"peering: -clients, -workers, -tasks, -pause and -work must be >= 0, -state > 0, and -tasks needs clients")
 	self, peers := names[0], names[1:]
 
 	p := cli.Start("peering")
