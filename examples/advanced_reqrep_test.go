@@ -274,8 +274,9 @@ func TestPeering(t *testing.T) {
 // workers, beside a peer B written with pyzmq from the protocol: B
 // publishes [B, free workers] on ipc://B-state.ipc and echoes each task
 // that comes to its cloud ROUTER (routing id B) as [A, client, "", task];
-// it checks A's state, [A, "0"], from ipc://A-state.ipc. A's tasks all go
-// through the cloud to B and come back.
+// it checks A's state, [A, "0"], from ipc://A-state.ipc, and holds the
+// tasks until it has. A's tasks all go through the cloud to B and come
+// back.
 func TestPeeringPyzmq(t *testing.T) {
 	const script = `
 import sys, zmq
@@ -288,7 +289,7 @@ statefe = ctx.socket(zmq.SUB); statefe.setsockopt(zmq.LINGER, 0); statefe.setsoc
 statefe.connect("ipc://A-state.ipc")
 print("B bound", flush=True)
 poller = zmq.Poller(); poller.register(cloud, zmq.POLLIN); poller.register(statefe, zmq.POLLIN)
-served, states, quiet = 0, 0, 0
+served, states, quiet, held = 0, 0, 0, []
 while served < want or states == 0:
     ready = dict(poller.poll(100))
     statebe.send_multipart([b"B", b"3"])
@@ -303,7 +304,11 @@ while served < want or states == 0:
     if cloud in ready:
         peer, client, empty, task = cloud.recv_multipart()
         assert peer == b"A" and empty == b"" and len(task) == 4, (peer, empty, task)
-        cloud.send_multipart([b"A", client, b"", task])
+        held.append([b"A", client, b"", task])
+    # Tasks wait for A's state, so that A, which ends once its tasks are
+    # answered, is still publishing when this SUB's connection is up.
+    while states and held:
+        cloud.send_multipart(held.pop(0))
         served += 1
 print("B served", served, flush=True)
 for s in (cloud, statebe, statefe):
