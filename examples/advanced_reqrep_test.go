@@ -328,3 +328,35 @@ ctx.term()
 	}
 	b.exitPrinting("B served 6")
 }
+
+// TestAsyncsrvPyzmq runs asyncsrv's server alone for a pyzmq DEALER
+// client with routing id "PY01-0001": it sends ten requests at once, and
+// every reply it gets, one frame, is one of them; it gets some (none at all
+// has a chance of 5^-10).
+func TestAsyncsrvPyzmq(t *testing.T) {
+	const script = `
+import sys, zmq
+ctx = zmq.Context()
+d = ctx.socket(zmq.DEALER); d.setsockopt(zmq.LINGER, 0); d.setsockopt(zmq.IDENTITY, b"PY01-0001")
+d.connect(sys.argv[1])
+sent = [b"request #%d" % i for i in range(1, 11)]
+for r in sent:
+    d.send(r)
+got = 0
+while d.poll(1000):  # a worker answers within 4 pauses of at most 51 ms
+    frames = d.recv_multipart()
+    assert len(frames) == 1 and frames[0] in sent, frames
+    got += 1
+assert got > 0, "no reply"
+print("replies", got, flush=True)
+d.close(); ctx.term()
+`
+	ep := testutil.FreeEndpoint(t)
+	server := program(t, "asyncsrv", "-bind", ep, "-clients", "0", "-work", "50ms")
+	server.waitFor("bound " + ep)
+	out := pyzmq(t, script, ep).exit()
+	if !regexp.MustCompile(`(?m)^replies [1-9]\d*$`).MatchString(out) {
+		t.Fatalf("the pyzmq client printed:\n%s", out)
+	}
+	server.interrupt(syscall.SIGINT)
+}
