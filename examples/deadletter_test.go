@@ -17,7 +17,9 @@ func TestProgramsNoDeadLetter(t *testing.T) {
 		name string
 		args func(t *testing.T) []string
 	}{
-		{"monitor", func(*testing.T) []string { return []string{"-cycles", "1", "-up", "0", "-down", "0", "-reconnect", "10ms"} }},
+		{"monitor", func(*testing.T) []string {
+			return []string{"-cycles", "1", "-up", "0", "-down", "0", "-reconnect", "10ms"}
+		}},
 		{"metrics", func(*testing.T) []string { return []string{"-n", "20", "-requests", "2"} }},
 		{"ironhouse", func(t *testing.T) []string {
 			ep := testutil.FreeEndpoint(t)

@@ -50,6 +50,7 @@ type client struct {
 	interval time.Duration
 	n, sent  int
 	timer    *time.Timer
+	closed   bool // its socket closed: no more requests
 
 	replies chan<- struct{} // with room for every reply, if n > 0
 	failed  chan<- error
@@ -71,7 +72,9 @@ func (c *client) Receive(ctx actor.Context) {
 			c.send(ctx)
 		}
 	case tick:
-		c.send(ctx)
+		if !c.closed {
+			c.send(ctx)
+		}
 	case *messages.Received:
 		if len(m.Frames) != 1 {
 			cli.Notify(c.failed, fmt.Errorf("client %s: a reply is one frame; got %d", c.id, len(m.Frames)))
@@ -84,6 +87,12 @@ func (c *client) Receive(ctx actor.Context) {
 	case *messages.Error:
 		cli.Notify(c.failed, sockets.ErrorFromProto(m))
 	case *messages.Closed:
+		// A socket closed: the program is ending, and a timer's message
+		// would go to a stopped socket actor as a dead letter.
+		c.closed = true
+		if c.timer != nil {
+			c.timer.Stop()
+		}
 		if m.Error != nil {
 			cli.Notify(c.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
 		}
@@ -108,6 +117,7 @@ type worker struct {
 	socket *actor.PID
 	work   time.Duration
 	timers map[*time.Timer]bool
+	closed bool // its socket closed: no more replies
 
 	promised chan<- int // with room for every request, if the clients end
 	failed   chan<- error
@@ -153,10 +163,18 @@ func (w *worker) Receive(ctx actor.Context) {
 		}
 	case *reply:
 		delete(w.timers, m.timer)
-		ctx.Send(w.socket, &messages.Send{Frames: m.frames})
+		if !w.closed {
+			ctx.Send(w.socket, &messages.Send{Frames: m.frames})
+		}
 	case *messages.Error:
 		cli.Notify(w.failed, sockets.ErrorFromProto(m))
 	case *messages.Closed:
+		// A socket closed: the program is ending, and a timer's message
+		// would go to a stopped socket actor as a dead letter.
+		w.closed = true
+		for t := range w.timers {
+			t.Stop()
+		}
 		if m.Error != nil {
 			cli.Notify(w.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
 		}

@@ -161,7 +161,7 @@ func main() {
 	p := cli.Start("lbbroker")
 	defer p.Close()
 
-	capture := actors.NewInbox(p.System, 64)
+	capture := p.Inbox(64) // closed after the proxy, which sends to it
 	limit := []sockets.Option{sockets.MaxMessageSize(maxFrame)}
 	proxy, err := p.Z.SpawnProxy(p.Ctx, actors.ProxySpec{
 		Name:        "lbbroker",
@@ -216,8 +216,5 @@ loop:
 		delivered(p, proxy.Frontend(), relayed)
 		fmt.Printf("Relayed %d replies\n", relayed)
 	}
-	// The capture inbox closes after the proxy, which sends to it; Close
-	// (deferred) shuts down the rest.
-	p.CloseProxy(proxy)
-	capture.Close()
+	p.CloseProxy(proxy) // Close (deferred) shuts down the rest.
 }

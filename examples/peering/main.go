@@ -103,6 +103,7 @@ type broker struct {
 	capacity     map[string]int // free workers of each peer, as it last said
 	published    int            // the capacity last published, -1 before any
 	timer        *time.Timer
+	closed       bool // a socket closed: no more publishing
 	routed       counts
 	readyC       chan<- struct{}
 	summary      chan<- counts
@@ -151,6 +152,9 @@ func (b *broker) Receive(ctx actor.Context) {
 		// gone): reported, and the broker goes on.
 		fmt.Fprintf(os.Stderr, "%s: %v\n", b.self, sockets.ErrorFromProto(m))
 	case *messages.Closed:
+		// A socket closed: the program is ending, and a timer's message
+		// would go to a stopped socket actor as a dead letter.
+		stopTimer(&b.closed, b.timer)
 		if m.Error != nil {
 			cli.Notify(b.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
 		}
@@ -264,6 +268,9 @@ func (b *broker) route(ctx actor.Context) {
 // publish sends the broker's state, [self, free workers], and sets the
 // timer for the next.
 func (b *broker) publish(ctx actor.Context) {
+	if b.closed {
+		return
+	}
 	b.published = len(b.workers)
 	ctx.Send(b.sockets["statebe"], &messages.Send{Frames: [][]byte{[]byte(b.self), []byte(strconv.Itoa(b.published))}})
 	if b.timer != nil {
@@ -279,6 +286,7 @@ type worker struct {
 	socket *actor.PID
 	work   time.Duration
 	timer  *time.Timer
+	closed bool // its socket closed: no more asking
 	failed chan<- error
 }
 
@@ -303,13 +311,26 @@ func (w *worker) Receive(ctx actor.Context) {
 		w.timer = time.AfterFunc(rand.N(w.work+1), func() { root.Send(self, echo{frames}) })
 	case echo:
 		w.timer = nil
-		w.ask(ctx, m.frames)
+		if !w.closed {
+			w.ask(ctx, m.frames)
+		}
 	case *messages.Error:
 		cli.Notify(w.failed, sockets.ErrorFromProto(m))
 	case *messages.Closed:
+		// A socket closed: the program is ending, and a timer's message
+		// would go to a stopped socket actor as a dead letter.
+		stopTimer(&w.closed, w.timer)
 		if m.Error != nil {
 			cli.Notify(w.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
 		}
+	}
+}
+
+// stopTimer notes that a socket closed and stops t, if any.
+func stopTimer(closed *bool, t *time.Timer) {
+	*closed = true
+	if t != nil {
+		t.Stop()
 	}
 }
 
@@ -337,6 +358,7 @@ type client struct {
 	task                []byte
 	answered            int
 	timer               *time.Timer
+	closed              bool                // a socket closed: no more tasks
 	done                chan<- clientResult // with room for every client
 	failed              chan<- error
 }
@@ -361,6 +383,9 @@ func (c *client) Receive(ctx actor.Context) {
 		}
 	case nextBurst:
 		c.timer = nil
+		if c.closed {
+			return
+		}
 		c.burst = rand.IntN(15)
 		c.next(ctx)
 	case *messages.Reply:
@@ -380,6 +405,9 @@ func (c *client) Receive(ctx actor.Context) {
 		}
 		cli.Notify(c.failed, err)
 	case *messages.Closed:
+		// A socket closed: the program is ending, and a timer's message
+		// would go to a stopped socket actor as a dead letter.
+		stopTimer(&c.closed, c.timer)
 		if m.Error != nil {
 			cli.Notify(c.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
 		}

@@ -104,6 +104,7 @@ type worker struct {
 	dealer bool
 	rest   time.Duration
 	timer  *time.Timer
+	closed bool // its socket closed: no more asking
 	total  int
 
 	finished chan<- int
@@ -127,7 +128,9 @@ func (w *worker) Receive(ctx actor.Context) {
 		}
 	case ask:
 		w.timer = nil
-		w.ask(ctx)
+		if !w.closed {
+			w.ask(ctx)
+		}
 	case *messages.Reply: // a REQ worker's answer
 		w.answered(ctx, m.Frames)
 	case *messages.Received: // a DEALER worker's answer: ["", workload]
@@ -139,6 +142,12 @@ func (w *worker) Receive(ctx actor.Context) {
 	case *messages.Error:
 		cli.Notify(w.failed, sockets.ErrorFromProto(m))
 	case *messages.Closed:
+		// A socket closed: the program is ending, and a timer's message
+		// would go to a stopped socket actor as a dead letter.
+		w.closed = true
+		if w.timer != nil {
+			w.timer.Stop()
+		}
 		if m.Error != nil {
 			cli.Notify(w.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
 		}
