@@ -39,7 +39,8 @@ func TestMain(m *testing.M) {
 	args = append(args, "./taskvent", "./taskwork", "./tasksink", "./demo", "./wuserver", "./wuclient", "./wuproxy", "./psenvpub", "./psenvsub", "./syncpub", "./syncsub",
 		"./hwserver", "./hwclient", "./rrclient", "./rrworker", "./rrbroker", "./mtserver", "./lpclient", "./lpserver", "./ironhouse", "./monitor", "./metrics", "./service", "./httpserver",
 		"./ppqueue", "./ppworker", "./spqueue", "./spworker", "./mdbroker", "./mdworker", "./mdclient", "./titanic", "./flserver", "./flclient", "./bstarsrv", "./bstarcli",
-		"./msreader", "./mspoller", "./msgqueue", "./mtrelay", "./taskwork2", "./tasksink2", "./interrupt", "./version")
+		"./msreader", "./mspoller", "./msgqueue", "./mtrelay", "./taskwork2", "./tasksink2", "./interrupt", "./version",
+		"./identity", "./rtreq", "./rtdealer", "./lbbroker", "./asyncsrv", "./peering")
 	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "go %s: %v\n%s", strings.Join(args, " "), err, out)
 		_ = os.RemoveAll(dir)
@@ -96,8 +97,16 @@ func pyzmq(t *testing.T, script string, args ...string) *proc {
 // start runs path with args until the test ends, for a minute at most.
 func start(t *testing.T, path string, args ...string) *proc {
 	t.Helper()
+	return startIn(t, "", path, args...)
+}
+
+// startIn runs path with args in directory dir (empty: the test's) until
+// the test ends, for a minute at most.
+func startIn(t *testing.T, dir, path string, args ...string) *proc {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Dir = dir
 	// A program built with -race sleeps a second at exit unless told not to.
 	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
 	stdin, err := cmd.StdinPipe()
