@@ -25,37 +25,6 @@
 // single messages are reported on stderr and the broker goes on.
 package main
 
-import (
-	"flag"
-	"fmt"
+import "github.com/zmqactor/zmqactor/examples/internal/queue"
 
-	"github.com/zmqactor/zmqactor/actors"
-	"github.com/zmqactor/zmqactor/examples/internal/cli"
-	"github.com/zmqactor/zmqactor/sockets"
-)
-
-// maxFrame is the largest frame either socket takes.
-const maxFrame = 64 << 10
-
-func main() {
-	frontend := flag.String("frontend", "tcp://*:5559", "endpoint the clients connect to")
-	backend := flag.String("backend", "tcp://*:5560", "endpoint the workers connect to")
-	flag.Parse()
-	cli.UsageIf(flag.NArg() > 0, "rrbroker: no arguments")
-
-	p := cli.Start("rrbroker")
-	defer p.Close()
-
-	limit := []sockets.Option{sockets.MaxMessageSize(maxFrame)}
-	proxy, err := p.Z.SpawnProxy(p.Ctx, actors.ProxySpec{
-		Name:     "rrbroker",
-		Frontend: sockets.Spec{Name: "frontend", Type: sockets.Router, Binds: []string{*frontend}, Options: limit},
-		Backend:  sockets.Spec{Name: "backend", Type: sockets.Dealer, Binds: []string{*backend}, Options: limit},
-		Owner:    p.Events.PID(),
-	})
-	p.Check(err)
-	fmt.Println("bound", proxy.Frontend().Endpoint(), proxy.Backend().Endpoint())
-
-	p.Serve(nil)        // until SIGINT or SIGTERM
-	p.CloseProxy(proxy) // Close (deferred) shuts down the rest.
-}
+func main() { queue.Main("rrbroker") }
