@@ -191,11 +191,23 @@ func (c *Runtime) spawnAndWait(ctx context.Context, props *actor.Props, name str
 	select {
 	case r := <-started:
 		if r.err != nil {
+			// The actor whose socket failed to open is stopping; the error
+			// is returned once it has gone, so that "no actor is left
+			// running" holds when the caller looks (Len, a name reused).
+			c.waitGone(ctx, pid.Id)
 			return nil, nil, r.err
 		}
 		return pid, r.event, nil
 	case <-ctx.Done():
 		c.system.Root.Stop(pid)
 		return nil, nil, fmt.Errorf("zmqactor: spawn %s: %w", name, ctx.Err())
+	}
+}
+
+// waitGone waits until the actor id has unregistered, or for ctx.
+func (c *Runtime) waitGone(ctx context.Context, id string) {
+	select {
+	case <-c.done(id):
+	case <-ctx.Done():
 	}
 }
