@@ -21,14 +21,15 @@ import (
 // (context.DeadlineExceeded when the wait was ctx's). An answer of another
 // type is ErrUnexpectedReply.
 func askActor[T any](ctx context.Context, rt *Runtime, pid *actor.PID, name string, op sockets.Op, cmd any, wait time.Duration) (T, error) {
-	return askActorOr[T](ctx, rt, pid, name, op, cmd, wait, nil)
+	return askActorOr[T](ctx, rt, pid, name, op, cmd, wait, nil, false)
 }
 
 // askActorOr is askActor that calls abandon with the asker's PID when it
 // gives up waiting (ctx ended, or the wait passed), and waits without a
-// bound when wait is zero and ctx has no deadline.
+// bound when wait is zero and ctx has no deadline. once: the actor answers
+// cmd once and forgets its sender (calls.ask).
 func askActorOr[T any](ctx context.Context, rt *Runtime, pid *actor.PID, name string, op sockets.Op, cmd any, wait time.Duration,
-	abandon func(asker *actor.PID)) (T, error) {
+	abandon func(asker *actor.PID), once bool) (T, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
 		return zero, err
@@ -40,7 +41,7 @@ func askActorOr[T any](ctx context.Context, rt *Runtime, pid *actor.PID, name st
 			return zero, context.DeadlineExceeded
 		}
 	}
-	res, err := rt.calls.ask(ctx, rt.system, pid, cmd, wait, abandon)
+	res, err := rt.calls.ask(ctx, rt.system, pid, cmd, wait, abandon, once)
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:

@@ -3,6 +3,7 @@ package actors_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -196,5 +197,89 @@ func TestErrorCarriesTag(t *testing.T) {
 		Timeout: durationpb.New(10 * time.Millisecond)}, asker.PID())
 	if _, err := actors.Receive[*messages.Reply](f.ctx, asker); !errors.Is(err, actors.ErrRequestTimeout) {
 		t.Fatalf("Receive: %v, want ErrRequestTimeout", err)
+	}
+}
+
+// TestRequestAfterAbandonedOne: a Request that gave up does not lend its
+// wait to the next one (Socket.Request uses a wait again only once its
+// reply came), so the abandoned request's late reply never reaches a later
+// Request, which gets its own.
+func TestRequestAfterAbandonedOne(t *testing.T) {
+	f := newFixture(t)
+	h, requests := f.holder()
+	srv := f.server(sockets.Router, h, actors.ServeOptions{Timeout: time.Minute})
+	cli := f.client(sockets.Dealer, srv.Endpoint())
+	ask := func(ctx context.Context, body string) <-chan error {
+		done := make(chan error, 1)
+		go func() {
+			reply, err := cli.Request(ctx, [][]byte{[]byte(body)}, actors.WithTimeout(time.Minute))
+			if err == nil && string(reply.GetFrames()[0]) != "re: "+body {
+				err = fmt.Errorf("the request %q got the reply %q", body, reply.GetFrames()[0])
+			}
+			done <- err
+		}()
+		return done
+	}
+	ctx, cancel := context.WithCancel(f.ctx)
+	first := ask(ctx, "first")
+	abandoned := f.next(requests)
+	cancel()
+	if err := <-first; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Request: %v, want context.Canceled", err)
+	}
+	for _, body := range []string{"second", "third"} {
+		done := ask(f.ctx, body)
+		r := f.next(requests)
+		if body == "second" {
+			// The abandoned request's reply first: late, and dropped.
+			f.system.Root.Send(abandoned.to, &messages.Reply{Frames: [][]byte{[]byte("re: first")}})
+		}
+		f.system.Root.Send(r.to, &messages.Reply{Frames: [][]byte{[]byte("re: " + r.body)}})
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.waitRRStats(cli, "the late reply", func(st *messages.RequestStats) bool {
+		return st.GetLateReplies() == 1 && st.GetReplies() == 2
+	})
+}
+
+// TestConcurrentRequestsGetTheirReplies: goroutines asking one client
+// socket actor at once, each many times, get each its own reply, while the
+// waits of answered Requests are used again.
+func TestConcurrentRequestsGetTheirReplies(t *testing.T) {
+	for _, typ := range []sockets.Type{sockets.Dealer, sockets.Req} {
+		t.Run(typ.String(), func(t *testing.T) {
+			f := newFixture(t)
+			h := f.system.Root.Spawn(actor.PropsFromFunc(echo))
+			srv := f.server(sockets.Router, h, actors.ServeOptions{})
+			cli := f.client(typ, srv.Endpoint())
+			const askers, each = 8, 50
+			errs := make(chan error, askers)
+			for a := range askers {
+				go func() {
+					for i := range each {
+						body := fmt.Sprintf("%d/%d", a, i)
+						reply, err := cli.Request(f.ctx, [][]byte{[]byte(body)})
+						if err == nil && string(reply.GetFrames()[0]) != body {
+							err = fmt.Errorf("the request %q got the reply %q", body, reply.GetFrames()[0])
+						}
+						if err != nil {
+							errs <- err
+							return
+						}
+					}
+					errs <- nil
+				}()
+			}
+			for range askers {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if st := f.rrStats(cli); st.GetReplies() != askers*each {
+				t.Fatalf("%d replies, want %d", st.GetReplies(), askers*each)
+			}
+		})
 	}
 }

@@ -225,7 +225,7 @@ func (c *clientRole) sendNext() {
 			return
 		}
 		if _, err := c.sock.Send(r.body); err != nil {
-			c.waiting = c.waiting[1:]
+			c.shift()
 			c.fail(r, err)
 			continue
 		}
@@ -238,6 +238,16 @@ func (c *clientRole) sendNext() {
 	}
 }
 
+// shift takes the first waiting request off a REQ's queue. The rest move
+// down, so that the queue's array is used again: slicing the first off
+// would leave no room at its end, and each next request would allocate a
+// new one.
+func (c *clientRole) shift() {
+	n := copy(c.waiting, c.waiting[1:])
+	c.waiting[n] = nil
+	c.waiting = c.waiting[:n]
+}
+
 // deliver takes a message the socket received: a reply to a request goes
 // to its asker; a late one is counted and dropped; anything else goes to
 // the owner as Received, or is counted as malformed.
@@ -245,7 +255,7 @@ func (c *clientRole) deliver(frames [][]byte) {
 	if c.req {
 		if len(c.waiting) > 0 && c.waiting[0].sent {
 			r := c.waiting[0]
-			c.waiting = c.waiting[1:]
+			c.shift()
 			c.times.remove(r)
 			c.answer(r, frames)
 			c.sendNext()
@@ -328,7 +338,7 @@ func (c *clientRole) expireRequest(r *outRequest) {
 	c.fail(r, &sockets.Error{Op: sockets.OpRequest, Socket: c.name,
 		Err: fmt.Errorf("%w: %v for each of %d attempts", sockets.ErrRequestTimeout, r.timeout, r.attempts)})
 	if c.req {
-		c.waiting = c.waiting[1:]
+		c.shift()
 		c.reset() // sends the next one once open
 		return
 	}

@@ -344,7 +344,7 @@ func (c *Runtime) SpawnAt(ctx context.Context, factory *actor.PID, spec sockets.
 	if dl, ok := ctx.Deadline(); ok {
 		wait = time.Until(dl)
 	}
-	res, err := c.calls.ask(ctx, c.system, factory, cmd, wait, nil)
+	res, err := c.calls.ask(ctx, c.system, factory, cmd, wait, nil, false)
 	switch {
 	case err == nil:
 	case errors.Is(err, actor.ErrDeadLetter):

@@ -42,9 +42,9 @@ func (s *Socket) InjectFault(ctx context.Context, reason string) error {
 	for id == 0 {
 		id = c.next.Add(1)
 	}
-	refusal := make(chan any, 1)
-	c.waiting.Store(id, refusal)
-	defer c.waiting.Delete(id)
+	refusal := &call{answer: make(chan any, 1)}
+	c.register(id, refusal)
+	defer c.forget(id)
 	system.Root.RequestWithCustomSender(s.pid, &messages.InjectFault{Reason: reason},
 		&actor.PID{Address: system.Address(), Id: c.id, RequestId: id})
 
@@ -60,7 +60,7 @@ func (s *Socket) InjectFault(ctx context.Context, reason string) error {
 	}()
 	_, err := ask[*messages.Stats](wait, s, sockets.OpCommand, &messages.GetStats{})
 	select {
-	case m := <-refusal:
+	case m := <-refusal.answer:
 		if e, ok := m.(*messages.Error); ok {
 			return sockets.ErrorFromProto(e)
 		}

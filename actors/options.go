@@ -78,7 +78,10 @@ func WithBatchDelivery() SpawnOption {
 }
 
 // WithProps adds protoactor props options, such as a supervisor strategy or
-// a mailbox, to the socket actor.
+// a mailbox, to the socket actor. They come after the socket actor's own
+// (its dispatcher and mailbox), so theirs win. A socket actor spawned with
+// any of them catches its failures in a receiver middleware placed before
+// theirs, which costs an envelope per message that has no sender.
 func WithProps(opts ...actor.PropsOption) SpawnOption {
 	return func(c *spawnConfig) error {
 		c.props = append(c.props, opts...)

@@ -155,7 +155,9 @@ func (s *Socket) request(ctx context.Context, r *messages.Request) (any, error) 
 	if r.GetNoTimeout() {
 		wait = 0
 	}
-	return askActorOr[any](ctx, s.rt, s.pid, s.Name(), sockets.OpRequest, r, wait, s.cancel)
+	// The client role answers a Request once and then forgets its asker:
+	// the call may be used again (calls.ask).
+	return askActorOr[any](ctx, s.rt, s.pid, s.Name(), sockets.OpRequest, r, wait, s.cancel, true)
 }
 
 // cancel tells the socket actor that the call of asker gave up: its

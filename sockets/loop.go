@@ -207,7 +207,7 @@ func (s *Socket) service() error {
 		if idle {
 			break
 		}
-		ev, err := s.zs.GetEvents()
+		ev, err := s.events()
 		if err != nil {
 			return zmqError(OpReceive, s.name, "", err)
 		}

@@ -75,6 +75,14 @@ static int zmqactor_send_batch(void *s, const char *buf, const uint64_t *info, i
 	return i;
 }
 
+// The batch functions keep no pointer they are given and never call Go:
+// without these lines, cgo would make every local whose address they take
+// (the error and the big-frame flag) a heap allocation per call.
+#cgo noescape zmqactor_recv_batch
+#cgo nocallback zmqactor_recv_batch
+#cgo noescape zmqactor_send_batch
+#cgo nocallback zmqactor_send_batch
+
 // zmqactor_take copies the frame left in *big into dst and closes it.
 static void zmqactor_take(zmq_msg_t *big, char *dst) {
 	size_t size = zmq_msg_size(big);

@@ -14,6 +14,12 @@ static int zmqactor_get_int(void *s, int option, int *value) {
 	size_t size = sizeof *value;
 	return zmq_getsockopt(s, option, value, &size);
 }
+
+// zmqactor_get_int keeps no pointer it is given and never calls Go: its
+// value stays on the Go stack (pebbe/zmq4's GetEvents allocates it, once
+// per read of ZMQ_EVENTS).
+#cgo noescape zmqactor_get_int
+#cgo nocallback zmqactor_get_int
 */
 import "C"
 
@@ -21,6 +27,7 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -103,6 +110,20 @@ func getRawInt(zs *zmq4.Socket, option C.int) (int, error) {
 		return 0, errno
 	}
 	return int(v), nil
+}
+
+// events reads ZMQ_EVENTS of the loop's socket, as pebbe/zmq4's GetEvents
+// does but without its allocation; through GetEvents when the socket
+// handle cannot be reached.
+func (s *Socket) events() (zmq4.State, error) {
+	if !rawLayout() {
+		return s.zs.GetEvents()
+	}
+	n, err := getRawInt(s.zs, C.ZMQ_EVENTS)
+	if errno, ok := err.(syscall.Errno); ok {
+		err = zmq4.Errno(errno) // as GetEvents says it: errors.Is(err, zmq4.ETERM)
+	}
+	return zmq4.State(n), err
 }
 
 // getRawMillis reads an option ZeroMQ reports in milliseconds.

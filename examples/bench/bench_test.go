@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/zmqactor/zmqactor/internal/testutil"
 )
 
@@ -108,6 +110,24 @@ func TestQuick(t *testing.T) {
 			}
 			if v, err := figure(cell); err != nil || v <= 0 {
 				t.Errorf("%s: %s has %q, want a positive figure", w.name, pathNames[p], cell)
+			}
+		}
+		// Wake-ups, the last column: a count for every path the row has
+		// (0 is possible for a path whose threads never blocked).
+		wake := strings.Split(cells[len(cells)-1], " / ")
+		if len(wake) != numPaths {
+			t.Errorf("%s: wake-ups %q, want one per path", w.name, cells[len(cells)-1])
+		} else {
+			for p := range numPaths {
+				if w.paths[p] == nil {
+					if wake[p] != "—" {
+						t.Errorf("%s: %s has %q wake-ups, want — (no such path)", w.name, pathNames[p], wake[p])
+					}
+					continue
+				}
+				if v, err := strconv.ParseFloat(wake[p], 64); err != nil || v < 0 {
+					t.Errorf("%s: %s has %q wake-ups, want a count", w.name, pathNames[p], wake[p])
+				}
 			}
 		}
 		// Ratios: actor/raw always, actor/C where there is a C path.
@@ -219,5 +239,60 @@ func TestTableSaysWhatFailed(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "- error: case actor: open: no luck") {
 		t.Errorf("no note of the error in\n%s", &out)
+	}
+}
+
+// TestWakeupsCountBlockedThreads checks what the wake-ups column counts:
+// the process's voluntary context switches, at least those of the threads
+// /proc/self/task lists, growing by one at least for each time a thread
+// blocks and is woken.
+func TestWakeupsCountBlockedThreads(t *testing.T) {
+	before, err := used()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const blocks = 20
+	for range blocks {
+		// A thread sleeping in the kernel gives its CPU up: one voluntary
+		// switch each time.
+		if err := unix.Nanosleep(&unix.Timespec{Nsec: 100_000}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after, err := used()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := after.wakeups - before.wakeups; got < blocks {
+		t.Errorf("%d wake-ups over %d sleeps, want at least one each", got, blocks)
+	}
+	// The threads alive now have switched at most as often as all the
+	// process's threads, ended ones included, which used counts.
+	var tasks int64
+	dirs, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join("/proc/self/task", d.Name(), "status"))
+		if err != nil {
+			continue // the thread ended meanwhile
+		}
+		for line := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(line, "voluntary_ctxt_switches:"); ok {
+				n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				if err != nil {
+					t.Fatalf("%s: %q: %v", d.Name(), line, err)
+				}
+				tasks += n
+			}
+		}
+	}
+	final, err := used()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tasks == 0 || tasks > final.wakeups {
+		t.Errorf("the live threads' voluntary_ctxt_switches sum to %d, getrusage says %d for the process", tasks, final.wakeups)
 	}
 }

@@ -86,6 +86,7 @@ func (r *result) met() string {
 	vsRaw, haveRaw := r.ratio(pathRaw)
 	vsC, haveC := r.ratio(pathC)
 	actor, haveActor := r.median(pathActor)
+	moreWakeups, haveWakeups := r.moreWakeups()
 	complete := true
 	if t.minVsRaw > 0 {
 		complete = check(vsRaw, haveRaw, func(v float64) bool { return v >= t.minVsRaw }) && complete
@@ -98,6 +99,9 @@ func (r *result) met() string {
 	}
 	if t.maxActor > 0 {
 		complete = check(actor, haveActor, func(v float64) bool { return v < t.maxActor }) && complete
+	}
+	if t.maxMoreWakeups > 0 {
+		complete = check(moreWakeups, haveWakeups, func(v float64) bool { return v <= t.maxMoreWakeups }) && complete
 	}
 	switch {
 	case !ok:
@@ -127,6 +131,32 @@ func (r *result) cpuCell() string {
 	})
 }
 
+// wakeups is the median of a path's wake-ups per round trip or per 1,000
+// messages.
+func (r *result) wakeups(p int) (float64, bool) {
+	v := r.wake[p]
+	if len(v) == 0 || r.errs[p] != "" {
+		return 0, false
+	}
+	return median(v), true
+}
+
+// moreWakeups is how many more wake-ups the actor path has than raw's.
+func (r *result) moreWakeups() (float64, bool) {
+	a, ok := r.wakeups(pathActor)
+	w, ok2 := r.wakeups(pathRaw)
+	return a - w, ok && ok2
+}
+
+// wakeCell is the median wake-ups of each path: per round trip for the
+// latency rows, per 1,000 messages or requests for the rates.
+func (r *result) wakeCell() string {
+	return perPath(func(p int) (string, bool) {
+		v, ok := r.wakeups(p)
+		return fmt.Sprintf("%.1f", v), ok
+	})
+}
+
 // perPath joins cell(p) of the paths with " / ", "—" for a path without
 // one, or is "—" when no path has one.
 func perPath(cell func(p int) (string, bool)) string {
@@ -149,14 +179,14 @@ func perPath(cell func(p int) (string, bool)) string {
 // printTable prints the main table and the notes under it, and reports
 // whether a case failed.
 func printTable(w io.Writer, results []*result) bool {
-	fmt.Fprintln(w, "| case | raw zmq4 | C | actor | actor/raw | actor/C | target | met | spread % (raw / C / actor) | CPU µs/op (raw / C / actor) |")
-	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|---|---|---|---|")
+	fmt.Fprintln(w, "| case | raw zmq4 | C | actor | actor/raw | actor/C | target | met | spread % (raw / C / actor) | CPU µs/op (raw / C / actor) | wake-ups per round trip or 1,000 msg (raw / C / actor) |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|---|---|---|---|---|")
 	var notes []string
 	failed := false
 	for _, r := range results {
-		fmt.Fprintf(w, "| %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+		fmt.Fprintf(w, "| %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			r.row.name, r.row.unit, r.cell(pathRaw), r.cell(pathC), r.cell(pathActor),
-			r.ratioCell(pathRaw), r.ratioCell(pathC), r.row.target, r.met(), r.spreadCell(), r.cpuCell())
+			r.ratioCell(pathRaw), r.ratioCell(pathC), r.row.target, r.met(), r.spreadCell(), r.cpuCell(), r.wakeCell())
 		for _, e := range r.errs {
 			if e != "" {
 				failed = true
@@ -194,8 +224,8 @@ func mbps(msgs float64, size int) float64 { return msgs * float64(size) / 1e6 }
 
 // printSweep prints the sweep table and reports whether a size failed.
 func printSweep(w io.Writer, sweep []sweepPoint) bool {
-	fmt.Fprintln(w, "| PUSH→PULL tcp, size | raw zmq4 (msg/s) | C (msg/s) | actor (msg/s) | actor/raw | actor/C | raw MB/s | C MB/s | actor MB/s | spread % (raw / C / actor) | CPU µs/msg (raw / C / actor) |")
-	fmt.Fprintln(w, "|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|")
+	fmt.Fprintln(w, "| PUSH→PULL tcp, size | raw zmq4 (msg/s) | C (msg/s) | actor (msg/s) | actor/raw | actor/C | raw MB/s | C MB/s | actor MB/s | spread % (raw / C / actor) | CPU µs/msg (raw / C / actor) | wake-ups per 1,000 msg (raw / C / actor) |")
+	fmt.Fprintln(w, "|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|---|")
 	failed := false
 	var notes []string
 	for _, s := range sweep {
@@ -206,9 +236,9 @@ func printSweep(w io.Writer, sweep []sweepPoint) bool {
 			}
 			return r.cell(p)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sizeName(s.size),
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sizeName(s.size),
 			r.cell(pathRaw), r.cell(pathC), r.cell(pathActor), r.ratioCell(pathRaw), r.ratioCell(pathC),
-			mb(pathRaw), mb(pathC), mb(pathActor), r.spreadCell(), r.cpuCell())
+			mb(pathRaw), mb(pathC), mb(pathActor), r.spreadCell(), r.cpuCell(), r.wakeCell())
 		for _, e := range r.errs {
 			if e != "" {
 				failed = true
