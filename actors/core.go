@@ -80,14 +80,17 @@ type startResult struct {
 // ZeroMQ socket, and every call on the socket happens in Receive, one
 // message at a time. It names no role: it reaches them through role.
 type socketActor struct {
-	rt    *Runtime
-	st    *coreState // outlives the instance
-	ctx   actor.Context
-	self  *actor.PID
-	root  *actor.RootContext
-	sock  *sockets.Socket
-	hosts []roleHost // one per role, for this instance
-	ended bool       // Closed was sent
+	rt *Runtime
+	st *coreState // outlives the instance
+	// recovers: Receive handles its own failures, as there is no
+	// failures middleware (see failures).
+	recovers bool
+	ctx      actor.Context
+	self     *actor.PID
+	root     *actor.RootContext
+	sock     *sockets.Socket
+	hosts    []roleHost // one per role, for this instance
+	ended    bool       // Closed was sent
 
 	// While the socket is being opened again after a restart or a reset,
 	// commands wait here, in order, with their senders.
@@ -117,6 +120,9 @@ type InjectedFault struct{ Reason string }
 func (f *InjectedFault) Error() string { return "zmqactor: injected fault: " + f.Reason }
 
 func (a *socketActor) Receive(ctx actor.Context) {
+	if a.recovers {
+		defer a.recoverFailure(ctx)
+	}
 	switch m := ctx.Message().(type) {
 	case *sockets.Signal:
 		if a.sock == nil {
@@ -209,51 +215,65 @@ func (a *socketActor) start(ctx actor.Context) {
 	a.open()
 }
 
-// failures is the socket actor's outermost receiver middleware. A failure
-// is protoactor's panic, here or in any middleware of WithProps: it notes
-// the reason for the next Restarting and Started events, answers the
-// command the actor failed on, and lets the panic go on to the supervisor.
-// protoactor drops the message an actor fails on; answering it means a
-// failed command is never lost without a word: its sender, or the owner
-// when it has none, gets an Error, and the command is not carried out (a
-// Send's frames did not reach ZeroMQ). Signals and the actor's own timer
-// messages are not commands; InjectFault asked for the failure.
+// failures is the socket actor's outermost receiver middleware when
+// WithProps adds middleware of its own: a failure is protoactor's panic,
+// here or in any middleware of WithProps, and failed handles it. Without
+// other middleware, Receive recovers itself (socketActor.recovers): a
+// receiver middleware costs protoactor an envelope for every message that
+// arrives without one, every Send and readiness signal included.
 func failures(st *coreState) actor.ReceiverMiddleware {
 	return func(next actor.ReceiverFunc) actor.ReceiverFunc {
 		return func(ctx actor.ReceiverContext, env *actor.MessageEnvelope) {
 			defer func() {
-				r := recover()
-				if r == nil {
-					return
+				if r := recover(); r != nil {
+					st.failed(ctx, env.Message, env.Sender, r)
 				}
-				st.failure = fmt.Sprint(r)
-				// Close the failed socket now, not when the supervisor
-				// restarts it after its backoff: meanwhile a bound socket
-				// would go on taking its peers' messages, to lose them at
-				// the restart, where a closed one leaves them queued in the
-				// peers for the new socket.
-				if a, ok := ctx.Actor().(*socketActor); ok {
-					a.closeFailed()
-				}
-				switch env.Message.(type) {
-				case *messages.InjectFault:
-				case proto.Message:
-					e := sockets.ErrorToProto(st.spec.Name, &sockets.Error{Op: sockets.OpCommand, Socket: st.spec.Name,
-						Err: fmt.Errorf("%w: the socket actor failed while handling %T, which was not carried out: %v", sockets.ErrSocket, env.Message, r)})
-					switch {
-					case env.Sender != nil:
-						ctx.ActorSystem().Root.Send(env.Sender, e)
-					case st.owner != nil:
-						ctx.ActorSystem().Root.Send(st.owner, e)
-					default:
-						ctx.ActorSystem().EventStream.Publish(e)
-					}
-				}
-				panic(r)
 			}()
 			next(ctx, env)
 		}
 	}
+}
+
+// recoverFailure is Receive's own failures when there is no other
+// middleware. It must be deferred by Receive: recover works only there.
+func (a *socketActor) recoverFailure(ctx actor.Context) {
+	if r := recover(); r != nil {
+		a.st.failed(ctx, ctx.Message(), ctx.Sender(), r)
+	}
+}
+
+// failed notes the reason of failure r for the next Restarting and Started
+// events, answers the command msg the actor failed on, and lets the panic
+// go on to the supervisor. protoactor drops the message an actor fails on;
+// answering it means a failed command is never lost without a word: its
+// sender, or the owner when it has none, gets an Error, and the command is
+// not carried out (a Send's frames did not reach ZeroMQ). Signals and the
+// actor's own timer messages are not commands; InjectFault asked for the
+// failure.
+func (st *coreState) failed(ctx actor.ReceiverContext, msg any, sender *actor.PID, r any) {
+	st.failure = fmt.Sprint(r)
+	// Close the failed socket now, not when the supervisor restarts it
+	// after its backoff: meanwhile a bound socket would go on taking its
+	// peers' messages, to lose them at the restart, where a closed one
+	// leaves them queued in the peers for the new socket.
+	if a, ok := ctx.Actor().(*socketActor); ok {
+		a.closeFailed()
+	}
+	switch msg.(type) {
+	case *messages.InjectFault:
+	case proto.Message:
+		e := sockets.ErrorToProto(st.spec.Name, &sockets.Error{Op: sockets.OpCommand, Socket: st.spec.Name,
+			Err: fmt.Errorf("%w: the socket actor failed while handling %T, which was not carried out: %v", sockets.ErrSocket, msg, r)})
+		switch {
+		case sender != nil:
+			ctx.ActorSystem().Root.Send(sender, e)
+		case st.owner != nil:
+			ctx.ActorSystem().Root.Send(st.owner, e)
+		default:
+			ctx.ActorSystem().EventStream.Publish(e)
+		}
+	}
+	panic(r)
 }
 
 // closeFailed closes the socket of a failed instance at once, with no

@@ -99,13 +99,20 @@ func (c *Runtime) state(spec sockets.Spec, cfg spawnConfig, started chan<- start
 
 // props returns the props that spawn the one socket actor of st.
 func (c *Runtime) props(st *coreState, extra ...actor.PropsOption) *actor.Props {
-	producer := func() actor.Actor { return &socketActor{rt: c, st: st} }
-	opts := append([]actor.PropsOption{actor.WithDispatcher(c.dispatch), actor.WithReceiverMiddleware(failures(st)), actor.WithOnInit(func(ctx actor.Context) {
+	// Without props of the caller's, the socket actor needs no receiver
+	// middleware: Receive recovers from its own failures (see failures).
+	recovers := len(extra) == 0
+	producer := func() actor.Actor { return &socketActor{rt: c, st: st, recovers: recovers} }
+	opts := []actor.PropsOption{actor.WithDispatcher(c.dispatch), actor.WithOnInit(func(ctx actor.Context) {
 		if st.owner == nil {
 			st.owner = ctx.Parent()
 		}
 		st.metrics = c.metrics.track(ctx.Self().Id, st.spec)
-	})}, extra...)
+	})}
+	if !recovers {
+		opts = append(opts, actor.WithReceiverMiddleware(failures(st)))
+	}
+	opts = append(opts, extra...)
 	var spawned atomic.Bool
 	spawn := func(system *actor.ActorSystem, id string, props *actor.Props, parent actor.SpawnerContext) (*actor.PID, error) {
 		if spawned.Swap(true) {
