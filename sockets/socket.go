@@ -65,12 +65,12 @@ type Socket struct {
 	retry      *time.Timer
 	retryDelay time.Duration
 
-	queue      sendQueue
-	limit      int
+	queue sendQueue
+	limit int
 	// coalesce: CoalesceSends, for a type it applies to. deferred is how
 	// many messages Send held back: 0, or all of the send queue.
-	coalesce bool
-	deferred int
+	coalesce   bool
+	deferred   int
 	maxMsgSize int64
 
 	bound, connected []string
