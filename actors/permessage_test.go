@@ -2,6 +2,7 @@ package actors_test
 
 import (
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -119,5 +120,56 @@ func TestPerMessageBursts(t *testing.T) {
 	}
 	for _, c := range []<-chan arrival{got1, got2} {
 		expectArrivals(t, c, n, "sub", sub.PID())
+	}
+}
+
+// TestBusySocketDoesNotStarveOthers: while one PUSH→PULL pair carries a
+// flood of messages, one actor message per message both ways, a message
+// through another pair arrives long before the flood ends: a socket actor
+// drains and sends at most a batch per turn, and a burst of Sends is held
+// back at most a batch at a time, so a busy socket never keeps the others
+// from their turns.
+func TestBusySocketDoesNotStarveOthers(t *testing.T) {
+	system, z := testutil.NewSystem(t)
+	const n = 200000
+	var flooded atomic.Int64
+	first := make(chan struct{})
+	floodOwner := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		if _, ok := ctx.Message().(*messages.Received); ok {
+			if flooded.Add(1) == 1 {
+				close(first)
+			}
+		}
+	}))
+	t.Cleanup(func() { _ = system.Root.StopFuture(floodOwner).Wait() })
+	quietOwner, quiet := collectReceived(t, system, 1)
+	pullA := testutil.Spawn(t, z, sockets.Spec{Name: "a", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}}, actors.WithOwner(floodOwner))
+	pushA := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: pullA.Bound(), SendQueueLimit: n})
+	pullB := testutil.Spawn(t, z, sockets.Spec{Name: "b", Type: sockets.Pull, Binds: []string{"tcp://127.0.0.1:*"}}, actors.WithOwner(quietOwner))
+	pushB := testutil.Spawn(t, z, sockets.Spec{Type: sockets.Push, Connects: pullB.Bound()})
+	frames := [][]byte{make([]byte, 64)}
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for range n {
+			system.Root.Send(pushA.PID(), &messages.Send{Frames: frames})
+		}
+	}()
+	defer func() { <-sent }()
+	select {
+	case <-first:
+	case <-time.After(testutil.Wait):
+		t.Fatal("no message of the flood arrived")
+	}
+	if err := pushB.Send([]byte("0")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-quiet:
+	case <-time.After(testutil.Wait):
+		t.Fatalf("the other pair's message did not arrive; %d of the flood did", flooded.Load())
+	}
+	if got := flooded.Load(); got >= n {
+		t.Errorf("the other pair's message arrived after the whole flood (%d messages)", got)
 	}
 }
