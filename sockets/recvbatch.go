@@ -140,20 +140,13 @@ func (s *Socket) recvBatch(msgs [][][]byte, maxFrames int) ([][][]byte, error) {
 			for _, in := range sc.info[:n] {
 				total += int(in >> 1)
 			}
-			var data []byte
-			switch {
-			case hasBig == 0 && total > 0:
-				// Copied by append, the allocation is not cleared first.
-				data = append([]byte(nil), sc.buf[:total]...)
-			default: // a big frame, or only empty frames (not nil ones)
-				data = make([]byte, total)
-				inBuf := total
-				if hasBig != 0 {
-					inBuf -= int(sc.info[n-1] >> 1) // the big frame comes last, and is not empty
-					C.zmqactor_take(&sc.big, (*C.char)(unsafe.Pointer(&data[inBuf])))
-				}
-				copy(data, sc.buf[:inBuf])
+			data := make([]byte, total)
+			inBuf := total
+			if hasBig != 0 {
+				inBuf -= int(sc.info[n-1] >> 1) // the big frame comes last, and is not empty
+				C.zmqactor_take(&sc.big, (*C.char)(unsafe.Pointer(&data[inBuf])))
 			}
+			copy(data, sc.buf[:inBuf])
 			all := make([][]byte, n)
 			at, first := 0, 0 // first: the first frame of the message being read
 			for i, in := range sc.info[:n] {
