@@ -312,6 +312,19 @@ func (a *socketActor) command(msg any, sender *actor.PID) {
 			return
 		}
 	}
+	switch msg.(type) {
+	case *messages.Send, *messages.Publish:
+	default:
+		// What Send held back goes to ZeroMQ before any other command
+		// sees or changes the socket (sockets.CoalesceSends).
+		if a.sock != nil {
+			if err := a.sock.Settle(); err != nil {
+				a.errorTo(sender, err)
+				a.fail(err)
+				return
+			}
+		}
+	}
 	var answer any
 	var err error
 	switch m := msg.(type) {
@@ -478,7 +491,10 @@ func (a *socketActor) open() {
 		Report:   func(err error) { a.errorTo(nil, err) },
 		Counters: st.metrics.counters(),
 	}
-	var opts []sockets.OpenOption
+	// One Send or Publish per message, as most owners send, costs one
+	// cgo call per burst, not per message (sockets.CoalesceSends); command
+	// settles them before any other command.
+	opts := []sockets.OpenOption{sockets.CoalesceSends()}
 	var err error
 	for i, r := range st.roles {
 		var o []sockets.OpenOption

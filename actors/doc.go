@@ -413,7 +413,11 @@
 // allocation per batch (pebbe/zmq4's per-frame RecvBytes and GetRcvmore
 // were the largest cost of a PUSH→PULL actor path in a profile). No timer
 // is set per message. Between actors and sockets, one actor message per
-// message is the default and the cost that remains: for many small
+// message is the default and the cost that remains, made smaller where it
+// can be without changing what actors see: the Receiveds of a batch and
+// their envelopes come from one allocation each, and a PUSH, PUB or XPUB
+// socket actor sends the Sends and Publishes that reach it in a burst a
+// batch per cgo call (sockets.CoalesceSends). For many small
 // messages, send them with SendBatch (messages.SendBatch, sent by one cgo
 // call for as many as ZeroMQ takes) and spawn the receiving socket actor
 // WithBatchDelivery (one messages.ReceivedBatch per turn), or subscribe with

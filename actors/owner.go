@@ -25,8 +25,16 @@ func (r *ownerRole) opening(h host, hooks *sockets.Hooks) ([]sockets.OpenOption,
 		}
 		return nil, nil
 	}
-	hooks.Deliver = func(frames [][]byte) {
-		root.RequestWithCustomSender(owner, &messages.Received{Socket: name, Frames: frames}, self)
+	// One Received per message, in order, but taken from the socket's
+	// batches: the Receiveds and envelopes of a batch are one allocation
+	// (deliver.go). The owner role never pauses, so it needs no Deliver.
+	var slab deliverySlab
+	hooks.DeliverBatch = func(msgs [][][]byte) {
+		slab.begin(len(msgs))
+		for _, frames := range msgs {
+			slab.send(root, owner, slab.received(name, frames), self)
+		}
+		slab.end()
 	}
 	return nil, nil
 }

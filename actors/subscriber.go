@@ -30,6 +30,7 @@ type subscriberRole struct {
 	delivered, unrouted, decodeErrors uint64
 	types                             typeCache
 	batches                           *subscriberBatches // batched subscribers' messages of this turn
+	slab                              deliverySlab       // the Receiveds and envelopes of this turn
 }
 
 // newSubscriberRole makes the role of a SUB or XSUB for spec, whose
@@ -210,9 +211,9 @@ func (r *subscriberRole) route(frames [][]byte) {
 		}
 		if !d.typed {
 			if raw == nil {
-				raw = &messages.Received{Socket: r.name, Frames: frames}
+				raw = r.slab.received(r.name, frames)
 			}
-			r.root.RequestWithCustomSender(d.pid, raw, r.self)
+			r.slab.send(r.root, d.pid, raw, r.self)
 			r.delivered++
 			continue
 		}
@@ -244,9 +245,11 @@ func (r *subscriberRole) routeBatch(msgs [][][]byte) {
 	if r.topics.batched > 0 && r.batches == nil {
 		r.batches = &subscriberBatches{byKey: map[string]*messages.ReceivedBatch{}}
 	}
+	r.slab.begin(len(msgs))
 	for _, m := range msgs {
 		r.route(m)
 	}
+	r.slab.end()
 	if r.batches != nil {
 		r.batches.flush(r.name, r.root, r.self)
 	}

@@ -86,6 +86,11 @@
 // with ErrQueueFull: nothing is dropped silently. PUB sockets never refuse:
 // they drop at the high-water mark, as ZeroMQ documents. Close offers the
 // queue to ZeroMQ once more and reports how many messages stayed unsent.
+// An owner handed one message per command may open a PUSH, PUB or XPUB
+// with CoalesceSends (socket actors do): the sends of a burst after its
+// first wait in the queue, at most DefaultBatch of them and never past its
+// bound, for the re-check turn of rule 3, which sends them as a batch;
+// Settle sends them at once.
 //
 // # Options
 //

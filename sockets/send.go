@@ -20,6 +20,17 @@ func (s *Socket) Send(frames [][]byte) (queued bool, err error) {
 		// ZeroMQ would refuse it with EFSM only once the first is sent.
 		return false, opError(OpSend, s.name, "", ErrUnsupported, "a REQ socket sends one request at a time, and one waits in the send queue")
 	}
+	if s.deferred > 0 && s.deferred >= min(DefaultBatch, s.limit) {
+		if _, err := s.flush(); err != nil {
+			return false, err
+		}
+	}
+	if s.coalesce && s.recheckPending && s.deferred == s.queue.len() && s.deferred < min(DefaultBatch, s.limit) {
+		// CoalesceSends: the recheck on its way sends it.
+		s.queue.push(frames)
+		s.deferred++
+		return false, nil
+	}
 	if s.queue.len() > 0 { // keep order behind what already waits
 		if s.queue.len() >= s.limit {
 			s.stats.Refused++
@@ -61,6 +72,11 @@ func (s *Socket) SendBatch(msgs [][][]byte) (queued int, err error) {
 	}
 	if len(msgs) == 0 {
 		return 0, nil
+	}
+	if s.deferred > 0 {
+		if _, err := s.flush(); err != nil {
+			return 0, err
+		}
 	}
 	if s.queue.len() > 0 {
 		return s.queueOrSend(msgs)
@@ -165,10 +181,23 @@ func (s *Socket) sendFrames(frames [][]byte) error {
 	return nil
 }
 
+// Settle sends the messages that CoalesceSends held back, as the turn they
+// wait for would. A non-nil error means the socket is unusable, as Handle's.
+func (s *Socket) Settle() error {
+	if s.deferred == 0 || s.closed {
+		return nil
+	}
+	_, err := s.flush()
+	return err
+}
+
 // flush sends queued messages until the queue is empty or ZeroMQ says
 // EAGAIN. A message ZeroMQ refuses for good is dropped and reported through
 // Hooks.Report; an error that makes the socket unusable is returned.
+// Messages held back by CoalesceSends that ZeroMQ does not take now wait
+// from then on as those that met the high-water mark, and count as queued.
 func (s *Socket) flush() (progress bool, err error) {
+	defer s.deferredWait()
 	for s.queue.len() > 0 {
 		// As SendBatch sends: as many messages per cgo call as fit in the
 		// scratch buffer. One call per message was 36% of the CPU of a
@@ -178,6 +207,7 @@ func (s *Socket) flush() (progress bool, err error) {
 			s.countSent(s.queue.front())
 			s.queue.pop()
 		}
+		s.deferred = max(s.deferred-sent, 0)
 		if sent > 0 {
 			s.hooks.Counters.depth(s.queue.len())
 			progress = true
@@ -193,6 +223,7 @@ func (s *Socket) flush() (progress bool, err error) {
 			return progress, e
 		}
 		s.queue.pop()
+		s.deferred = max(s.deferred-1, 0)
 		s.hooks.Counters.dropped(1)
 		s.hooks.Counters.depth(s.queue.len())
 		if s.hooks.Report != nil {
@@ -200,6 +231,15 @@ func (s *Socket) flush() (progress bool, err error) {
 		}
 	}
 	return progress, nil
+}
+
+// deferredWait ends a flush: the held back messages left, if any, met the
+// high-water mark.
+func (s *Socket) deferredWait() {
+	for ; s.deferred > 0; s.deferred-- {
+		s.stats.Queued++
+		s.hooks.Counters.queued(s.queue.len())
+	}
 }
 
 // sendQueue is a FIFO of messages waiting for the high-water mark to clear.
