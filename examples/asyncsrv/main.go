@@ -93,9 +93,7 @@ func (c *client) Receive(ctx actor.Context) {
 		if c.timer != nil {
 			c.timer.Stop()
 		}
-		if m.Error != nil {
-			cli.Notify(c.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
-		}
+		cli.NotifyFailure(c.failed, m)
 	}
 }
 
@@ -175,9 +173,7 @@ func (w *worker) Receive(ctx actor.Context) {
 		for t := range w.timers {
 			t.Stop()
 		}
-		if m.Error != nil {
-			cli.Notify(w.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
-		}
+		cli.NotifyFailure(w.failed, m)
 	}
 }
 

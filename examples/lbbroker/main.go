@@ -71,12 +71,8 @@ func (c *client) Receive(ctx actor.Context) {
 	case *messages.Reply:
 		fmt.Printf("Client: %s\n", m.Frames[0])
 		c.answered <- struct{}{} // buffered for every client
-	case *messages.Error:
-		cli.Notify(c.failed, sockets.ErrorFromProto(m))
-	case *messages.Closed:
-		if m.Error != nil {
-			cli.Notify(c.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
-		}
+	case *messages.Error, *messages.Closed:
+		cli.NotifyFailure(c.failed, m)
 	}
 }
 
@@ -104,12 +100,8 @@ func (w *worker) Receive(ctx actor.Context) {
 		}
 		fmt.Printf("Worker: %s\n", f[2])
 		w.ask(ctx, f[0], nil, []byte("OK"))
-	case *messages.Error:
-		cli.Notify(w.failed, sockets.ErrorFromProto(m))
-	case *messages.Closed:
-		if m.Error != nil {
-			cli.Notify(w.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
-		}
+	case *messages.Error, *messages.Closed:
+		cli.NotifyFailure(w.failed, m)
 	}
 }
 

@@ -155,9 +155,7 @@ func (b *broker) Receive(ctx actor.Context) {
 		// A socket closed: the program is ending, and a timer's message
 		// would go to a stopped socket actor as a dead letter.
 		stopTimer(&b.closed, b.timer)
-		if m.Error != nil {
-			cli.Notify(b.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
-		}
+		cli.NotifyFailure(b.failed, m)
 	}
 }
 
@@ -320,9 +318,7 @@ func (w *worker) Receive(ctx actor.Context) {
 		// A socket closed: the program is ending, and a timer's message
 		// would go to a stopped socket actor as a dead letter.
 		stopTimer(&w.closed, w.timer)
-		if m.Error != nil {
-			cli.Notify(w.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
-		}
+		cli.NotifyFailure(w.failed, m)
 	}
 }
 
@@ -408,9 +404,7 @@ func (c *client) Receive(ctx actor.Context) {
 		// A socket closed: the program is ending, and a timer's message
 		// would go to a stopped socket actor as a dead letter.
 		stopTimer(&c.closed, c.timer)
-		if m.Error != nil {
-			cli.Notify(c.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
-		}
+		cli.NotifyFailure(c.failed, m)
 	}
 }
 

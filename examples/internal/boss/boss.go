@@ -88,12 +88,8 @@ func (b *broker) Receive(ctx actor.Context) {
 		b.orders++
 	case *messages.Stats:
 		cli.Notify(b.done, [2]int{b.dismiss, b.orders})
-	case *messages.Error:
-		cli.Notify(b.failed, sockets.ErrorFromProto(m))
-	case *messages.Closed:
-		if m.Error != nil {
-			cli.Notify(b.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
-		}
+	case *messages.Error, *messages.Closed:
+		cli.NotifyFailure(b.failed, m)
 	}
 }
 
@@ -148,9 +144,7 @@ func (w *worker) Receive(ctx actor.Context) {
 		if w.timer != nil {
 			w.timer.Stop()
 		}
-		if m.Error != nil {
-			cli.Notify(w.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
-		}
+		cli.NotifyFailure(w.failed, m)
 	}
 }
 

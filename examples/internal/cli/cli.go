@@ -360,3 +360,17 @@ func Notify[T any](c chan<- T, v T) {
 	default:
 	}
 }
+
+// NotifyFailure sends on c, as Notify does, the error a socket actor's
+// event reports: an Error, or a Closed that ended the socket on an error.
+// Other events, and a Closed without an error, send nothing.
+func NotifyFailure(c chan<- error, event any) {
+	switch m := event.(type) {
+	case *messages.Error:
+		Notify(c, sockets.ErrorFromProto(m))
+	case *messages.Closed:
+		if m.Error != nil {
+			Notify(c, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
+		}
+	}
+}

@@ -78,12 +78,8 @@ func (r *reader) Receive(ctx actor.Context) {
 			r.update(f)
 		}
 		r.tasks, r.updates = r.tasks[:0], r.updates[:0]
-	case *messages.Error:
-		cli.Notify(r.failed, sockets.ErrorFromProto(m))
-	case *messages.Closed:
-		if m.Error != nil {
-			cli.Notify(r.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
-		}
+	case *messages.Error, *messages.Closed:
+		cli.NotifyFailure(r.failed, m)
 	}
 }
 

@@ -88,12 +88,8 @@ func (w *worker) Receive(ctx actor.Context) {
 			return
 		}
 		w.next(ctx)
-	case *messages.Error:
-		cli.Notify(w.failed, sockets.ErrorFromProto(m))
-	case *messages.Closed:
-		if m.Error != nil {
-			cli.Notify(w.failed, fmt.Errorf("%s closed: %w", m.Socket, sockets.ErrorFromProto(m.Error)))
-		}
+	case *messages.Error, *messages.Closed:
+		cli.NotifyFailure(w.failed, m)
 	}
 }
 
