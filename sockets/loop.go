@@ -71,7 +71,11 @@ func (r *readiness) start(s *Socket, fd int, fired, more signalKind) error {
 	r.signal = s.hooks.Signal
 	r.fired = Signal{s: s, kind: fired}
 	r.more = Signal{s: s, kind: more}
-	w, err := newWaiter(fd, func() { r.signal(&r.fired) })
+	fire := s.hooks.Fired
+	if fire == nil {
+		fire = s.hooks.Signal
+	}
+	w, err := newWaiter(fd, func() { fire(&r.fired) }, s.hooks.Fired != nil)
 	if err != nil {
 		return err
 	}
