@@ -39,9 +39,6 @@ type coreState struct {
 	// predecessor may still hold.
 	retryAtStart bool
 	metrics      *socketMetrics // nil without WithMeterProvider
-	// mailbox is the actor's mailbox when it is ours (WithProps may give
-	// it another): the readiness waiters post to it directly, see open.
-	mailbox *mailbox
 
 	roles    []role
 	commands []commandFunc // the roles' command methods
@@ -493,12 +490,6 @@ func (a *socketActor) open() {
 		Signal:   func(sig *sockets.Signal) { a.root.Send(a.self, sig) },
 		Report:   func(err error) { a.errorTo(nil, err) },
 		Counters: st.metrics.counters(),
-	}
-	if mb := st.mailbox; mb != nil {
-		// A waiter that fired runs the turn it asks for itself when the
-		// mailbox is idle, rather than wake a dispatcher worker for it:
-		// one goroutine hand-off fewer per readiness wake.
-		hooks.Fired = func(sig *sockets.Signal) { mb.postHere(sig) }
 	}
 	// One Send or Publish per message, as most owners send, costs one
 	// cgo call per burst, not per message (sockets.CoalesceSends); command

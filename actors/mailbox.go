@@ -36,9 +36,8 @@ type mailbox struct {
 	turn       func() // m.process, bound once
 }
 
-// newMailbox makes a socket actor's mailbox (props wraps it as the
-// actor.MailboxProducer, and keeps it for the readiness waiters).
-func newMailbox() *mailbox {
+// newMailbox is the socket actors' actor.MailboxProducer.
+func newMailbox() actor.Mailbox {
 	m := &mailbox{}
 	m.turn = m.process
 	return m
@@ -76,24 +75,6 @@ func (m *mailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher acto
 func (m *mailbox) Start() {}
 
 func (m *mailbox) UserMessageCount() int { return int(m.userN.Load()) }
-
-// postHere queues a user message and, if no turn is scheduled or running,
-// runs the turn on the calling goroutine instead of handing it to the
-// dispatcher. A socket's readiness waiter posts its signals so
-// (sockets.Hooks.Fired): the waiter's goroutine is awake already, and
-// handing the turn to a dispatcher worker would cost one more goroutine
-// hand-off, which on a machine with an idle CPU is one more thread
-// wake-up. The turn is the same as a scheduled one: system messages
-// first, the user messages in order, a failure escalated. If a turn is
-// scheduled or running, the message is queued for it, as PostUserMessage
-// does.
-func (m *mailbox) postHere(msg any) {
-	m.user.push(msg)
-	m.userN.Add(1)
-	if m.running.CompareAndSwap(false, true) {
-		m.process()
-	}
-}
 
 // schedule hands the dispatcher a turn unless one is scheduled or running.
 func (m *mailbox) schedule() {

@@ -103,11 +103,7 @@ func (c *Runtime) props(st *coreState, extra ...actor.PropsOption) *actor.Props 
 	// middleware: Receive recovers from its own failures (see failures).
 	recovers := len(extra) == 0
 	producer := func() actor.Actor { return &socketActor{rt: c, st: st, recovers: recovers} }
-	opts := []actor.PropsOption{actor.WithDispatcher(c.dispatch), actor.WithMailbox(func() actor.Mailbox {
-		mb := newMailbox()
-		st.mailbox = mb
-		return mb
-	}), actor.WithOnInit(func(ctx actor.Context) {
+	opts := []actor.PropsOption{actor.WithDispatcher(c.dispatch), actor.WithMailbox(newMailbox), actor.WithOnInit(func(ctx actor.Context) {
 		if st.owner == nil {
 			st.owner = ctx.Parent()
 		}

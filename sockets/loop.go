@@ -71,11 +71,7 @@ func (r *readiness) start(s *Socket, fd int, fired, more signalKind) error {
 	r.signal = s.hooks.Signal
 	r.fired = Signal{s: s, kind: fired}
 	r.more = Signal{s: s, kind: more}
-	fire := s.hooks.Fired
-	if fire == nil {
-		fire = s.hooks.Signal
-	}
-	w, err := newWaiter(fd, func() { fire(&r.fired) }, s.hooks.Fired != nil)
+	w, err := newWaiter(fd, func() { r.signal(&r.fired) })
 	if err != nil {
 		return err
 	}

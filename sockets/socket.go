@@ -21,13 +21,6 @@ type Hooks struct {
 	// into the Socket, so it must not block and must not call the Socket. A
 	// socket actor sends the signal to itself as a message. Required.
 	Signal func(sig *Signal)
-	// Fired, when set, is called instead of Signal by the waiter goroutine
-	// when ZMQ_FD fired (the waiter of the socket or of its monitor). Unlike
-	// Signal it may run the owner's turn on the waiter goroutine before it
-	// returns, calling Handle(sig) and any other method, Close included: an
-	// owner whose turn is idle saves a goroutine hand-off (a socket actor
-	// runs its mailbox there). It must not block otherwise. Optional.
-	Fired func(sig *Signal)
 	// Deliver receives each message that Handle received, in order. Required
 	// for types that receive.
 	Deliver func(frames [][]byte)

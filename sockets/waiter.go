@@ -3,7 +3,6 @@ package sockets
 import (
 	"fmt"
 	"os"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -17,12 +16,6 @@ import (
 //
 // One goroutine per socket, parked on a channel or in the netpoller; no OS
 // thread and no timer.
-//
-// fired may run the owner's turn (Hooks.Fired), and that turn may close the
-// waiter, on the waiter's own goroutine: close cannot wait for the goroutine
-// then, since it is its caller. A waiter made with inline set therefore
-// does not wait in a close that comes while fired runs; the goroutine ends
-// as soon as fired returns, and fired is not called again.
 type waiter struct {
 	file  *os.File
 	raw   syscall.RawConn
@@ -30,16 +23,10 @@ type waiter struct {
 	stop  chan struct{}
 	done  chan struct{}
 	fired func()
-	// inline: fired may run the owner's turn (see above).
-	inline bool
-	// firing is set while fired runs, when inline; close and the goroutine
-	// race to clear it, and the one that loses knows fired was or is the last.
-	firing atomic.Bool
 }
 
-// newWaiter starts a waiter on a duplicate of fd, which stays libzmq's;
-// inline says that fired may run the owner's turn (see waiter).
-func newWaiter(fd int, fired func(), inline bool) (*waiter, error) {
+// newWaiter starts a waiter on a duplicate of fd, which stays libzmq's.
+func newWaiter(fd int, fired func()) (*waiter, error) {
 	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("dup ZMQ_FD: %w", err)
@@ -57,13 +44,12 @@ func newWaiter(fd int, fired func(), inline bool) (*waiter, error) {
 		return nil, fmt.Errorf("ZMQ_FD: %w", err)
 	}
 	w := &waiter{
-		file:   file,
-		raw:    raw,
-		arms:   make(chan struct{}, 1),
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
-		fired:  fired,
-		inline: inline,
+		file:  file,
+		raw:   raw,
+		arms:  make(chan struct{}, 1),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+		fired: fired,
 	}
 	go w.run()
 	return w, nil
@@ -92,15 +78,7 @@ func (w *waiter) run() {
 		if err := w.raw.Read(readable); err != nil {
 			return // the file was closed
 		}
-		if !w.inline {
-			w.fired()
-			continue
-		}
-		w.firing.Store(true)
 		w.fired()
-		if !w.firing.CompareAndSwap(true, false) {
-			return // closed while fired ran, perhaps by fired's own turn
-		}
 	}
 }
 
@@ -118,16 +96,9 @@ func readable(fd uintptr) bool {
 
 // close stops the waiter and waits for its goroutine to end. After it
 // returns the duplicate fd is closed and fired is never called again, so the
-// socket can be closed safely: the waiter never calls into ZeroMQ. With
-// inline, a close while fired runs (from the turn fired runs, on the
-// waiter's goroutine, or from the owner on another while fired only
-// queues a signal) does not wait: that fired is the last, and the goroutine
-// ends when it returns.
+// socket can be closed safely.
 func (w *waiter) close() {
 	close(w.stop)
 	w.file.Close() // wakes a parked Read with an error
-	if w.inline && w.firing.CompareAndSwap(true, false) {
-		return
-	}
 	<-w.done
 }
