@@ -296,3 +296,21 @@ func TestWakeupsCountBlockedThreads(t *testing.T) {
 		t.Errorf("the live threads' voluntary_ctxt_switches sum to %d, getrusage says %d for the process", tasks, final.wakeups)
 	}
 }
+
+// TestTrace checks that -trace writes an execution trace of the run, which
+// go tool trace reads: its file starts with the runtime's trace header.
+func TestTrace(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "trace.out")
+	var stdout, stderr bytes.Buffer
+	args := []string{"-quick", "-run", "REQ→REP tcp 64 B round trip$", "-path", "actor", "-sweep=false", "-trace", file}
+	if err := run(args, &stdout, &stderr); err != nil {
+		t.Fatalf("bench %q: %v\nstderr:\n%s", args, err, &stderr)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(data, []byte("go 1.")) || len(data) < 1024 {
+		t.Fatalf("%s: %d bytes, starting %q: not an execution trace", file, len(data), data[:min(len(data), 16)])
+	}
+}

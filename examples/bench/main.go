@@ -9,6 +9,7 @@
 //	go run ./examples/bench                 # every case, 5 runs each (make bench)
 //	go run ./examples/bench -quick          # a short run, to check it works
 //	go run ./examples/bench -run 'PUSH' -cpuprofile cpu.out -path actor
+//	go run ./examples/bench -run 'REQ→REP tcp 64 B round trip$' -path actor -runs 1 -trace trace.out
 //
 // The cases, over tcp loopback unless they say inproc:
 //
@@ -88,6 +89,7 @@ import (
 	"os"
 	"regexp"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"time"
@@ -111,6 +113,7 @@ type config struct {
 	match      *regexp.Regexp // cases to run
 	paths      [numPaths]bool // paths to run
 	cpuprofile string
+	trace      string
 	log        io.Writer // progress
 }
 
@@ -132,6 +135,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	match := fs.String("run", "", "run only the cases whose name matches this regular expression")
 	pathsFlag := fs.String("path", "raw,c,actor", "paths to run: raw, c, actor (for profiling one)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	traceOut := fs.String("trace", "", "write an execution trace of the whole run to this file (go tool trace): which goroutine readied which, and when a thread woke")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -151,7 +155,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			*socketsFlag = "100,500"
 		}
 	}
-	cfg := config{runs: *runs, runTime: *runTime, out: *out, sweep: *sweep, cpuprofile: *cpuprofile, log: stderr}
+	cfg := config{runs: *runs, runTime: *runTime, out: *out, sweep: *sweep, cpuprofile: *cpuprofile, trace: *traceOut, log: stderr}
 	if cfg.runs < 1 || cfg.runTime <= 0 {
 		return fmt.Errorf("-runs must be at least 1 and -time positive")
 	}
@@ -188,6 +192,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		defer func() {
 			pprof.StopCPUProfile()
+			_ = f.Close()
+		}()
+	}
+	if cfg.trace != "" {
+		f, err := os.Create(cfg.trace)
+		if err != nil {
+			return err
+		}
+		if err := trace.Start(f); err != nil {
+			_ = f.Close()
+			return err
+		}
+		defer func() {
+			trace.Stop()
 			_ = f.Close()
 		}()
 	}
