@@ -3,6 +3,7 @@ package sockets
 /*
 #cgo !windows pkg-config: libzmq
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -10,9 +11,17 @@ static int zmqactor_set_int(void *s, int option, int value) {
 	return zmq_setsockopt(s, option, &value, sizeof value);
 }
 
+// zmqactor_get_int reads an int option, again when a signal interrupted
+// it: reading ZMQ_EVENTS makes libzmq poll the socket's command pipe, and
+// the Go runtime signals its threads at any time (SIGURG, to preempt), so
+// EINTR is common; pebbe/zmq4 retries the same way.
 static int zmqactor_get_int(void *s, int option, int *value) {
-	size_t size = sizeof *value;
-	return zmq_getsockopt(s, option, value, &size);
+	int rc;
+	do {
+		size_t size = sizeof *value;
+		rc = zmq_getsockopt(s, option, value, &size);
+	} while (rc != 0 && zmq_errno() == EINTR);
+	return rc;
 }
 
 // zmqactor_get_int keeps no pointer it is given and never calls Go: its
