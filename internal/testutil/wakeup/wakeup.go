@@ -14,6 +14,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -126,6 +128,11 @@ func Wait(t testing.TB, stall time.Duration, fails <-chan error, qs ...*Sequence
 	}
 }
 
+// SeedVar names the environment variable that, when set, gives Bursts its
+// seed instead of a random one: the seed a failing test logged, to send its
+// bursts again (`ZMQACTOR_BURST_SEED=N go test -run TheTest ./pkg`).
+const SeedVar = "ZMQACTOR_BURST_SEED"
+
 // Bursts calls send for n numbered messages, seq 0 to n-1, in bursts of
 // random size with random pauses between them, on a goroutine that the
 // test waits for at cleanup (it stops early if the test ends first). The
@@ -133,6 +140,12 @@ func Wait(t testing.TB, stall time.Duration, fails <-chan error, qs ...*Sequence
 // the seed of its bursts.
 func Bursts(t testing.TB, n int, send func(seq uint64) error) {
 	seed := rand.Uint64()
+	if s := os.Getenv(SeedVar); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("%s=%q: %v", SeedVar, s, err)
+		}
+	}
 	stop, done := make(chan struct{}), make(chan error, 1)
 	t.Cleanup(func() {
 		close(stop)
@@ -140,7 +153,7 @@ func Bursts(t testing.TB, n int, send func(seq uint64) error) {
 			t.Errorf("send: %v", err)
 		}
 		if t.Failed() {
-			t.Logf("burst seed %d", seed)
+			t.Logf("burst seed %d (%s=%d sends the same bursts again)", seed, SeedVar, seed)
 		}
 	})
 	go func() {
