@@ -181,33 +181,19 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		cfg.paths[i] = true
 	}
-	if cfg.cpuprofile != "" {
-		f, err := os.Create(cfg.cpuprofile)
+	for _, r := range []struct {
+		file  string
+		start func(io.Writer) error
+		stop  func()
+	}{{cfg.cpuprofile, pprof.StartCPUProfile, pprof.StopCPUProfile}, {cfg.trace, trace.Start, trace.Stop}} {
+		if r.file == "" {
+			continue
+		}
+		stop, err := record(r.file, r.start, r.stop)
 		if err != nil {
 			return err
 		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			_ = f.Close()
-			return err
-		}
-		defer func() {
-			pprof.StopCPUProfile()
-			_ = f.Close()
-		}()
-	}
-	if cfg.trace != "" {
-		f, err := os.Create(cfg.trace)
-		if err != nil {
-			return err
-		}
-		if err := trace.Start(f); err != nil {
-			_ = f.Close()
-			return err
-		}
-		defer func() {
-			trace.Stop()
-			_ = f.Close()
-		}()
+		defer stop()
 	}
 	return suite(cfg, stdout)
 }
@@ -222,4 +208,21 @@ func parseInts(s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// record starts writing a profile or trace to file, with start, and
+// returns what stops it and closes the file.
+func record(file string, start func(io.Writer) error, stop func()) (func(), error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := start(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() {
+		stop()
+		_ = f.Close()
+	}, nil
 }
