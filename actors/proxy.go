@@ -93,7 +93,7 @@ type proxyActor struct {
 	frontend, backend *actor.PID
 	started           chan<- proxyStart // first start only
 	events            [2]*messages.Started
-	stopped           bool
+	stopping          bool            // its sockets' Closed events are told when it has Stopped
 	closed            map[string]bool // sockets whose Closed the owner has
 
 	// Load balancing: the workers ready, longest first, and the requests
@@ -176,8 +176,9 @@ func (p *proxyActor) Receive(ctx actor.Context) {
 			ctx.Stop(ctx.Self())
 		}
 	case *actor.Stopping:
-		p.stopping(ctx)
+		p.stopping = true
 	case *actor.Stopped:
+		p.stopped(ctx)
 		p.rt.unregister(ctx.Self().Id)
 	case *messages.Started:
 		p.onStarted(ctx, m)
@@ -186,8 +187,8 @@ func (p *proxyActor) Receive(ctx actor.Context) {
 	case *messages.PeerSubscription:
 		p.subscription(ctx, m)
 	case *messages.Closed:
-		if p.stopped {
-			return // told in stopping
+		if p.stopping {
+			return // told when Stopped
 		}
 		if p.closed == nil {
 			p.closed = map[string]bool{}
@@ -235,21 +236,18 @@ func (p *proxyActor) onStarted(ctx actor.Context, m *messages.Started) {
 	}
 }
 
-// stopping stops both sockets before the proxy, waiting for them, so that
-// the owner learns of their end exactly once, in order, whatever the order
-// in which protoactor delivers their last messages.
-func (p *proxyActor) stopping(ctx actor.Context) {
-	p.stopped = true
-	for _, pid := range []*actor.PID{p.frontend, p.backend} {
-		if pid == nil {
-			continue
-		}
-		_ = ctx.StopFuture(pid).Wait()
+// stopped tells the owner of the sockets' end, those it was not told of
+// yet, once protoactor has stopped them (a parent stops its children after
+// its own Stopping, and is Stopped once they all have): exactly once each,
+// frontend first, whatever the order in which they ended. Stopping them in
+// Stopping instead left protoactor's own Stop for each as a dead letter.
+func (p *proxyActor) stopped(ctx actor.Context) {
+	for i, pid := range []*actor.PID{p.frontend, p.backend} {
 		name := p.spec.Frontend.Name
-		if pid == p.backend {
+		if i == 1 {
 			name = p.spec.Backend.Name
 		}
-		if !p.closed[name] {
+		if pid != nil && !p.closed[name] {
 			p.tell(ctx, &messages.Closed{Socket: name, Reason: "proxy stopped"})
 		}
 	}

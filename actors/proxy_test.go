@@ -174,3 +174,32 @@ func TestShutdownStopsProxy(t *testing.T) {
 		t.Fatalf("Close after Shutdown: %v", err)
 	}
 }
+
+// TestProxyCloseNoDeadLetter: closing a proxy stops its two sockets with
+// it, and protoactor reports no dead letter and logs nothing. Stopping the
+// sockets in the proxy's Stopping left protoactor's own Stop for each,
+// sent once its Stopping returned, as a dead letter.
+func TestProxyCloseNoDeadLetter(t *testing.T) {
+	system, z, log := testutil.NewLoggedSystem(t)
+	ctx := testutil.Ctx(t)
+	in := "inproc://quiet-in-" + system.ProcessRegistry.NextId()
+	out := "inproc://quiet-out-" + system.ProcessRegistry.NextId()
+	proxy, err := z.SpawnProxy(ctx, actors.ProxySpec{
+		Frontend: sockets.Spec{Type: sockets.Pull, Binds: []string{in}},
+		Backend:  sockets.Spec{Type: sockets.Push, Binds: []string{out}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := proxy.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*actors.Socket{proxy.Frontend(), proxy.Backend()} {
+		select {
+		case <-s.Done():
+		default:
+			t.Fatalf("%s still running after Close", s.Name())
+		}
+	}
+	log.CheckQuiet(t, nil)
+}
