@@ -231,7 +231,11 @@
 // a streamer. ProxySpec.Capture receives a copy of every message. With
 // ProxySpec.LoadBalance, ROUTER to ROUTER is the zguide's load-balancing
 // broker (lbbroker): REQ workers announce READY and each client request goes
-// to the worker ready the longest.
+// to the worker ready the longest. A peer on its backend gets no more than
+// it is given: READY makes a worker ready once, and only the worker that
+// holds a client's request can answer that client; anything else is
+// reported (ErrBadMessage) and dropped. It has no heartbeats:
+// WithPirateQueue is the queue that forgets a silent worker.
 //
 // # Reliable request/reply across processes
 //

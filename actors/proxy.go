@@ -39,7 +39,14 @@ type ProxySpec struct {
 	// answer [client, "", reply...] goes back to that client. Requests wait
 	// while no worker is ready, up to MaxWaiting; beyond it a request is
 	// dropped and reported as an Error (the client times out and may
-	// retry).
+	// retry). A peer on the backend cannot take more than it is given: a
+	// worker is ready once however often it says READY, and an answer
+	// counts only from the worker that holds that client's request; any
+	// other is dropped and reported as an Error (ErrBadMessage). A READY
+	// from a worker that holds a request means it started again: the
+	// request is reported lost and the worker is ready. There are no
+	// heartbeats, so a worker that dies holding a request keeps it (the
+	// client's retry is what recovers it); WithPirateQueue has them.
 	LoadBalance bool
 	// MaxWaiting bounds the requests a load balancer keeps while no worker
 	// is ready; zero means 1000.
@@ -100,6 +107,10 @@ type proxyActor struct {
 	// waiting for one.
 	ready   [][]byte
 	waiting [][][]byte
+	// isReady holds the workers in ready; busy, each worker given a
+	// request, with the client it is for.
+	isReady map[string]bool
+	busy    map[string]string
 }
 
 type proxyStart struct {
@@ -183,9 +194,13 @@ func (p *proxyActor) Receive(ctx actor.Context) {
 	case *messages.Started:
 		p.onStarted(ctx, m)
 	case *messages.Received:
-		p.forward(ctx, m)
+		if !p.stopping { // its sockets are stopping too: nothing can go out
+			p.forward(ctx, m)
+		}
 	case *messages.PeerSubscription:
-		p.subscription(ctx, m)
+		if !p.stopping {
+			p.subscription(ctx, m)
+		}
 	case *messages.Closed:
 		if p.stopping {
 			return // told when Stopped
@@ -300,16 +315,9 @@ func (p *proxyActor) balance(ctx actor.Context, m *messages.Received) {
 	}
 	f := m.GetFrames()
 	if ctx.Sender().Equal(p.backend) {
-		// [worker, "", "READY"] or [worker, "", client, "", reply...]
-		switch {
-		case len(f) == 3 && len(f[1]) == 0:
-		case len(f) >= 5 && len(f[1]) == 0 && len(f[3]) == 0:
-			ctx.Send(p.frontend, &messages.Send{Frames: f[2:]})
-		default:
-			p.malformed(ctx, m, "a worker's message is [worker, \"\", \"READY\"] or [worker, \"\", client, \"\", reply...]")
+		if !p.fromWorker(ctx, m) {
 			return
 		}
-		p.ready = append(p.ready, f[0])
 	} else {
 		// [client, "", request...]
 		if len(f) < 3 || len(f[1]) != 0 {
@@ -326,10 +334,49 @@ func (p *proxyActor) balance(ctx actor.Context, m *messages.Received) {
 	for len(p.ready) > 0 && len(p.waiting) > 0 {
 		worker, req := p.ready[0], p.waiting[0]
 		p.ready, p.waiting = p.ready[1:], p.waiting[1:]
+		delete(p.isReady, string(worker))
+		p.busy[string(worker)] = string(req[0])
 		out := make([][]byte, 0, 2+len(req))
 		out = append(append(out, worker, []byte{}), req...)
 		ctx.Send(p.backend, &messages.Send{Frames: out})
 	}
+}
+
+// fromWorker takes a worker's message: [worker, "", "READY"], or
+// [worker, "", client, "", reply...] from the worker that holds that
+// client's request, whose reply goes to the client. It reports whether the
+// worker is ready now.
+func (p *proxyActor) fromWorker(ctx actor.Context, m *messages.Received) bool {
+	if p.isReady == nil {
+		p.isReady, p.busy = map[string]bool{}, map[string]string{}
+	}
+	f := m.GetFrames()
+	worker := string(f[0])
+	client, holds := p.busy[worker]
+	switch {
+	case len(f) == 3 && len(f[1]) == 0:
+		if p.isReady[worker] {
+			p.malformed(ctx, m, "a worker that is ready already said READY again")
+			return false
+		}
+		if holds {
+			p.tell(ctx, sockets.ErrorToProto(m.GetSocket(), &sockets.Error{Op: sockets.OpForward, Socket: m.GetSocket(),
+				Err: fmt.Errorf("%w: a worker said READY while it held a request: it started again, and the request is lost", ErrHandlerFailed)}))
+		}
+	case len(f) >= 5 && len(f[1]) == 0 && len(f[3]) == 0:
+		if !holds || client != string(f[2]) {
+			p.malformed(ctx, m, "an answer comes from the worker that holds that client's request")
+			return false
+		}
+		ctx.Send(p.frontend, &messages.Send{Frames: f[2:]})
+	default:
+		p.malformed(ctx, m, "a worker's message is [worker, \"\", \"READY\"] or [worker, \"\", client, \"\", reply...]")
+		return false
+	}
+	delete(p.busy, worker)
+	p.isReady[worker] = true
+	p.ready = append(p.ready, f[0])
+	return true
 }
 
 func (p *proxyActor) malformed(ctx actor.Context, m *messages.Received, want string) {
