@@ -143,25 +143,7 @@ vent.close(); pub.close(); ctx.term()
 // TestReqRepBroker does through rrbroker: the ten replies come back and
 // the workers handled ten requests between them.
 func TestMsgqueue(t *testing.T) {
-	eps := testutil.FreeEndpoints(t, 2)
-	frontend, backend := eps[0], eps[1]
-	queue := program(t, "msgqueue", "-frontend", frontend, "-backend", backend)
-	queue.waitFor("bound " + frontend + " " + backend)
-	var workers []*proc
-	for range 2 {
-		w := program(t, "rrworker", "-connect", backend, "-work", "0")
-		w.waitFor("worker ready")
-		workers = append(workers, w)
-	}
-	checkReplies(t, "rrclient", program(t, "rrclient", "-connect", frontend).exit(), 10)
-	handled := 0
-	for _, w := range workers {
-		handled += requests(w.interrupt(syscall.SIGTERM))
-	}
-	if handled != 10 {
-		t.Fatalf("the workers handled %d requests, want 10", handled)
-	}
-	queue.interrupt(syscall.SIGINT)
+	brokerRoundTrip(t, "msgqueue", syscall.SIGINT, syscall.SIGTERM, syscall.SIGTERM)
 }
 
 // TestMsgqueueInterop puts msgqueue between a pyzmq REQ client and a

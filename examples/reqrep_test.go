@@ -98,28 +98,36 @@ rep.close(); ctx.term()
 // ten replies come back, and the workers handled ten requests between
 // them (the broker's DEALER spreads them over the workers connected).
 func TestReqRepBroker(t *testing.T) {
+	brokerRoundTrip(t, "rrbroker", syscall.SIGTERM, syscall.SIGTERM, syscall.SIGINT)
+}
+
+// brokerRoundTrip runs rrclient through broker (rrbroker or msgqueue) to
+// two rrworkers, checks the ten replies and that the workers handled ten
+// requests between them, then ends the workers with the signals workerSigs
+// (one each) and the broker with brokerSig.
+func brokerRoundTrip(t *testing.T, broker string, brokerSig syscall.Signal, workerSigs ...syscall.Signal) {
+	t.Helper()
 	eps := testutil.FreeEndpoints(t, 2)
 	frontend, backend := eps[0], eps[1]
-	broker := program(t, "rrbroker", "-frontend", frontend, "-backend", backend)
-	broker.waitFor("bound " + frontend + " " + backend)
+	b := program(t, broker, "-frontend", frontend, "-backend", backend)
+	b.waitFor("bound " + frontend + " " + backend)
 	var workers []*proc
-	for range 2 {
+	for range workerSigs {
 		w := program(t, "rrworker", "-connect", backend, "-work", "0")
 		w.waitFor("worker ready")
 		workers = append(workers, w)
 	}
 	checkReplies(t, "rrclient", program(t, "rrclient", "-connect", frontend).exit(), 10)
-
 	handled := 0
 	for i, w := range workers {
-		n := requests(w.interrupt([]syscall.Signal{syscall.SIGTERM, syscall.SIGINT}[i]))
+		n := requests(w.interrupt(workerSigs[i]))
 		t.Logf("worker %d handled %d requests", i+1, n)
 		handled += n
 	}
 	if handled != 10 {
 		t.Fatalf("the workers handled %d requests, want 10", handled)
 	}
-	broker.interrupt(syscall.SIGTERM)
+	b.interrupt(brokerSig)
 }
 
 // TestReqRepBrokerInterop puts each of our programs next to pyzmq ones:
