@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -107,10 +108,8 @@ type proxyActor struct {
 	// waiting for one.
 	ready   [][]byte
 	waiting [][][]byte
-	// isReady holds the workers in ready; busy, each worker given a
-	// request, with the client it is for.
-	isReady map[string]bool
-	busy    map[string]string
+	// busy: each worker given a request, with the client it is for.
+	busy map[string]string
 }
 
 type proxyStart struct {
@@ -153,7 +152,7 @@ func (c *Runtime) SpawnProxy(ctx context.Context, spec ProxySpec) (*Proxy, error
 	started := make(chan proxyStart, 1)
 	// Registered like a socket actor, so that Shutdown stops it too.
 	props := actor.PropsFromProducer(func() actor.Actor {
-		return &proxyActor{rt: c, spec: spec, started: started}
+		return &proxyActor{rt: c, spec: spec, started: started, busy: map[string]string{}}
 	}, actor.WithSpawnFunc(c.spawnFunc))
 	var pid *actor.PID
 	var err error
@@ -334,7 +333,6 @@ func (p *proxyActor) balance(ctx actor.Context, m *messages.Received) {
 	for len(p.ready) > 0 && len(p.waiting) > 0 {
 		worker, req := p.ready[0], p.waiting[0]
 		p.ready, p.waiting = p.ready[1:], p.waiting[1:]
-		delete(p.isReady, string(worker))
 		p.busy[string(worker)] = string(req[0])
 		out := make([][]byte, 0, 2+len(req))
 		out = append(append(out, worker, []byte{}), req...)
@@ -347,15 +345,12 @@ func (p *proxyActor) balance(ctx actor.Context, m *messages.Received) {
 // client's request, whose reply goes to the client. It reports whether the
 // worker is ready now.
 func (p *proxyActor) fromWorker(ctx actor.Context, m *messages.Received) bool {
-	if p.isReady == nil {
-		p.isReady, p.busy = map[string]bool{}, map[string]string{}
-	}
 	f := m.GetFrames()
 	worker := string(f[0])
 	client, holds := p.busy[worker]
 	switch {
 	case len(f) == 3 && len(f[1]) == 0:
-		if p.isReady[worker] {
+		if slices.ContainsFunc(p.ready, func(w []byte) bool { return string(w) == worker }) {
 			p.malformed(ctx, m, "a worker that is ready already said READY again")
 			return false
 		}
@@ -374,7 +369,6 @@ func (p *proxyActor) fromWorker(ctx actor.Context, m *messages.Received) bool {
 		return false
 	}
 	delete(p.busy, worker)
-	p.isReady[worker] = true
 	p.ready = append(p.ready, f[0])
 	return true
 }
