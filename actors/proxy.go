@@ -345,11 +345,16 @@ func (p *proxyActor) balance(ctx actor.Context, m *messages.Received) {
 // client's request, whose reply goes to the client. It reports whether the
 // worker is ready now.
 func (p *proxyActor) fromWorker(ctx actor.Context, m *messages.Received) bool {
+	const want = "a worker's message is [worker, \"\", \"READY\"] or [worker, \"\", client, \"\", reply...]"
 	f := m.GetFrames()
+	if len(f) < 3 || len(f[1]) != 0 {
+		p.malformed(ctx, m, want)
+		return false
+	}
 	worker := string(f[0])
 	client, holds := p.busy[worker]
 	switch {
-	case len(f) == 3 && len(f[1]) == 0:
+	case len(f) == 3:
 		if slices.ContainsFunc(p.ready, func(w []byte) bool { return string(w) == worker }) {
 			p.malformed(ctx, m, "a worker that is ready already said READY again")
 			return false
@@ -358,14 +363,14 @@ func (p *proxyActor) fromWorker(ctx actor.Context, m *messages.Received) bool {
 			p.tell(ctx, sockets.ErrorToProto(m.GetSocket(), &sockets.Error{Op: sockets.OpForward, Socket: m.GetSocket(),
 				Err: fmt.Errorf("%w: a worker said READY while it held a request: it started again, and the request is lost", ErrHandlerFailed)}))
 		}
-	case len(f) >= 5 && len(f[1]) == 0 && len(f[3]) == 0:
+	case len(f) >= 5 && len(f[3]) == 0:
 		if !holds || client != string(f[2]) {
 			p.malformed(ctx, m, "an answer comes from the worker that holds that client's request")
 			return false
 		}
 		ctx.Send(p.frontend, &messages.Send{Frames: f[2:]})
 	default:
-		p.malformed(ctx, m, "a worker's message is [worker, \"\", \"READY\"] or [worker, \"\", client, \"\", reply...]")
+		p.malformed(ctx, m, want)
 		return false
 	}
 	delete(p.busy, worker)
