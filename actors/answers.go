@@ -70,6 +70,16 @@ func newCalls(system *actor.ActorSystem) (*calls, error) {
 	return c, nil
 }
 
+// nextID returns a request id for a new call; 0, which protoactor's PIDs
+// use for "no request", is skipped when the counter wraps.
+func (c *calls) nextID() uint32 {
+	id := c.next.Add(1)
+	for id == 0 {
+		id = c.next.Add(1)
+	}
+	return id
+}
+
 // register makes w the call waiting for the answer to request id.
 func (c *calls) register(id uint32, w *call) {
 	c.mu.Lock()
@@ -110,10 +120,7 @@ func (c *calls) answered(id uint32, m any) {
 // PID and answer it late.
 func (c *calls) ask(ctx context.Context, system *actor.ActorSystem, target *actor.PID, msg any, timeout time.Duration,
 	abandon func(asker *actor.PID), once bool) (any, error) {
-	id := c.next.Add(1)
-	for id == 0 {
-		id = c.next.Add(1)
-	}
+	id := c.nextID()
 	var w *call
 	if once {
 		w, _ = c.free.Get().(*call)

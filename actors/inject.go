@@ -38,10 +38,7 @@ func (s *Socket) InjectFault(ctx context.Context, reason string) error {
 	// restart, or by this one after a refusal, whose answer has then
 	// already arrived: the actor sends it before it takes GetStats.
 	c, system := s.rt.calls, s.rt.system
-	id := c.next.Add(1)
-	for id == 0 {
-		id = c.next.Add(1)
-	}
+	id := c.nextID()
 	refusal := &call{answer: make(chan any, 1)}
 	c.register(id, refusal)
 	defer c.forget(id)
