@@ -101,13 +101,10 @@ func (w *lbWorker) Receive(ctx actor.Context) {
 	}
 }
 
-// TestLoadBalancingBroker: the zguide's lbbroker as a proxy with
-// LoadBalance: REQ clients ask through it, worker actors with REQ sockets
-// announce READY, each request goes to a ready worker, and every worker
-// gets work. Malformed messages are reported, not forwarded.
-func TestLoadBalancingBroker(t *testing.T) {
-	f := newFixture(t)
-	owner := f.inbox()
+// loadBalancer starts a LoadBalance proxy on tcp ports of the system's
+// choosing, with owner as its owner, and takes both sockets' Started.
+func (f *fixture) loadBalancer(owner *actors.Inbox) *actors.Proxy {
+	f.t.Helper()
 	broker, err := f.z.SpawnProxy(f.ctx, actors.ProxySpec{
 		Frontend:    sockets.Spec{Type: sockets.Router, Binds: []string{"tcp://127.0.0.1:*"}},
 		Backend:     sockets.Spec{Type: sockets.Router, Binds: []string{"tcp://127.0.0.1:*"}},
@@ -115,10 +112,21 @@ func TestLoadBalancingBroker(t *testing.T) {
 		Owner:       owner.PID(),
 	})
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
-	testutil.Expect[*messages.Started](t, owner, testutil.Wait)
-	testutil.Expect[*messages.Started](t, owner, testutil.Wait)
+	testutil.Expect[*messages.Started](f.t, owner, testutil.Wait)
+	testutil.Expect[*messages.Started](f.t, owner, testutil.Wait)
+	return broker
+}
+
+// TestLoadBalancingBroker: the zguide's lbbroker as a proxy with
+// LoadBalance: REQ clients ask through it, worker actors with REQ sockets
+// announce READY, each request goes to a ready worker, and every worker
+// gets work. Malformed messages are reported, not forwarded.
+func TestLoadBalancingBroker(t *testing.T) {
+	f := newFixture(t)
+	owner := f.inbox()
+	broker := f.loadBalancer(owner)
 	// Requests may come before any worker: they wait.
 	const clients, each = 3, 30
 	results := make(chan error, clients)

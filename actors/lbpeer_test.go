@@ -22,17 +22,7 @@ import (
 func TestLoadBalancerRefusesForgedAnswers(t *testing.T) {
 	f := newFixture(t)
 	owner := f.inbox()
-	broker, err := f.z.SpawnProxy(f.ctx, actors.ProxySpec{
-		Frontend:    sockets.Spec{Type: sockets.Router, Binds: []string{"tcp://127.0.0.1:*"}},
-		Backend:     sockets.Spec{Type: sockets.Router, Binds: []string{"tcp://127.0.0.1:*"}},
-		LoadBalance: true,
-		Owner:       owner.PID(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	testutil.Expect[*messages.Started](t, owner, testutil.Wait)
-	testutil.Expect[*messages.Started](t, owner, testutil.Wait)
+	broker := f.loadBalancer(owner)
 	peer := func() *zmq.Socket {
 		t.Helper()
 		s, err := zmq.NewSocket(zmq.DEALER)
