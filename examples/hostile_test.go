@@ -588,22 +588,8 @@ func TestHostileTasksink(t *testing.T) {
 		storms: []hostile.Storm{storm},
 		answer: func(ctx context.Context) (time.Time, error) {
 			done := f.expect("Total elapsed time")
-			push, err := hostile.Dial(ep, zmq4.PUSH, func(s *zmq4.Socket) error { return s.SetSndhwm(0) })
-			if err != nil {
+			if err := sendBatch(ep, tasks); err != nil {
 				return time.Time{}, err
-			}
-			defer push.Close()
-			// The start and a whole batch: the sink needs less, what the
-			// storm's messages did not count for, and is gone before the
-			// last ones (which ZeroMQ then keeps).
-			for i := range tasks + 1 {
-				frame := []byte{}
-				if i == 0 {
-					frame = []byte("0")
-				}
-				if !push.TrySend(frame) {
-					break
-				}
 			}
 			return f.await(done, "report its batch")
 		},
@@ -614,6 +600,29 @@ func TestHostileTasksink(t *testing.T) {
 	if marks := strings.Count(out, ":") + strings.Count(out, "."); !strings.Contains(out, "\nTotal elapsed time: ") || marks < tasks {
 		t.Fatalf("tasksink printed %d marks of progress, want %d, and the elapsed time:\n%.2000s", marks, tasks, out)
 	}
+}
+
+// sendBatch sends a sink at ep the start of a batch and its tasks results,
+// as a ventilator and a worker would, over a PUSH with no high-water mark.
+// The sink may need fewer (the storm's messages counted too) and be gone
+// before the last ones, which ZeroMQ then keeps: a send it does not take
+// ends the batch.
+func sendBatch(ep string, tasks int) error {
+	push, err := hostile.Dial(ep, zmq4.PUSH, func(s *zmq4.Socket) error { return s.SetSndhwm(0) })
+	if err != nil {
+		return err
+	}
+	defer push.Close()
+	for i := range tasks + 1 {
+		frame := []byte{}
+		if i == 0 {
+			frame = []byte("0")
+		}
+		if !push.TrySend(frame) {
+			break
+		}
+	}
+	return nil
 }
 
 // TestHostileTasksink2 storms both of tasksink2's sockets at once: the
@@ -645,19 +654,8 @@ func TestHostileTasksink2(t *testing.T) {
 				return time.Time{}, err
 			}
 			defer sub.Close()
-			push, err := hostile.Dial(sink, zmq4.PUSH, func(s *zmq4.Socket) error { return s.SetSndhwm(0) })
-			if err != nil {
+			if err := sendBatch(sink, tasks); err != nil {
 				return time.Time{}, err
-			}
-			defer push.Close()
-			for i := range tasks + 1 {
-				frame := []byte{}
-				if i == 0 {
-					frame = []byte("0")
-				}
-				if !push.TrySend(frame) {
-					break
-				}
 			}
 			ctx, cancel := context.WithTimeout(ctx, answerWait)
 			defer cancel()
