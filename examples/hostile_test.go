@@ -588,9 +588,11 @@ func TestHostileTasksink(t *testing.T) {
 		storms: []hostile.Storm{storm},
 		answer: func(ctx context.Context) (time.Time, error) {
 			done := f.expect("Total elapsed time")
-			if err := sendBatch(ep, tasks); err != nil {
+			push, err := sendBatch(ep, tasks)
+			if err != nil {
 				return time.Time{}, err
 			}
+			defer push.Close()
 			return f.await(done, "report its batch")
 		},
 		ends: true,
@@ -606,13 +608,13 @@ func TestHostileTasksink(t *testing.T) {
 // as a ventilator and a worker would, over a PUSH with no high-water mark.
 // The sink may need fewer (the storm's messages counted too) and be gone
 // before the last ones, which ZeroMQ then keeps: a send it does not take
-// ends the batch.
-func sendBatch(ep string, tasks int) error {
+// ends the batch. The caller closes the PUSH once the sink has reported:
+// Close drops (linger 0) what is still queued, and the batch with it.
+func sendBatch(ep string, tasks int) (*hostile.Peer, error) {
 	push, err := hostile.Dial(ep, zmq4.PUSH, func(s *zmq4.Socket) error { return s.SetSndhwm(0) })
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer push.Close()
 	for i := range tasks + 1 {
 		frame := []byte{}
 		if i == 0 {
@@ -622,7 +624,7 @@ func sendBatch(ep string, tasks int) error {
 			break
 		}
 	}
-	return nil
+	return push, nil
 }
 
 // TestHostileTasksink2 storms both of tasksink2's sockets at once: the
@@ -654,9 +656,11 @@ func TestHostileTasksink2(t *testing.T) {
 				return time.Time{}, err
 			}
 			defer sub.Close()
-			if err := sendBatch(sink, tasks); err != nil {
+			push, err := sendBatch(sink, tasks)
+			if err != nil {
 				return time.Time{}, err
 			}
+			defer push.Close()
 			ctx, cancel := context.WithTimeout(ctx, answerWait)
 			defer cancel()
 			m, err := sub.Recv(ctx)
