@@ -43,9 +43,12 @@ import (
 
 // answerWait bounds the wait for a server's first answer to a
 // well-formed peer after a storm: what the storm left in its queues may
-// come first (it took up to a quarter of a second under -race), and a
-// test that fails stays under about ten seconds.
-const answerWait = 5 * time.Second
+// come first. It took up to a quarter of a second under -race with the
+// CPUs loaded here, but a CI run's rrbroker, starved while the other
+// packages' tests ran, still had wrong-type handshakes unsettled after
+// 5 s and gave no answer within 5 s: the bound leaves room for that, and
+// a test that fails stays under half a minute.
+const answerWait = 15 * time.Second
 
 // stuckPeers is how many connections stay stuck in their greeting
 // (hostile.Hold) while a server is asked after its storm.
@@ -251,7 +254,8 @@ func (s siege) run(t *testing.T) {
 		t.Error(e)
 	}
 	if err != nil {
-		t.Errorf("%s after the storm: %v", s.name, err)
+		out := s.target.output()
+		t.Errorf("%s after the storm: %v; the end of its output:\n%s", s.name, err, out[max(len(out)-3000, 0):])
 	}
 	if !figures.Alive {
 		t.Fatalf("%s did not survive the storm:\n%.4000s", s.name, s.target.output())
