@@ -275,7 +275,7 @@ func TestRequestTimeouts(t *testing.T) {
 		f := newFixture(t)
 		srv, in := f.rawRouter()
 		cli := f.client(sockets.Dealer, srv.Endpoint())
-		c := requestAsync(f.ctx, cli, [][]byte{[]byte("ping")}, actors.WithTimeout(100*time.Millisecond), actors.WithRetries(2))
+		c := requestAsync(f.ctx, cli, [][]byte{[]byte("ping")}, actors.WithTimeout(400*time.Millisecond), actors.WithRetries(2))
 		first := testutil.Expect[*messages.Received](t, in, testutil.Wait).GetFrames() // ignored
 		again := testutil.Expect[*messages.Received](t, in, testutil.Wait).GetFrames()
 		if !bytes.Equal(first[1], again[1]) {
@@ -337,7 +337,7 @@ func TestRequestTimeouts(t *testing.T) {
 		f := newFixture(t)
 		srv, in := f.rawRouter()
 		cli := f.client(sockets.Req, srv.Endpoint())
-		c := requestAsync(f.ctx, cli, [][]byte{[]byte("ping")}, actors.WithTimeout(100*time.Millisecond), actors.WithRetries(3))
+		c := requestAsync(f.ctx, cli, [][]byte{[]byte("ping")}, actors.WithTimeout(400*time.Millisecond), actors.WithRetries(3))
 		testutil.Expect[*messages.Received](t, in, testutil.Wait) // not answered
 		again := testutil.Expect[*messages.Received](t, in, testutil.Wait).GetFrames()
 		if err := srv.Send(again[0], again[1], []byte("pong")); err != nil {
