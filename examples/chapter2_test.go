@@ -164,25 +164,13 @@ for i in range(10):
 print("requests 10", flush=True)
 rep.close(); ctx.term()
 `
-	const client = `
-import sys, zmq
-ctx = zmq.Context()
-req = ctx.socket(zmq.REQ); req.setsockopt(zmq.LINGER, 0); req.setsockopt(zmq.RCVTIMEO, 20000)
-req.connect(sys.argv[1])
-for i in range(10):
-    req.send(b"Hello")
-    reply = req.recv_multipart()
-    assert reply == [b"World"], reply
-print("replies 10", flush=True)
-req.close(); ctx.term()
-`
 	eps := testutil.FreeEndpoints(t, 2)
 	frontend, backend := eps[0], eps[1]
 	queue := program(t, "msgqueue", "-frontend", frontend, "-backend", backend)
 	queue.waitFor("bound " + frontend + " " + backend)
 	w := pyzmq(t, worker, backend)
 	w.waitFor("worker ready")
-	pyzmq(t, client, frontend).exitPrinting("replies 10")
+	pyzmq(t, pyHelloClient, frontend).exitPrinting("replies 10")
 	w.exitPrinting("requests 10")
 	queue.interrupt(syscall.SIGTERM)
 }

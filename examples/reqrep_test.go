@@ -52,12 +52,10 @@ func TestHelloWorld(t *testing.T) {
 	checkHandled(t, server, syscall.SIGTERM, 10)
 }
 
-// TestHelloWorldInterop talks to pyzmq both ways: a pyzmq REQ client asks
-// hwserver, and hwclient asks a pyzmq REP server; each side checks the
-// other's frames: one frame "Hello", one frame "World".
-func TestHelloWorldInterop(t *testing.T) {
-	t.Run("pyzmq client", func(t *testing.T) {
-		const script = `
+// pyHelloClient is the zguide's hwclient in pyzmq: a REQ connected to
+// argv[1] asks "Hello" ten times, wants one frame "World" each time and
+// prints "replies 10".
+const pyHelloClient = `
 import sys, zmq
 ctx = zmq.Context()
 req = ctx.socket(zmq.REQ); req.setsockopt(zmq.LINGER, 0); req.setsockopt(zmq.RCVTIMEO, 20000)
@@ -69,8 +67,14 @@ for i in range(10):
 print("replies 10", flush=True)
 req.close(); ctx.term()
 `
+
+// TestHelloWorldInterop talks to pyzmq both ways: a pyzmq REQ client asks
+// hwserver, and hwclient asks a pyzmq REP server; each side checks the
+// other's frames: one frame "Hello", one frame "World".
+func TestHelloWorldInterop(t *testing.T) {
+	t.Run("pyzmq client", func(t *testing.T) {
 		server, ep := serve(t, "hwserver", "-work", "0")
-		pyzmq(t, script, ep).exitPrinting("replies 10")
+		pyzmq(t, pyHelloClient, ep).exitPrinting("replies 10")
 		checkHandled(t, server, syscall.SIGINT, 10)
 	})
 	t.Run("pyzmq server", func(t *testing.T) {
