@@ -1,6 +1,7 @@
 package actors_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -58,16 +59,7 @@ func TestForwarderProxy(t *testing.T) {
 	}
 	expectPeer(t, originIn, false, "t")
 
-	if err := proxy.Close(f.ctx); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []*actors.Socket{proxy.Frontend(), proxy.Backend()} {
-		select {
-		case <-s.Done():
-		default:
-			t.Fatalf("%s still running after Close", s.Name())
-		}
-	}
+	closeProxy(t, f.ctx, proxy)
 	// The owner saw both sockets start (in either order) and end, and
 	// nothing fail.
 	var got []string
@@ -175,6 +167,22 @@ func TestShutdownStopsProxy(t *testing.T) {
 	}
 }
 
+// closeProxy closes proxy and fails unless both its sockets have stopped
+// by the time Close returns.
+func closeProxy(t *testing.T, ctx context.Context, proxy *actors.Proxy) {
+	t.Helper()
+	if err := proxy.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*actors.Socket{proxy.Frontend(), proxy.Backend()} {
+		select {
+		case <-s.Done():
+		default:
+			t.Fatalf("%s still running after Close", s.Name())
+		}
+	}
+}
+
 // TestProxyCloseNoDeadLetter: closing a proxy stops its two sockets with
 // it, and protoactor reports no dead letter and logs nothing. Stopping the
 // sockets in the proxy's Stopping left protoactor's own Stop for each,
@@ -191,15 +199,6 @@ func TestProxyCloseNoDeadLetter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := proxy.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []*actors.Socket{proxy.Frontend(), proxy.Backend()} {
-		select {
-		case <-s.Done():
-		default:
-			t.Fatalf("%s still running after Close", s.Name())
-		}
-	}
+	closeProxy(t, ctx, proxy)
 	log.CheckQuiet(t, nil)
 }
